@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from petitions.views import petition_preview
+
+admin.site.site_header = "Chorus staff"
+admin.site.site_title = "Chorus"
+
+urlpatterns = [
+    path("staff/petitions/<int:pk>/preview/", petition_preview, name="petition_preview"),
+    path("staff/", admin.site.urls),
+    path("", include("petitions.urls")),
+    path("", include("orgs.urls")),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

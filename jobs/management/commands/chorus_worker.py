@@ -1,0 +1,70 @@
+"""The background worker: runs due ledger jobs and folds counts, forever.
+
+Start as many as you like, on as many machines as you like: jobs are claimed
+under leases, and the count fold takes a lock so only one runs at a time.
+Alongside, it runs the task backend's own worker for queued tasks.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from jobs.services import jobs_drain
+from petitions.counting import counts_fold_all
+
+
+class Command(BaseCommand):
+    help = "Run background jobs and the periodic count fold."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--idle-sleep", type=float, default=0.3)
+        parser.add_argument("--once", action="store_true", help="Drain everything, then exit.")
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            help="Do not start the task backend's worker beside this one.",
+        )
+
+    def handle(self, *args, idle_sleep, once, no_task_worker, **options):
+        if once:
+            jobs_drain(budget_seconds=3600)
+            counts_fold_all()
+            return
+        self.running = True
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        child = None if no_task_worker else self._start_task_worker()
+        last_fold = 0.0
+        try:
+            while self.running:
+                close_old_connections()
+                try:
+                    worked = jobs_drain(budget_seconds=2.0)
+                    if time.monotonic() - last_fold >= settings.COUNT_FOLD_INTERVAL:
+                        worked += counts_fold_all()
+                        last_fold = time.monotonic()
+                except Exception as exc:  # database gone: wait and try again
+                    self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
+                    time.sleep(1.0)
+                    continue
+                if not worked:
+                    time.sleep(idle_sleep)
+        finally:
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=10)
+
+    def _stop(self, signum, frame):
+        self.running = False
+
+    def _start_task_worker(self):
+        if settings.REDIS_URL:
+            command = ["rqworker", "default"]
+        else:
+            command = ["db_worker", "--interval", "1"]
+        return subprocess.Popen([sys.executable, sys.argv[0], *command])

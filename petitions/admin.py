@@ -1,0 +1,188 @@
+import csv
+
+from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from lib.csvsafe import Echo, csv_cell
+from petitions.counting import petition_count
+from petitions.models import Petition, Signature, SignatureEvent, Source, Update
+from petitions.services import petition_close, petition_publish, signature_set_state
+
+EXPORT_COLUMNS = [
+    "created_at",
+    "confirmed_at",
+    "state",
+    "first_name",
+    "last_name",
+    "email",
+    "country",
+    "postcode",
+    "comment",
+    "show_name",
+    "opt_in",
+    "channel",
+]
+
+
+def signatures_csv_response(queryset, filename: str) -> StreamingHttpResponse:
+    """Stream signatures as CSV row by row, with formula-looking cells neutralised."""
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(EXPORT_COLUMNS)
+        for row in queryset.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000):
+            yield writer.writerow([csv_cell(value) for value in row])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 1
+
+
+class UpdateInline(admin.StackedInline):
+    model = Update
+    extra = 0
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "confirmed_count", "goal", "published_at", "view_link"]
+    list_filter = ["status"]
+    search_fields = ["title", "target", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["goal", "version", "published_at", "closed_at"]
+    inlines = [SourceInline, UpdateInline]
+    actions = ["publish", "close", "declare_victory", "export_signatures"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "title",
+                    "slug",
+                    "target",
+                    "summary",
+                    "story",
+                    "language",
+                ]
+            },
+        ),
+        ("Image", {"fields": ["image", "image_alt"]}),
+        (
+            "Signing",
+            {
+                "fields": [
+                    "status",
+                    "require_confirmation",
+                    "goal",
+                    "version",
+                    "published_at",
+                    "closed_at",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="Confirmed")
+    def confirmed_count(self, petition):
+        return petition_count(petition)
+
+    @admin.display(description="Page")
+    def view_link(self, petition):
+        label = "View" if petition.status != Petition.Status.DRAFT else "Preview"
+        url = reverse("petition_preview", args=[petition.pk])
+        if petition.status != Petition.Status.DRAFT:
+            url = petition.get_absolute_url()
+        return format_html('<a href="{}" target="_blank">{}</a>', url, label)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # a new version invalidates the cached page
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the selected petitions")
+    def publish(self, request, queryset):
+        for petition in queryset:
+            petition_publish(petition=petition, by=request.user)
+        messages.success(request, f"Published {queryset.count()} petition(s).")
+
+    @admin.action(description="Close the selected petitions")
+    def close(self, request, queryset):
+        for petition in queryset:
+            petition_close(petition=petition, by=request.user)
+        messages.success(request, f"Closed {queryset.count()} petition(s).")
+
+    @admin.action(description="Declare victory on the selected petitions")
+    def declare_victory(self, request, queryset):
+        for petition in queryset:
+            petition_close(petition=petition, won=True, by=request.user)
+
+    @admin.action(description="Export the signatures of the selected petitions (CSV)")
+    def export_signatures(self, request, queryset):
+        return signatures_csv_response(
+            Signature.objects.filter(petition__in=queryset), "signatures.csv"
+        )
+
+
+class SignatureEventInline(admin.TabularInline):
+    model = SignatureEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "at", "by", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = [
+        "first_name",
+        "last_name",
+        "email",
+        "country",
+        "state",
+        "channel",
+        "created_at",
+        "petition",
+    ]
+    list_filter = ["state", "petition", "channel", "opt_in", "show_name", "country"]
+    search_fields = ["email", "first_name", "last_name", "postcode"]
+    list_select_related = ["petition"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in Signature._meta.fields]
+    exclude = ["token_hash"]
+    inlines = [SignatureEventInline]
+    actions = ["export_csv", "mark_fraudulent", "invalidate", "reinstate"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Export the selected signatures (CSV)")
+    def export_csv(self, request, queryset):
+        return signatures_csv_response(queryset, "signatures.csv")
+
+    def _move(self, request, queryset, state, note):
+        for signature in queryset:
+            signature_set_state(signature=signature, state=state, by=request.user, note=note)
+        messages.success(request, f"{queryset.count()} signature(s) now {state}.")
+
+    @admin.action(description="Mark as fraudulent")
+    def mark_fraudulent(self, request, queryset):
+        self._move(request, queryset, Signature.State.FRAUDULENT, "marked fraudulent by staff")
+
+    @admin.action(description="Invalidate")
+    def invalidate(self, request, queryset):
+        self._move(request, queryset, Signature.State.INVALIDATED, "invalidated by staff")
+
+    @admin.action(description="Reinstate as confirmed")
+    def reinstate(self, request, queryset):
+        self._move(request, queryset, Signature.State.CONFIRMED, "reinstated by staff")

@@ -1,0 +1,133 @@
+"""Folding confirmed signatures into counts, in batches, off the request path.
+
+Signing and confirming only mark their own row `count_dirty`. The fold job
+claims dirty rows by that state (never by id or time, which would skip rows
+that commit late), turns them into per-petition deltas and applies them
+set-wise. A signature counts while it is confirmed; leaving that state takes it
+out again.
+"""
+
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Count, F
+
+from petitions.models import Petition, PetitionCount, Signature, goal_for
+
+FOLD_BATCH = 5000
+COUNT_LOCK_ID = 7_201_001  # any constant shared by every Chorus process
+
+
+def counts_fold(*, batch: int = FOLD_BATCH) -> int:
+    """Fold one batch of changed signatures into the counts; returns rows folded."""
+    with transaction.atomic():
+        if not _lock_counts(wait=False):
+            return 0
+        dirty = Signature.objects.filter(count_dirty=True).order_by()
+        rows = list(
+            dirty.values_list("id", "petition_id", "state", "counted", "country", "channel")[
+                :batch
+            ]
+        )
+        if not rows:
+            return 0
+        deltas: Counter = Counter()
+        now_counted, now_uncounted = [], []
+        for pk, petition_id, state, counted, country, channel in rows:
+            should_count = state == Signature.State.CONFIRMED
+            (now_counted if should_count else now_uncounted).append(pk)
+            if should_count == counted:
+                continue
+            step = 1 if should_count else -1
+            deltas[(petition_id, "total", "")] += step
+            deltas[(petition_id, "country", country)] += step
+            deltas[(petition_id, "channel", channel)] += step
+        _apply(deltas)
+        Signature.objects.filter(pk__in=now_counted).update(counted=True, count_dirty=False)
+        Signature.objects.filter(pk__in=now_uncounted).update(counted=False, count_dirty=False)
+        _raise_goals({p for p, _, _ in deltas})
+    return len(rows)
+
+
+def _lock_counts(*, wait: bool) -> bool:
+    """Only one fold or recount at a time, across every process and machine.
+
+    On PostgreSQL a transaction-scoped advisory lock; SQLite's IMMEDIATE
+    transactions already admit one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [COUNT_LOCK_ID])
+        row = cursor.fetchone()
+    return wait or bool(row[0])
+
+
+def _apply(deltas: Counter) -> None:
+    keys = [k for k, v in deltas.items() if v]
+    PetitionCount.objects.bulk_create(
+        [PetitionCount(petition_id=p, dimension=d, value=v, count=0) for p, d, v in keys],
+        ignore_conflicts=True,
+    )
+    for petition_id, dimension, value in keys:
+        PetitionCount.objects.filter(
+            petition_id=petition_id, dimension=dimension, value=value
+        ).update(count=F("count") + deltas[(petition_id, dimension, value)])
+
+
+def _raise_goals(petition_ids: set[int]) -> None:
+    totals = dict(
+        PetitionCount.objects.filter(petition_id__in=petition_ids, dimension="total").values_list(
+            "petition_id", "count"
+        )
+    )
+    for petition in Petition.objects.filter(pk__in=petition_ids).only("id", "goal"):
+        goal = goal_for(totals.get(petition.pk, 0), petition.goal)
+        if goal != petition.goal:
+            Petition.objects.filter(pk=petition.pk).update(goal=goal)
+
+
+def counts_fold_all() -> int:
+    total = 0
+    while folded := counts_fold():
+        total += folded
+    return total
+
+
+def petition_recount(*, petition: Petition) -> None:
+    """Rebuild a petition's counts from its signatures, repairing any drift."""
+    with transaction.atomic():
+        _lock_counts(wait=True)
+        confirmed = Signature.objects.filter(petition=petition, state="confirmed")
+        PetitionCount.objects.filter(petition=petition).delete()
+        rows = [
+            PetitionCount(petition=petition, dimension="total", value="", count=confirmed.count())
+        ]
+        for dimension in ("country", "channel"):
+            for item in confirmed.values(dimension).annotate(n=Count("id")).order_by():
+                rows.append(
+                    PetitionCount(
+                        petition=petition,
+                        dimension=dimension,
+                        value=item[dimension],
+                        count=item["n"],
+                    )
+                )
+        PetitionCount.objects.bulk_create(rows)
+        Signature.objects.filter(petition=petition, state="confirmed").update(
+            counted=True, count_dirty=False
+        )
+        Signature.objects.filter(petition=petition).exclude(state="confirmed").update(
+            counted=False, count_dirty=False
+        )
+        _raise_goals({petition.pk})
+
+
+def petition_count(petition: Petition) -> int:
+    return (
+        PetitionCount.objects.filter(petition=petition, dimension="total")
+        .values_list("count", flat=True)
+        .first()
+        or 0
+    )

@@ -1,0 +1,75 @@
+from django import forms
+from django_countries import countries
+
+from lib.emails import InvalidEmail, email_normalise
+from petitions.models import Channel
+
+
+def _clean_text(value: str, label: str) -> str:
+    value = value.strip()
+    if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise forms.ValidationError(f"{label} contains characters we cannot store.")
+    if "<" in value or ">" in value:
+        raise forms.ValidationError(f"{label} cannot contain < or >.")
+    return value
+
+
+class SignatureForm(forms.Form):
+    first_name = forms.CharField(max_length=100, label="First name")
+    last_name = forms.CharField(max_length=100, label="Last name")
+    email = forms.CharField(max_length=254, label="Email")
+    country = forms.ChoiceField(choices=[("", "Choose your country")] + list(countries))
+    postcode = forms.CharField(max_length=20, required=False, label="Postcode (optional)")
+    comment = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="Why are you signing? (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    show_name = forms.BooleanField(required=False, label="Show my name on this petition")
+    opt_in = forms.BooleanField(required=False)
+    channel = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    # Left empty by people; form-filling bots tend to fill it in.
+    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+
+    def clean_first_name(self):
+        return _clean_text(self.cleaned_data["first_name"], "First name")
+
+    def clean_last_name(self):
+        return _clean_text(self.cleaned_data["last_name"], "Last name")
+
+    def clean_postcode(self):
+        value = _clean_text(self.cleaned_data["postcode"], "Postcode")
+        if value and not all(c.isalnum() or c in " -" for c in value):
+            raise forms.ValidationError("Use only letters, digits, spaces and hyphens.")
+        return value.upper()
+
+    def clean_comment(self):
+        return _clean_text(self.cleaned_data["comment"], "Your reason")
+
+    def clean_email(self):
+        value = self.cleaned_data["email"].strip()
+        try:
+            return email_normalise(value)
+        except InvalidEmail:
+            raise forms.ValidationError(
+                "Enter a valid email address, like name@example.org."
+            ) from None
+
+    def clean_channel(self):
+        value = self.cleaned_data["channel"]
+        return value if value in Channel.values else ""
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+
+class ResendForm(forms.Form):
+    email = forms.CharField(max_length=254, label="Your email")
+
+    def clean_email(self):
+        try:
+            return email_normalise(self.cleaned_data["email"].strip())
+        except InvalidEmail:
+            raise forms.ValidationError("Enter a valid email address.") from None

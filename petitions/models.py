@@ -1,0 +1,246 @@
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+# Thermometer goals step up through this ladder (and by 5,000,000s beyond it).
+GOAL_STEPS = [
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    20_000,
+    50_000,
+    100_000,
+    200_000,
+    500_000,
+    1_000_000,
+    2_000_000,
+    5_000_000,
+]
+
+
+def goal_for(count: int, current_goal: int = 0) -> int:
+    """The next goal once the count passes about 80% of it; never lower than before."""
+    step = next((s for s in GOAL_STEPS if count < s * 0.8), None)
+    if step is None:
+        step = (int(count / 0.8) // 5_000_000 + 1) * 5_000_000
+    return max(step, current_goal)
+
+
+class PetitionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(
+            status__in=[Petition.Status.OPEN, Petition.Status.CLOSED, Petition.Status.WON]
+        )
+
+
+class Petition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for signatures"
+        CLOSED = "closed", "Closed"
+        WON = "won", "Victory"
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="petitions"
+    )
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField("the ask", max_length=200)
+    target = models.CharField("decision-maker", max_length=200)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences, shown in link previews."
+    )
+    story = models.TextField(help_text="Markdown. Links and emphasis are kept; HTML is removed.")
+    image = models.ImageField(upload_to="petitions/", blank=True)
+    image_alt = models.CharField(max_length=250, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    require_confirmation = models.BooleanField(
+        default=True, help_text="Count a signature only after its email address is confirmed."
+    )
+    goal = models.PositiveIntegerField(default=100, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(goal__gt=0), name="goal_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("petitions:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Source(models.Model):
+    """A "more information" link: a report that backs the petition's story."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+    published_on = models.DateField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Update(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="updates")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Channel(models.TextChoices):
+    """Where a signer came from: the share buttons tag their links with these."""
+
+    DIRECT = "", "Direct"
+    FACEBOOK = "facebook", "Facebook"
+    X = "x", "X"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
+    EMAIL = "email", "Email"
+    LINK = "link", "Copied link"
+    WIDGET = "widget", "Embedded widget"
+    MAILING = "mailing", "Mailing"
+
+
+def new_public_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Signature(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Awaiting confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+        INVALIDATED = "invalidated", "Invalidated"
+
+    LIVE_STATES = [State.PENDING, State.CONFIRMED]
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    code = models.CharField(max_length=20, unique=True, default=new_public_code, editable=False)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    email = models.EmailField(max_length=254)
+    email_key = models.CharField(max_length=300)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    country = CountryField()
+    postcode = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    show_name = models.BooleanField(default=False)
+    opt_in = models.BooleanField(default=False)
+    opt_in_wording_version = models.CharField(max_length=50, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    # Filled in by the mailings and partners work; plain ids until those models exist.
+    mailing_id = models.BigIntegerField(null=True, blank=True)
+    partner_id = models.BigIntegerField(null=True, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    ip_prefix = models.CharField(max_length=50, blank=True)
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signatures",
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Counting: `counted` says whether this row is folded into PetitionCount;
+    # `count_dirty` marks rows whose state changed since the last fold.
+    counted = models.BooleanField(default=False)
+    count_dirty = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "email_key"],
+                condition=Q(state__in=["pending", "confirmed"]),
+                name="one_live_signature_per_email_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["petition", "state", "-confirmed_at"], name="signature_public_list"
+            ),
+            models.Index(
+                fields=["id"], condition=Q(count_dirty=True), name="signature_count_dirty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} on {self.petition_id}"
+
+    @property
+    def public_name(self) -> str:
+        return f"{self.first_name} {self.last_name[:1]}.".strip()
+
+
+class SignatureEvent(models.Model):
+    """The log of every state change of a signature."""
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or 'new'} -> {self.to_state}"
+
+
+class PetitionCount(models.Model):
+    """Folded counts of confirmed signatures: the total, per country, per channel."""
+
+    class Dimension(models.TextChoices):
+        TOTAL = "total"
+        COUNTRY = "country"
+        CHANNEL = "channel"
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="counts")
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    value = models.CharField(max_length=20, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "dimension", "value"], name="one_count_per_dimension_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}:{self.value} = {self.count}"

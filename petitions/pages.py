@@ -1,0 +1,114 @@
+"""Building the public petition page, which is the same HTML for every visitor."""
+
+from urllib.parse import quote, urlencode
+
+import markdown
+import nh3
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from lib.mail import absolute_url
+from petitions.counting import petition_count
+from petitions.forms import SignatureForm
+from petitions.models import Channel, Petition, Signature
+
+STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
+RECENT_SIGNERS = 8
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text, extensions=[], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=STORY_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    # nh3 has just removed every tag and attribute outside the allowlist.
+    return mark_safe(clean)  # noqa: S308
+
+
+def recent_public_signers(petition: Petition) -> list[dict]:
+    rows = (
+        Signature.objects.filter(
+            petition=petition, state=Signature.State.CONFIRMED, show_name=True
+        )
+        .order_by("-confirmed_at")
+        .values("first_name", "last_name", "country", "confirmed_at")[:RECENT_SIGNERS]
+    )
+    return [
+        {
+            "name": f"{r['first_name']} {r['last_name'][:1]}.",
+            "country": r["country"],
+            "at": r["confirmed_at"],
+        }
+        for r in rows
+    ]
+
+
+def petition_context(petition: Petition) -> dict:
+    count = petition_count(petition)
+    return {
+        "petition": petition,
+        "story_html": render_markdown(petition.story),
+        "sources": list(petition.sources.all()),
+        "updates": [(u, render_markdown(u.body)) for u in petition.updates.all()],
+        "count": count,
+        "goal": petition.goal,
+        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
+        "recent_signers": recent_public_signers(petition),
+        "form": SignatureForm(),
+        "page_url": absolute_url(petition.get_absolute_url()),
+        "image_url": absolute_url(petition.image.url) if petition.image else "",
+    }
+
+
+def petition_page_html(slug: str, request) -> str | None:
+    petition = Petition.objects.public().select_related("organisation").filter(slug=slug).first()
+    if petition is None:
+        return None
+    return render_to_string("petitions/detail.html", petition_context(petition))
+
+
+SHARE_TARGETS = [
+    (Channel.FACEBOOK, "Facebook", "https://www.facebook.com/sharer/sharer.php?{}", "u"),
+    (Channel.X, "X", "https://x.com/intent/post?{}", "url"),
+    (Channel.WHATSAPP, "WhatsApp", "https://wa.me/?{}", "text"),
+    (Channel.TELEGRAM, "Telegram", "https://t.me/share/url?{}", "url"),
+]
+
+
+def share_url(petition: Petition, channel: str) -> str:
+    return absolute_url(petition.get_absolute_url()) + "?" + urlencode({"ch": channel})
+
+
+def share_links(petition: Petition) -> list[dict]:
+    """Plain links, no third-party script; each carries its channel tag."""
+    links = []
+    for channel, label, pattern, param in SHARE_TARGETS:
+        url = share_url(petition, channel)
+        params = {param: f"{petition.title} {url}" if param == "text" else url}
+        if channel == Channel.TELEGRAM:
+            params["text"] = petition.title
+        links.append(
+            {"channel": channel.value, "label": label, "href": pattern.format(urlencode(params))}
+        )
+    mail_url = share_url(petition, Channel.EMAIL)
+    links.append(
+        {
+            "channel": "email",
+            "label": "Email",
+            "href": f"mailto:?subject={quote(petition.title)}&body="
+            f"{quote(petition.summary + chr(10) + chr(10) + mail_url)}",
+        }
+    )
+    links.append(
+        {
+            "channel": "link",
+            "label": "Copy link",
+            "href": share_url(petition, Channel.LINK),
+            "copy": True,
+        }
+    )
+    return links

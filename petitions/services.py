@@ -1,0 +1,208 @@
+"""What happens to petitions and signatures. Every entry point calls these."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jobs.services import job_record
+from lib.clientip import client_ip, ip_fingerprint
+from lib.emails import email_key
+from members.consent import OPT_IN_WORDING_VERSION
+from petitions.models import Petition, Signature, SignatureEvent
+
+
+class PetitionClosed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SignResult:
+    signature: Signature
+    created: bool
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def signature_create(
+    *, petition: Petition, data: dict, request_meta: dict, language: str = "", _retry: bool = True
+) -> SignResult:
+    """Sign a petition with validated form data.
+
+    One live signature per petition and email key is held by a partial unique
+    constraint; a repeat is answered with the existing signature, and its
+    owner is emailed instead of getting a second row.
+    """
+    if not petition.is_open:
+        raise PetitionClosed(petition.slug)
+    ip_hash, ip_prefix = ip_fingerprint(client_ip(request_meta))
+    confirmed = not petition.require_confirmation
+    now = timezone.now()
+    signature = Signature(
+        petition=petition,
+        email=data["email"],
+        email_key=email_key(data["email"]),
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        country=data["country"],
+        postcode=data.get("postcode", ""),
+        comment=data.get("comment", ""),
+        show_name=bool(data.get("show_name")),
+        opt_in=bool(data.get("opt_in")),
+        opt_in_wording_version=OPT_IN_WORDING_VERSION if data.get("opt_in") else "",
+        channel=data.get("channel", ""),
+        language=language[:10],
+        ip_hash=ip_hash,
+        ip_prefix=ip_prefix,
+        state=Signature.State.CONFIRMED if confirmed else Signature.State.PENDING,
+        confirmed_at=now if confirmed else None,
+        count_dirty=confirmed,
+    )
+    token = ""
+    if not confirmed:
+        token, signature.token_hash = _new_token()
+        signature.token_expires_at = now + timedelta(days=settings.CONFIRMATION_TOKEN_DAYS)
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            if confirmed:
+                job_record(kind="signature_confirmed", payload={"signature": signature.pk})
+            else:
+                job_record(
+                    kind="send_confirmation", payload={"signature": signature.pk, "token": token}
+                )
+    except IntegrityError:
+        existing = _live_signature(petition, signature.email_key)
+        if existing is None and _retry:  # the other row left the live states meanwhile
+            return signature_create(
+                petition=petition,
+                data=data,
+                request_meta=request_meta,
+                language=language,
+                _retry=False,
+            )
+        if existing is None:
+            raise
+        signature_notify_repeat(signature=existing)
+        return SignResult(existing, created=False)
+    return SignResult(signature, created=True)
+
+
+def _live_signature(petition: Petition, key: str) -> Signature | None:
+    return Signature.objects.filter(
+        petition=petition, email_key=key, state__in=Signature.LIVE_STATES
+    ).first()
+
+
+def signature_notify_repeat(*, signature: Signature) -> None:
+    """Tell the address's owner they already signed (with a fresh link if pending)."""
+    with transaction.atomic():
+        payload = {"signature": signature.pk}
+        if signature.state == Signature.State.PENDING:
+            payload["token"] = _signature_refresh_token(signature)
+        job_record(kind="send_already_signed", payload=payload)
+
+
+def _signature_refresh_token(signature: Signature) -> str:
+    token, hashed = _new_token()
+    expires = timezone.now() + timedelta(days=settings.CONFIRMATION_TOKEN_DAYS)
+    Signature.objects.filter(pk=signature.pk).update(token_hash=hashed, token_expires_at=expires)
+    return token
+
+
+def signature_resend_confirmation(*, petition: Petition, email: str) -> None:
+    """Send a new confirmation link to a pending signer; silently nothing otherwise."""
+    signature = _live_signature(petition, email_key(email))
+    if signature is None or signature.state != Signature.State.PENDING:
+        return
+    with transaction.atomic():
+        token = _signature_refresh_token(signature)
+        job_record(kind="send_confirmation", payload={"signature": signature.pk, "token": token})
+
+
+def signature_for_token(token: str) -> Signature | None:
+    """The pending signature this unexpired link confirms, if any."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Signature.objects.select_related("petition")
+        .filter(
+            token_hash=token_hash(token),
+            token_expires_at__gt=timezone.now(),
+            state=Signature.State.PENDING,
+        )
+        .first()
+    )
+
+
+def signature_confirm(*, token: str) -> Signature | None:
+    """Confirm the signature behind a link. The link works once."""
+    signature = signature_for_token(token)
+    if signature is None:
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Signature.objects.filter(
+            pk=signature.pk, state=Signature.State.PENDING, token_hash=signature.token_hash
+        ).update(
+            state=Signature.State.CONFIRMED,
+            confirmed_at=now,
+            token_hash="",
+            token_expires_at=None,
+            count_dirty=True,
+        )
+        if not changed:
+            return None
+        SignatureEvent.objects.create(
+            signature=signature, from_state="pending", to_state="confirmed", note="email link"
+        )
+        job_record(kind="signature_confirmed", payload={"signature": signature.pk})
+    signature.refresh_from_db()
+    return signature
+
+
+def signature_set_state(*, signature: Signature, state: str, by=None, note: str = "") -> None:
+    """Move a signature to a new state (staff actions); the counts follow."""
+    with transaction.atomic():
+        current = Signature.objects.select_for_update().get(pk=signature.pk)
+        if current.state == state:
+            return
+        Signature.objects.filter(pk=current.pk).update(
+            state=state,
+            count_dirty=True,
+            confirmed_at=current.confirmed_at
+            or (timezone.now() if state == Signature.State.CONFIRMED else None),
+        )
+        SignatureEvent.objects.create(
+            signature=current, from_state=current.state, to_state=state, by=by, note=note[:300]
+        )
+
+
+def petition_publish(*, petition: Petition, by=None) -> None:
+    Petition.objects.filter(pk=petition.pk).update(
+        status=Petition.Status.OPEN,
+        published_at=petition.published_at or timezone.now(),
+        closed_at=None,
+        version=petition.version + 1,
+    )
+    petition.refresh_from_db()
+
+
+def petition_close(*, petition: Petition, won: bool = False, by=None) -> None:
+    Petition.objects.filter(pk=petition.pk).update(
+        status=Petition.Status.WON if won else Petition.Status.CLOSED,
+        closed_at=timezone.now(),
+        version=petition.version + 1,
+    )
+    petition.refresh_from_db()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from petitions import views
+
+app_name = "petitions"
+urlpatterns = [
+    path("p/<slug:slug>/", views.petition_detail, name="detail"),
+    path("p/<slug:slug>/sign/", views.sign, name="sign"),
+    path("p/<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("p/<slug:slug>/resend/", views.resend, name="resend"),
+    path("p/<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
+    path("p/<slug:slug>/me.json", views.visitor_state, name="visitor"),
+    path("p/<slug:slug>/count.json", views.count_json, name="count"),
+    path("c/<str:token>/", views.confirm, name="confirm"),
+]

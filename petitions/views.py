@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from petitions import pages
+from petitions.counting import petition_count
+from petitions.forms import ResendForm, SignatureForm
+from petitions.models import Petition
+from petitions.services import (
+    PetitionClosed,
+    signature_confirm,
+    signature_create,
+    signature_for_token,
+    signature_resend_confirmation,
+)
+
+SIGNED_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+def _public_petition(slug: str) -> Petition:
+    return get_object_or_404(Petition.objects.public().select_related("organisation"), slug=slug)
+
+
+def _signed_cookie_name(petition: Petition) -> str:
+    return f"signed_{petition.pk}"
+
+
+def _signed_code(request, petition: Petition) -> str:
+    return request.get_signed_cookie(
+        _signed_cookie_name(petition), default="", salt="chorus.signed", max_age=SIGNED_COOKIE_AGE
+    )
+
+
+@require_GET
+def petition_detail(request, slug):
+    """The petition page: the same HTML for every visitor, so it can be cached whole."""
+    html = pages.petition_page_html(slug, request)
+    if html is None:
+        raise Http404("No such petition")
+    response = HttpResponse(html)
+    patch_cache_control(response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE)
+    return response
+
+
+@never_cache
+@require_GET
+def visitor_state(request, slug):
+    """What the page's own script fills in per visitor: the CSRF token, whether signed."""
+    petition = _public_petition(slug)
+    return JsonResponse(
+        {"csrf": get_token(request), "signed": bool(_signed_code(request, petition))}
+    )
+
+
+@require_GET
+def count_json(request, slug):
+    petition = _public_petition(slug)
+    response = JsonResponse({"count": petition_count(petition), "goal": petition.goal})
+    patch_cache_control(response, public=True, max_age=5)
+    return response
+
+
+@never_cache
+@require_POST
+def sign(request, slug):
+    petition = _public_petition(slug)
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        return _render_form_page(request, petition, form, status=400)
+    if form.is_bot:
+        # Look like success to the bot; store nothing.
+        return redirect("petitions:thanks", slug=petition.slug)
+    try:
+        result = signature_create(
+            petition=petition,
+            data=form.cleaned_data,
+            request_meta=request.META,
+            language=request.META.get("HTTP_ACCEPT_LANGUAGE", "").split(",")[0].strip(),
+        )
+    except PetitionClosed:
+        form.add_error(None, "This petition is closed and no longer takes signatures.")
+        return _render_form_page(request, petition, form, status=400)
+    thanks = reverse("petitions:thanks", kwargs={"slug": petition.slug})
+    if result.created:
+        response = redirect(thanks)
+        response.set_signed_cookie(
+            _signed_cookie_name(petition),
+            result.signature.code,
+            salt="chorus.signed",
+            max_age=SIGNED_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+    if _signed_code(request, petition) == result.signature.code:
+        return redirect(thanks + "?already=1")
+    return redirect(thanks)
+
+
+def _render_form_page(request, petition, form, status=200):
+    context = pages.petition_context(petition)
+    context.update(form=form, csrf_token_value=get_token(request))
+    return render(request, "petitions/detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def thanks(request, slug):
+    petition = _public_petition(slug)
+    already = request.GET.get("already") == "1" and bool(_signed_code(request, petition))
+    return render(
+        request,
+        "petitions/thanks.html",
+        {
+            "petition": petition,
+            "already": already,
+            "share_links": pages.share_links(petition),
+            "resend_form": ResendForm(),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def resend(request, slug):
+    petition = _public_petition(slug)
+    form = ResendForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "petitions/thanks.html",
+            {
+                "petition": petition,
+                "share_links": pages.share_links(petition),
+                "resend_form": form,
+            },
+            status=400,
+        )
+    signature_resend_confirmation(petition=petition, email=form.cleaned_data["email"])
+    return render(request, "petitions/resent.html", {"petition": petition})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """GET shows a button; only the POST confirms, because mail scanners follow links."""
+    if request.method == "POST":
+        signature = signature_confirm(token=token)
+        if signature is not None:
+            return redirect("petitions:confirmed", slug=signature.petition.slug)
+    else:
+        signature = signature_for_token(token)
+        if signature is not None:
+            return render(
+                request,
+                "petitions/confirm.html",
+                {"petition": signature.petition, "signature": signature},
+            )
+    return render(request, "petitions/confirm_invalid.html", status=410)
+
+
+@never_cache
+@require_GET
+def confirmed(request, slug):
+    petition = _public_petition(slug)
+    return render(
+        request,
+        "petitions/confirmed.html",
+        {
+            "petition": petition,
+            "share_links": pages.share_links(petition),
+        },
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A stale or missing token must not lose a signature: show the form again, filled in."""
+    match = getattr(request, "resolver_match", None)
+    if match and match.view_name == "petitions:sign":
+        try:
+            petition = _public_petition(match.kwargs["slug"])
+        except Http404:
+            petition = None
+        if petition is not None:
+            form = SignatureForm(request.POST)
+            form.is_valid()
+            context = pages.petition_context(petition)
+            context.update(form=form, csrf_expired=True, csrf_token_value=get_token(request))
+            return render(request, "petitions/detail.html", context, status=403)
+    return render(request, "403_csrf.html", status=403)
+
+
+@never_cache
+@staff_member_required
+@permission_required("petitions.view_petition", raise_exception=True)
+def petition_preview(request, pk):
+    """Staff see a draft exactly as the public will, before publishing it."""
+    petition = get_object_or_404(Petition.objects.select_related("organisation"), pk=pk)
+    context = pages.petition_context(petition)
+    context["preview"] = True
+    return render(request, "petitions/detail.html", context)

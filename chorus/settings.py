@@ -5,6 +5,7 @@ console, jobs in the database). Production sets DATABASE_URL, REDIS_URL,
 SECRET_KEY, BASE_URL and friends; see .env.example.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -18,7 +19,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-TESTING = env.bool("CHORUS_TESTING", default=False)
+TESTING = env.bool("CHORUS_TESTING", default="pytest" in sys.modules)
 if not DEBUG and not TESTING and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the development key while DEBUG is off. "

@@ -109,7 +109,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
             "check": "psycopg_pool.ConnectionPool.check_connection",
         }
     else:
@@ -219,7 +219,11 @@ IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
 COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=2.0)
+# How long browsers and CDNs may keep the petition page, and how long each web
+# process keeps its rendered copy (edits show everywhere within the latter).
 PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)
+PETITION_PAGE_CACHE_SECONDS = env.float("PETITION_PAGE_CACHE_SECONDS", default=3.0)
+COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 
 LOGIN_URL = "admin:login"
 

@@ -1,12 +1,16 @@
 """Building the public petition page, which is the same HTML for every visitor."""
 
+import hashlib
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import markdown
 import nh3
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from lib.localcache import LocalCache
 from lib.mail import absolute_url
 from petitions.counting import petition_count
 from petitions.forms import SignatureForm
@@ -64,11 +68,44 @@ def petition_context(petition: Petition) -> dict:
     }
 
 
-def petition_page_html(slug: str, request) -> str | None:
-    petition = Petition.objects.public().select_related("organisation").filter(slug=slug).first()
+# Rendered pages and petitions looked up for signing, per web process.
+page_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
+petition_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    html: str
+    etag: str
+
+
+def public_petition(slug: str) -> Petition | None:
+    """The public petition at `slug`, from this process's cache when fresh."""
+    return petition_cache.get_or_set(slug, lambda: _load_public_petition(slug))
+
+
+def _load_public_petition(slug: str) -> Petition | None:
+    return Petition.objects.public().select_related("organisation").filter(slug=slug).first()
+
+
+def petition_page(slug: str, language: str) -> RenderedPage | None:
+    """The whole petition page, the same for every visitor, cached per language.
+
+    Only the slug and language are in the key, so query strings (share tags,
+    tracking junk) cannot multiply the entries.
+    """
+    return page_cache.get_or_set((slug, language), lambda: _render_page(slug))
+
+
+def _render_page(slug: str) -> RenderedPage | None:
+    petition = _load_public_petition(slug)
     if petition is None:
         return None
-    return render_to_string("petitions/detail.html", petition_context(petition))
+    context = petition_context(petition)
+    context["organisation"] = petition.organisation
+    html = render_to_string("petitions/detail.html", context)
+    digest = hashlib.blake2b(html.encode(), digest_size=8).hexdigest()
+    return RenderedPage(html=html, etag=f'"p{petition.pk}v{petition.version}-{digest}"')
 
 
 SHARE_TARGETS = [

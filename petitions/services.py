@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jobs.services import job_record
+from jobs.wake import wake_workers
 from lib.clientip import client_ip, ip_fingerprint
 from lib.emails import email_key
 from members.consent import OPT_IN_WORDING_VERSION
@@ -82,6 +83,7 @@ def signature_create(
                 job_record(
                     kind="send_confirmation", payload={"signature": signature.pk, "token": token}
                 )
+            transaction.on_commit(wake_workers)
     except IntegrityError:
         existing = _live_signature(petition, signature.email_key)
         if existing is None and _retry:  # the other row left the live states meanwhile

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,10 +9,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lib.localcache import LocalCache
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm
-from petitions.models import Petition
+from petitions.models import Petition, goal_for
 from petitions.services import (
     PetitionClosed,
     signature_confirm,
@@ -22,10 +23,14 @@ from petitions.services import (
 )
 
 SIGNED_COOKIE_AGE = 60 * 60 * 24 * 365
+count_cache = LocalCache(ttl=settings.COUNT_CACHE_SECONDS)
 
 
 def _public_petition(slug: str) -> Petition:
-    return get_object_or_404(Petition.objects.public().select_related("organisation"), slug=slug)
+    petition = pages.public_petition(slug)
+    if petition is None:
+        raise Http404("No such petition")
+    return petition
 
 
 def _signed_cookie_name(petition: Petition) -> str:
@@ -40,12 +45,21 @@ def _signed_code(request, petition: Petition) -> str:
 
 @require_GET
 def petition_detail(request, slug):
-    """The petition page: the same HTML for every visitor, so it can be cached whole."""
-    html = pages.petition_page_html(slug, request)
-    if html is None:
+    """The petition page: the same HTML for every visitor, so it is cached whole.
+
+    A hit touches neither the database nor Redis and sets no cookie.
+    """
+    page = pages.petition_page(slug, request.LANGUAGE_CODE)
+    if page is None:
         raise Http404("No such petition")
-    response = HttpResponse(html)
-    patch_cache_control(response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE)
+    if page.etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(page.html)
+    response["ETag"] = page.etag
+    patch_cache_control(
+        response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE, stale_while_revalidate=30
+    )
     return response
 
 
@@ -61,8 +75,11 @@ def visitor_state(request, slug):
 
 @require_GET
 def count_json(request, slug):
+    """A tiny answer the page polls, and that a CDN may cache for a few seconds."""
     petition = _public_petition(slug)
-    response = JsonResponse({"count": petition_count(petition), "goal": petition.goal})
+    count = count_cache.get_or_set(petition.pk, lambda: petition_count(petition))
+    goal = goal_for(count, petition.goal)
+    response = JsonResponse({"count": count, "goal": goal})
     patch_cache_control(response, public=True, max_age=5)
     return response
 

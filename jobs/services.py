@@ -66,6 +66,8 @@ def jobs_claim(*, limit: int = 50) -> list[Job]:
 def job_run(job: Job) -> bool:
     """Run one claimed job; mark it done, or schedule a retry with backoff."""
     handler = HANDLERS.get(job.kind)
+    if not _lease_renew(job):
+        return False  # our lease ran out and another worker has the job now
     try:
         if handler is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -79,6 +81,27 @@ def job_run(job: Job) -> bool:
         state=Job.State.DONE, done_at=timezone.now(), leased_until=None, last_error=""
     )
     return True
+
+
+def _lease_renew(job: Job) -> bool:
+    """Extend our lease right before running, so a slow batch never overlaps another worker.
+
+    Only the job in flight when a worker dies can run twice (an email sent, say,
+    but not yet marked done); the rest of its batch waits for the lease to end.
+    """
+    renewed = timezone.now() + LEASE
+    taken = Job.objects.filter(pk=job.pk, state=Job.State.DUE, leased_until=job.leased_until)
+    if not taken.update(leased_until=renewed):
+        return False
+    job.leased_until = renewed
+    return True
+
+
+def jobs_prune(*, older_than: timedelta = timedelta(days=7)) -> int:
+    """Forget finished jobs after a while; failed ones stay until staff act on them."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = Job.objects.filter(state=Job.State.DONE, done_at__lt=cutoff).delete()
+    return deleted
 
 
 def _job_fail(job: Job, error: str) -> None:

@@ -5,6 +5,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from jobs.tasks import recount_petition
 from lib.csvsafe import Echo, csv_cell
 from petitions.counting import petition_count
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
@@ -58,7 +59,7 @@ class PetitionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["goal", "version", "published_at", "closed_at"]
     inlines = [SourceInline, UpdateInline]
-    actions = ["publish", "close", "declare_victory", "export_signatures"]
+    actions = ["publish", "close", "declare_victory", "export_signatures", "recount"]
     fieldsets = [
         (
             None,
@@ -123,6 +124,12 @@ class PetitionAdmin(admin.ModelAdmin):
     def declare_victory(self, request, queryset):
         for petition in queryset:
             petition_close(petition=petition, won=True, by=request.user)
+
+    @admin.action(description="Recount the selected petitions from their signatures")
+    def recount(self, request, queryset):
+        for petition in queryset:
+            recount_petition.enqueue(petition.pk)
+        messages.success(request, "Recount queued; the counts update within a few seconds.")
 
     @admin.action(description="Export the signatures of the selected petitions (CSV)")
     def export_signatures(self, request, queryset):

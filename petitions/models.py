@@ -173,6 +173,7 @@ class Signature(models.Model):
     )
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    repeat_notice_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # Counting: `counted` says whether this row is folded into PetitionCount;

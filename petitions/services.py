@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jobs.services import job_record
@@ -15,6 +16,8 @@ from lib.clientip import client_ip, ip_fingerprint
 from lib.emails import email_key
 from members.consent import OPT_IN_WORDING_VERSION
 from petitions.models import Petition, Signature, SignatureEvent
+
+REPEAT_NOTICE_INTERVAL = timedelta(minutes=10)
 
 
 class PetitionClosed(Exception):
@@ -108,8 +111,16 @@ def _live_signature(petition: Petition, key: str) -> Signature | None:
 
 
 def signature_notify_repeat(*, signature: Signature) -> None:
-    """Tell the address's owner they already signed (with a fresh link if pending)."""
+    """Tell the address's owner they already signed (with a fresh link if pending).
+
+    At most one such email per signature every REPEAT_NOTICE_INTERVAL, so
+    nobody can flood a stranger's inbox by submitting their address again.
+    """
+    now = timezone.now()
+    quiet = Q(repeat_notice_at__isnull=True) | Q(repeat_notice_at__lt=now - REPEAT_NOTICE_INTERVAL)
     with transaction.atomic():
+        if not Signature.objects.filter(quiet, pk=signature.pk).update(repeat_notice_at=now):
+            return
         payload = {"signature": signature.pk}
         if signature.state == Signature.State.PENDING:
             payload["token"] = _signature_refresh_token(signature)

@@ -14,8 +14,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from jobs.services import jobs_drain
+from jobs.services import jobs_drain, jobs_prune
 from petitions.counting import counts_fold_all
+
+PRUNE_INTERVAL = 3600.0
 
 
 class Command(BaseCommand):
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         child = None if no_task_worker else self._start_task_worker()
-        last_fold = 0.0
+        last_fold = last_prune = 0.0
         try:
             while self.running:
                 close_old_connections()
@@ -48,6 +50,9 @@ class Command(BaseCommand):
                     if time.monotonic() - last_fold >= settings.COUNT_FOLD_INTERVAL:
                         worked += counts_fold_all()
                         last_fold = time.monotonic()
+                    if time.monotonic() - last_prune >= PRUNE_INTERVAL:
+                        jobs_prune()
+                        last_prune = time.monotonic()
                 except Exception as exc:  # database gone: wait and try again
                     self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
                     time.sleep(1.0)

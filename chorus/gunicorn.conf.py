@@ -1,0 +1,24 @@
+"""Gunicorn settings for `make run` and `make serve` (production uses the same file).
+
+Environment: PORT (default 8000), BIND (default 127.0.0.1:$PORT), WEB_CONCURRENCY
+(worker processes, default 2 per core + 1), WEB_THREADS (threads per worker).
+"""
+
+import os
+
+_cores = len(os.sched_getaffinity(0))
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores + 1))
+worker_class = "sync"
+threads = int(os.environ.get("WEB_THREADS", 1))
+# Behind a load balancer, keep idle connections a little longer than it does.
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+# Access logs cost throughput; the load balancer or proxy in front keeps them.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Each worker imports Django itself; the database pool is made after the fork.
+preload_app = False

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster and Redis server on loopback, for tests and benchmarks.
+#
+#   scripts/services.sh start   # initialise if needed, start both (safe to run again)
+#   scripts/services.sh stop    # stop both (PostgreSQL with a fast shutdown)
+#   scripts/services.sh env     # print export lines for DATABASE_URL and REDIS_URL
+#   scripts/services.sh status
+#
+# Settings, from the environment:
+#   CHORUS_SERVICES_DIR  where data, sockets, pid files and logs live (default .tmp/services)
+#   PG_PORT              PostgreSQL port on 127.0.0.1 (default 55432)
+#   REDIS_PORT           Redis port on 127.0.0.1 (default 56379)
+#   PG_BIN               PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+#
+# initdb refuses to run as root, so as root the cluster belongs to the `postgres`
+# user and its commands run through runuser; as anyone else they run as that user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_PORT=${PG_PORT:-55432}
+REDIS_PORT=${REDIS_PORT:-56379}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+services_dir=${CHORUS_SERVICES_DIR:-.tmp/services}
+mkdir -p "$services_dir"
+services_dir=$(cd "$services_dir" && pwd)
+pg_dir=$services_dir/postgres
+redis_dir=$services_dir/redis
+
+say() { echo "services: $*" >&2; }
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The cluster's directory must be reachable by the postgres user. A checkout under a
+# private home directory (/root is mode 700) is not, so then the cluster lives in a
+# directory under /tmp and $pg_dir is a symbolic link to it.
+pg_dir_prepare() {
+    if [ -e "$pg_dir" ]; then
+        return
+    fi
+    mkdir -p "$pg_dir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres:postgres "$pg_dir"
+        chmod 700 "$pg_dir"
+        if ! runuser -u postgres -- test -w "$pg_dir"; then
+            rmdir "$pg_dir"
+            local outside
+            outside=$(mktemp -d /tmp/chorus-postgres.XXXXXX)
+            chown postgres:postgres "$outside"
+            chmod 700 "$outside"
+            ln -s "$outside" "$pg_dir"
+            say "the postgres user cannot reach $services_dir; cluster kept in $outside"
+        fi
+    fi
+}
+
+pg_running() {
+    [ -f "$pg_dir/data/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1
+}
+
+pg_start() {
+    if [ ! -x "$PG_BIN/initdb" ]; then
+        say "no PostgreSQL in $PG_BIN (run: make setup)"
+        exit 1
+    fi
+    pg_dir_prepare
+    if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+        say "initialising PostgreSQL cluster in $pg_dir/data"
+        as_postgres "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres --auth=trust \
+            --encoding=UTF8 --locale=C.UTF-8 >"$pg_dir/initdb.log" 2>&1 || {
+            cat "$pg_dir/initdb.log" >&2
+            exit 1
+        }
+        # Tuned for a test and benchmark machine, not for safety of data: the cluster is
+        # thrown away. fsync stays on so benchmarks measure durable commits.
+        cat >>"$pg_dir/data/postgresql.conf" <<'EOF'
+
+# Added by scripts/services.sh
+fsync = on
+synchronous_commit = on
+max_connections = 300
+shared_buffers = 256MB
+logging_collector = off
+EOF
+        as_postgres mkdir -p "$pg_dir/run"
+    fi
+    if pg_running; then
+        say "PostgreSQL already running ($pg_dir/data)"
+    else
+        say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+        as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$pg_dir/run" \
+            start >/dev/null || {
+            tail -n 30 "$pg_dir/postgres.log" >&2
+            exit 1
+        }
+    fi
+    local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atq)
+    if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'chorus'")" != 1 ]; then
+        "${psql[@]}" -c "CREATE DATABASE chorus"
+    fi
+}
+
+pg_stop() {
+    if pg_running; then
+        say "stopping PostgreSQL"
+        as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m fast -w -t 60 stop >/dev/null
+    fi
+}
+
+redis_pid() {
+    local pid
+    pid=$(cat "$redis_dir/redis.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+redis_start() {
+    mkdir -p "$redis_dir"
+    if redis_pid >/dev/null; then
+        say "Redis already running ($redis_dir)"
+        return
+    fi
+    say "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+        --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" --dir "$redis_dir" \
+        --save "" --appendonly no
+    for _ in $(seq 100); do
+        if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+            return
+        fi
+        sleep 0.1
+    done
+    say "Redis did not answer on port $REDIS_PORT"
+    tail -n 20 "$redis_dir/redis.log" >&2
+    exit 1
+}
+
+redis_stop() {
+    local pid
+    if pid=$(redis_pid); then
+        say "stopping Redis"
+        kill "$pid"
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+print_env() {
+    echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/chorus"
+    echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+case "${1:-}" in
+start)
+    pg_start
+    redis_start
+    ;;
+stop)
+    pg_stop
+    redis_stop
+    ;;
+env) print_env ;;
+status)
+    pg_running && echo "postgres: running on 127.0.0.1:$PG_PORT" || echo "postgres: stopped"
+    redis_pid >/dev/null && echo "redis: running on 127.0.0.1:$REDIS_PORT" || echo "redis: stopped"
+    ;;
+*)
+    echo "usage: $0 start|stop|env|status" >&2
+    exit 2
+    ;;
+esac

@@ -105,16 +105,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
+    # Connections are checked before use, so a restarted server costs no errors.
+    _db["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
-            "check": "psycopg_pool.ConnectionPool.check_connection",
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-        _db["CONN_HEALTH_CHECKS"] = True
     _db["OPTIONS"].setdefault("connect_timeout", 5)
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 

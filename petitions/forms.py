@@ -1,12 +1,35 @@
 from django import forms
+from django.http import QueryDict
 from django_countries import countries
 
 from lib.emails import InvalidEmail, email_normalise
 from petitions.models import Channel
 
+# What Django and form_data() put in place of bytes that are not UTF-8.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def form_data(request) -> QueryDict:
+    """The posted fields, with bytes that are not UTF-8 left visible as U+FFFD.
+
+    Django decodes a form body that is not UTF-8 as Latin-1, which turns broken
+    input into plausible-looking names; this way the form refuses it, by field.
+    """
+    if request.content_type != "application/x-www-form-urlencoded":
+        return request.POST
+    try:
+        request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return QueryDict(request.body.decode("utf-8", "replace"))
+    return request.POST
+
 
 def _clean_text(value: str, label: str) -> str:
     value = value.strip()
+    if REPLACEMENT_CHARACTER in value:
+        raise forms.ValidationError(
+            f"{label} contains characters that did not arrive intact. Please type it again."
+        )
     if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
         raise forms.ValidationError(f"{label} contains characters we cannot store.")
     if "<" in value or ">" in value:
@@ -49,6 +72,10 @@ class SignatureForm(forms.Form):
 
     def clean_email(self):
         value = self.cleaned_data["email"].strip()
+        if REPLACEMENT_CHARACTER in value:
+            raise forms.ValidationError(
+                "Your email address did not arrive intact. Please type it again."
+            )
         try:
             return email_normalise(value)
         except InvalidEmail:

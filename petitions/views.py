@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lib.localcache import LocalCache
 from petitions import pages
 from petitions.counting import petition_count
-from petitions.forms import ResendForm, SignatureForm
+from petitions.forms import ResendForm, SignatureForm, form_data
 from petitions.models import Petition, goal_for
 from petitions.services import (
     PetitionClosed,
@@ -88,7 +88,7 @@ def count_json(request, slug):
 @require_POST
 def sign(request, slug):
     petition = _public_petition(slug)
-    form = SignatureForm(request.POST)
+    form = SignatureForm(form_data(request))
     if not form.is_valid():
         return _render_form_page(request, petition, form, status=400)
     if form.is_bot:

@@ -1,0 +1,133 @@
+"""Shared fixtures: named personas, a petition to sign, and a clean slate per test.
+
+The personas are the people Chorus serves: the organisation's owner, a
+campaigner who runs petitions, a read-only analyst, and a member of the public.
+"""
+
+import sys
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from lib.localcache import LocalCache
+from orgs.roles import roles_ensure
+from tests.factories import OrganisationFactory, PetitionFactory, UserFactory
+
+BASE_URL = "https://act.openfaces.example"
+
+# The suite runs twice: on SQLite and on PostgreSQL (DATABASE_URL set). Tests of
+# concurrent connections need the latter: SQLite's in-memory test database
+# serialises every writer, so there is no race to lose there.
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent connections to PostgreSQL; runs when DATABASE_URL is set",
+)
+
+
+def pytest_configure(config):
+    # WhiteNoise looks for collected static files, which tests never need.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _clean_slate(settings):
+    """Fixed settings, and no per-process cache carried over from another test."""
+    settings.BASE_URL = BASE_URL
+    settings.TRUSTED_PROXIES = 0
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "evil.example"]
+    _local_caches_clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    _local_caches_clear()
+
+
+def _local_caches_clear() -> None:
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in {"petitions", "members", "jobs", "lib", "orgs"}:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, LocalCache):
+                value.clear()
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def petition(organisation):
+    return PetitionFactory(organisation=organisation, slug="stop-face-scraping")
+
+
+@pytest.fixture
+def roles(db):
+    roles_ensure()
+
+
+@pytest.fixture
+def owner(roles):
+    return UserFactory(username="olive-owner", role="Owner")
+
+
+@pytest.fixture
+def campaigner(roles):
+    return UserFactory(username="cam-campaigner", role="Campaigner")
+
+
+@pytest.fixture
+def analyst(roles):
+    return UserFactory(username="ana-analyst", role="Analyst")
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _logged_in(owner)
+
+
+@pytest.fixture
+def campaigner_client(campaigner):
+    return _logged_in(campaigner)
+
+
+@pytest.fixture
+def analyst_client(analyst):
+    return _logged_in(analyst)
+
+
+@pytest.fixture
+def public_client():
+    """A member of the public: no login, a fresh browser."""
+    return Client()
+
+
+def sign_data(**overrides) -> dict:
+    """What the sign form posts when a person fills it in."""
+    data = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "email": "grace@example.org",
+        "country": "GB",
+        "postcode": "N1 0AA",
+        "comment": "",
+        "channel": "",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+REQUEST_META = {"REMOTE_ADDR": "203.0.113.7"}

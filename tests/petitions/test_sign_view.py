@@ -1,0 +1,259 @@
+"""POST /p/<slug>/sign/: what a browser, a bot and a hostile client get back."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from petitions.models import Signature
+from petitions.services import petition_close
+from tests.conftest import sign_data
+from tests.factories import PetitionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign_url(petition):
+    return reverse("petitions:sign", args=[petition.slug])
+
+
+def _thanks_url(petition):
+    return reverse("petitions:thanks", args=[petition.slug])
+
+
+def _post(client, petition, **overrides):
+    return client.post(_sign_url(petition), sign_data(**overrides))
+
+
+def _without_csrf(html: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", html)
+
+
+def _field_error(response, field: str) -> str:
+    """The message shown beside a field, as a screen reader finds it."""
+    html = response.content.decode()
+    match = re.search(rf'<(\w+)[^>]*\bid="id_{field}_error"[^>]*>(.*?)</\1>', html, re.S)
+    assert match, f"no error shown beside {field}"
+    assert re.search(rf'aria-describedby="[^"]*\bid_{field}_error\b', html)
+    return re.sub(r"<[^>]+>", "", match.group(2))
+
+
+def test_a_valid_signature_redirects_to_thanks_and_remembers_the_browser(public_client, petition):
+    response = _post(public_client, petition)
+
+    assert response.status_code == 302
+    assert response["Location"] == _thanks_url(petition)
+    signature = Signature.objects.get()
+    cookie = response.cookies[f"signed_{petition.pk}"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    # The cookie is signed: it names this signature, and cannot be forged.
+    assert signature.code in cookie.value and cookie.value != signature.code
+
+
+def test_the_thanks_page_asks_to_check_the_inbox_and_share(public_client, petition):
+    response = public_client.get(_thanks_url(petition))
+
+    assert response.status_code == 200
+    assert b"Check your inbox" in response.content
+    for channel in ["facebook", "x", "whatsapp", "telegram", "email", "link"]:
+        assert f"ch%3D{channel}".encode() in response.content or (
+            f"ch={channel}".encode() in response.content
+        )
+
+
+def test_it_records_the_share_channel_it_came_through(public_client, petition):
+    _post(public_client, petition, channel="telegram")
+
+    assert Signature.objects.get().channel == "telegram"
+
+
+def test_it_drops_a_channel_outside_the_fixed_list(public_client, petition):
+    _post(public_client, petition, channel="<script>")
+
+    assert Signature.objects.get().channel == ""
+
+
+def test_a_repeat_from_the_same_browser_is_told_it_already_signed(public_client, petition):
+    _post(public_client, petition)
+    response = _post(public_client, petition)
+
+    assert response["Location"] == _thanks_url(petition) + "?already=1"
+    page = public_client.get(response["Location"])
+    assert b"already signed" in page.content
+    assert Signature.objects.count() == 1
+
+
+def test_a_repeat_from_another_browser_sees_the_same_answer_as_a_first_signer(petition):
+    first_browser, other_browser = Client(), Client()
+    first = _post(first_browser, petition)
+    repeat = _post(other_browser, petition, first_name="Mallory")
+
+    assert repeat.status_code == first.status_code == 302
+    assert repeat["Location"] == first["Location"]
+    assert f"signed_{petition.pk}" not in repeat.cookies
+    first_page = _without_csrf(Client().get(first["Location"]).content)
+    assert _without_csrf(other_browser.get(repeat["Location"]).content) == first_page
+    # Adding ?already=1 by hand reveals nothing without the cookie.
+    forged = other_browser.get(_thanks_url(petition) + "?already=1")
+    assert _without_csrf(forged.content) == first_page
+    assert Signature.objects.get().first_name == "Grace"
+
+
+def test_a_filled_honeypot_looks_like_success_and_stores_nothing(public_client, petition):
+    response = _post(public_client, petition, website="http://spam.example")
+
+    assert response.status_code == 302
+    assert response["Location"] == _thanks_url(petition)
+    assert not Signature.objects.exists()
+
+
+NUL_MESSAGE = "(characters we cannot store|Null characters are not allowed)"
+HOSTILE_FIELDS = [
+    ("first_name", "<script>alert(1)</script>", "cannot contain &lt; or &gt;"),
+    ("last_name", "<img src=x onerror=alert(1)>", "cannot contain &lt; or &gt;"),
+    ("first_name", "A" * 10_000, "at most 100 characters"),
+    ("last_name", "B" * 10_000, "at most 100 characters"),
+    ("email", "not-an-email", "valid email address"),
+    ("email", "grace@", "valid email address"),
+    ("email", "grace@localhost", "valid email address"),
+    ("email", "<script>@example.org", "valid email address"),
+    ("email", "g" * 300 + "@example.org", "at most 254 characters"),
+    ("first_name", "Grace\x00", NUL_MESSAGE),
+    ("last_name", "Hop\x00per", NUL_MESSAGE),
+    ("comment", "fine\x00", NUL_MESSAGE),
+    ("comment", "x" * 1001, "at most 1000 characters"),
+    ("postcode", "=1+2", "letters, digits, spaces and hyphens"),
+    ("postcode", "N" * 21, "at most 20 characters"),
+    ("country", "ZZ", "not one of the available choices"),
+    ("first_name", "", "This field is required"),
+    ("email", "", "This field is required"),
+    ("country", "", "This field is required"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), HOSTILE_FIELDS)
+def test_hostile_input_gets_a_clear_message_beside_the_field_and_stores_nothing(
+    public_client, petition, field, value, message
+):
+    response = _post(public_client, petition, **{field: value})
+
+    assert response.status_code == 400
+    assert re.search(message, _field_error(response, field))
+    assert b'role="alert"' in response.content  # the summary a screen reader announces
+    assert not Signature.objects.exists()
+
+
+def test_hostile_input_is_shown_back_escaped(public_client, petition):
+    response = _post(public_client, petition, first_name="<script>alert(1)</script>")
+
+    assert b"<script>alert(1)" not in response.content
+    assert b"&lt;script&gt;alert(1)" in response.content
+
+
+@pytest.mark.parametrize("missing", ["first_name", "last_name", "email", "country"])
+def test_a_post_missing_a_field_is_refused(public_client, petition, missing):
+    data = sign_data()
+    del data[missing]
+
+    response = public_client.post(_sign_url(petition), data)
+
+    assert response.status_code == 400
+    assert "required" in _field_error(response, missing)
+    assert not Signature.objects.exists()
+
+
+def test_an_empty_post_is_refused(public_client, petition):
+    response = public_client.post(_sign_url(petition), {})
+
+    assert response.status_code == 400
+    assert not Signature.objects.exists()
+
+
+def _post_raw(client, petition, body: bytes):
+    return client.post(_sign_url(petition), body, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "email"])
+def test_percent_encoded_broken_utf8_is_refused(public_client, petition, field):
+    data = sign_data(**{field: "PLACEHOLDER"})
+    if field == "email":
+        data[field] = "PLACEHOLDER@example.org"
+    body = urlencode(data).replace("PLACEHOLDER", "Gr%FF%FEace").encode()
+
+    response = _post_raw(public_client, petition, body)
+
+    assert response.status_code == 400
+    assert _field_error(response, field)
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "email"])
+def test_raw_broken_utf8_bytes_are_refused(public_client, petition, field):
+    data = sign_data(**{field: "PLACEHOLDER"})
+    if field == "email":
+        data[field] = "PLACEHOLDER@example.org"
+    body = urlencode(data).encode().replace(b"PLACEHOLDER", b"Gr\xff\xfe\xc3ace")
+
+    response = _post_raw(public_client, petition, body)
+
+    assert response.status_code == 400
+    assert _field_error(response, field)
+    assert not Signature.objects.exists()
+
+
+def test_well_formed_utf8_names_are_welcome(public_client, petition):
+    response = _post(public_client, petition, first_name="Zoë", last_name="Ørsted-Łukasz 李")
+
+    assert response.status_code == 302
+    assert Signature.objects.get().last_name == "Ørsted-Łukasz 李"
+
+
+def test_a_get_on_the_sign_url_is_not_allowed(public_client, petition):
+    assert public_client.get(_sign_url(petition)).status_code == 405
+
+
+def test_a_closed_petition_refuses_with_a_clear_message(public_client, petition):
+    petition_close(petition=petition)
+
+    response = _post(public_client, petition)
+
+    assert response.status_code in (400, 410)
+    assert not Signature.objects.exists()
+
+
+def test_a_draft_cannot_be_signed(public_client, organisation):
+    draft = PetitionFactory(organisation=organisation, status="draft")
+
+    response = _post(public_client, draft)
+
+    assert response.status_code == 404
+    assert not Signature.objects.exists()
+
+
+def test_csrf_failure_shows_the_form_again_with_what_was_typed(petition):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(
+        _sign_url(petition), sign_data(first_name="Katherine", comment="Because it matters")
+    )
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert re.search("form had expired", html, re.I)
+    assert 'value="Katherine"' in html
+    assert "Because it matters" in html
+    assert 'value="grace@example.org"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert token
+    assert not Signature.objects.exists()
+
+    # The fresh token in the re-rendered form lets the second press through.
+    retry = client.post(
+        _sign_url(petition),
+        sign_data(first_name="Katherine", csrfmiddlewaretoken=token),
+    )
+    assert retry.status_code == 302
+    assert Signature.objects.get().first_name == "Katherine"

@@ -1,0 +1,191 @@
+import pytest
+
+from jobs.models import Job
+from lib.emails import email_key
+from petitions.models import Petition, Signature
+from petitions.services import PetitionClosed, signature_create, signature_set_state
+from tests.conftest import REQUEST_META, sign_data
+from tests.factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign(petition, meta=REQUEST_META, **overrides):
+    return signature_create(
+        petition=petition, data=sign_data(**overrides), request_meta=meta, language="en-GB"
+    )
+
+
+def _jobs(kind):
+    return list(Job.objects.filter(kind=kind))
+
+
+def test_it_creates_a_pending_signature_and_a_confirmation_job(petition):
+    result = _sign(petition)
+
+    signature = Signature.objects.get()
+    assert result.created
+    assert result.signature == signature
+    assert signature.state == Signature.State.PENDING
+    assert signature.email_key == email_key("grace@example.org")
+    assert signature.token_hash and signature.token_expires_at
+    assert not signature.count_dirty
+    [job] = _jobs("send_confirmation")
+    assert job.payload["signature"] == signature.pk
+    # The job carries the token itself; only its hash is stored on the row.
+    assert job.payload["token"] and job.payload["token"] != signature.token_hash
+
+
+@pytest.mark.parametrize(
+    "repeat_email",
+    ["grace@example.org", "GRACE@Example.ORG", "grace+petitions@example.org"],
+)
+def test_it_keeps_one_live_signature_per_email(petition, repeat_email):
+    first = _sign(petition)
+    repeat = _sign(petition, email=repeat_email, first_name="Someone")
+
+    assert not repeat.created
+    assert repeat.signature.pk == first.signature.pk
+    assert Signature.objects.count() == 1
+    [notice] = _jobs("send_already_signed")
+    assert notice.payload["signature"] == first.signature.pk
+
+
+def test_it_treats_gmail_dots_and_googlemail_as_the_same_address(petition):
+    _sign(petition, email="grace.hopper@gmail.com")
+    repeat = _sign(petition, email="GraceHopper+x@googlemail.com")
+
+    assert not repeat.created
+    assert Signature.objects.count() == 1
+
+
+def test_it_counts_dots_elsewhere_as_different_addresses(petition):
+    _sign(petition, email="grace.hopper@example.org")
+    other = _sign(petition, email="gracehopper@example.org")
+
+    assert other.created
+    assert Signature.objects.count() == 2
+
+
+def test_it_sends_a_fresh_link_to_a_pending_repeat_signer(petition):
+    first = _sign(petition)
+    old_hash = first.signature.token_hash
+    _sign(petition)
+
+    [notice] = _jobs("send_already_signed")
+    first.signature.refresh_from_db()
+    assert notice.payload["token"]
+    assert first.signature.token_hash != old_hash
+
+
+def test_it_sends_no_link_to_a_confirmed_repeat_signer(petition):
+    SignatureFactory(petition=petition, email="grace@example.org", state="confirmed")
+    _sign(petition)
+
+    [notice] = _jobs("send_already_signed")
+    assert "token" not in notice.payload
+
+
+@pytest.mark.parametrize("state", [Signature.State.FRAUDULENT, Signature.State.INVALIDATED])
+def test_a_planted_or_invalidated_row_does_not_block_the_real_person(petition, state):
+    planted = SignatureFactory(petition=petition, email="grace@example.org", state=state)
+
+    result = _sign(petition)
+
+    assert result.created
+    assert result.signature.pk != planted.pk
+    assert Signature.objects.filter(state__in=Signature.LIVE_STATES).count() == 1
+
+
+def test_it_lets_the_same_person_sign_another_petition(petition):
+    _sign(petition)
+    other = PetitionFactory(organisation=petition.organisation)
+
+    assert _sign(other).created
+
+
+def test_it_confirms_at_once_when_the_petition_asks_no_confirmation(organisation):
+    petition = PetitionFactory(organisation=organisation, require_confirmation=False)
+
+    _sign(petition)
+
+    signature = Signature.objects.get()
+    assert signature.state == Signature.State.CONFIRMED
+    assert signature.confirmed_at is not None
+    assert signature.count_dirty and not signature.counted
+    assert signature.token_hash == ""
+    assert _jobs("signature_confirmed") and not _jobs("send_confirmation")
+
+
+@pytest.mark.parametrize("status", [Petition.Status.CLOSED, Petition.Status.WON, "draft"])
+def test_it_refuses_signatures_unless_the_petition_is_open(organisation, status):
+    petition = PetitionFactory(organisation=organisation, status=status)
+
+    with pytest.raises(PetitionClosed):
+        _sign(petition)
+    assert not Signature.objects.exists()
+    assert not Job.objects.exists()
+
+
+def test_it_records_the_details_the_signer_gave(petition):
+    _sign(petition, show_name=True, opt_in=True, channel="whatsapp", comment="Because.")
+
+    signature = Signature.objects.get()
+    assert signature.show_name and signature.opt_in
+    assert signature.opt_in_wording_version
+    assert signature.channel == "whatsapp"
+    assert signature.comment == "Because."
+    assert signature.language == "en-GB"
+
+
+def test_it_records_no_wording_version_without_opt_in(petition):
+    _sign(petition)
+
+    assert Signature.objects.get().opt_in_wording_version == ""
+
+
+def test_it_stores_an_ipv4_address_only_as_a_hash_and_a_24_prefix(petition):
+    _sign(petition, meta={"REMOTE_ADDR": "198.51.100.77"})
+
+    signature = Signature.objects.get()
+    assert signature.ip_prefix == "198.51.100.0/24"
+    assert len(signature.ip_hash) == 64
+    stored = {f.attname: getattr(signature, f.attname) for f in Signature._meta.fields}
+    assert not any("198.51.100.77" in str(value) for value in stored.values())
+
+
+def test_it_stores_an_ipv6_address_only_as_a_hash_and_a_48_prefix(petition):
+    _sign(petition, meta={"REMOTE_ADDR": "2001:db8:abcd:12:34::1"})
+
+    signature = Signature.objects.get()
+    assert signature.ip_prefix == "2001:db8:abcd::/48"
+    stored = {f.attname: getattr(signature, f.attname) for f in Signature._meta.fields}
+    assert not any("2001:db8:abcd:12" in str(value) for value in stored.values())
+
+
+def test_it_ignores_a_spoofed_forwarded_for_header_without_trusted_proxies(petition):
+    meta = {"REMOTE_ADDR": "198.51.100.77", "HTTP_X_FORWARDED_FOR": "192.0.2.1"}
+    _sign(petition, meta=meta)
+
+    assert Signature.objects.get().ip_prefix == "198.51.100.0/24"
+
+
+def test_it_reads_the_client_behind_one_trusted_proxy(petition, settings):
+    settings.TRUSTED_PROXIES = 1
+    meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.9"}
+    _sign(petition, meta=meta)
+
+    assert Signature.objects.get().ip_prefix == "203.0.113.0/24"
+
+
+def test_a_reinstated_row_blocks_a_new_one_again(petition):
+    first = _sign(petition).signature
+    signature_set_state(signature=first, state=Signature.State.INVALIDATED)
+    second = _sign(petition)
+    assert second.created
+
+    signature_set_state(signature=second.signature, state=Signature.State.CONFIRMED)
+    again = _sign(petition)
+
+    assert not again.created
+    assert again.signature.pk == second.signature.pk

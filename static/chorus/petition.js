@@ -1,10 +1,27 @@
 // The petition page is the same HTML for everyone (so it can be cached whole);
-// this script fills in what differs per visitor.
+// this script fills in what differs per visitor. The page works without it,
+// except that signing then needs the re-rendered form the server sends back.
 (function () {
   "use strict";
   var article = document.querySelector("article.petition");
   if (!article) return;
   var form = document.querySelector("[data-sign-form]");
+  var preview = article.hasAttribute("data-preview");
+  var locale = document.documentElement.lang || "en";
+
+  // After an invalid submit, take keyboard and screen-reader users to the list of problems.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (target) { event.preventDefault(); target.focus(); }
+    });
+  }
+
+  // In the staff preview the form is switched off and the petition may not be public yet.
+  if (preview) return;
 
   // The share link's channel tag (?ch=...) travels with the signature.
   var channel = new URLSearchParams(window.location.search).get("ch");
@@ -18,7 +35,7 @@
     for (var i = 0; i < langs.length; i++) {
       var parts = (langs[i] || "").split("-");
       var region = parts.length > 1 ? parts[parts.length - 1].toUpperCase() : "";
-      if (region.length === 2 && country.querySelector('option[value="' + region + '"]')) {
+      if (/^[A-Z]{2}$/.test(region) && country.querySelector('option[value="' + region + '"]')) {
         country.value = region;
         break;
       }
@@ -41,32 +58,49 @@
 
   // Stop a double click from sending the form twice.
   if (form) {
+    var button = form.querySelector("button[type=submit]");
+    var buttonText = button ? button.textContent : "";
     form.addEventListener("submit", function () {
-      var button = form.querySelector("button[type=submit]");
-      window.setTimeout(function () { if (button) button.disabled = true; }, 0);
+      window.setTimeout(function () {
+        if (!button) return;
+        button.disabled = true;
+        button.textContent = "Sending…";
+      }, 0);
+    });
+    // Coming back with the Back button must not leave the form stuck.
+    window.addEventListener("pageshow", function () {
+      if (button) { button.disabled = false; button.textContent = buttonText; }
     });
   }
 
-  // Keep the thermometer fresh without reloading the page.
+  // Keep the thermometer fresh without reloading the page. The fill's width is a
+  // class (w-0 … w-100) because the CSP forbids inline styles.
   var countEl = document.querySelector("[data-count]");
   var goalEl = document.querySelector("[data-goal]");
   var bar = document.querySelector("[data-bar]");
   var fill = document.querySelector("[data-bar-fill]");
   var label = document.querySelector("[data-count-label]");
+  function formatNumber(n) {
+    try { return n.toLocaleString(locale); } catch (e) { return String(n); }
+  }
   function refresh() {
     fetch(article.dataset.countUrl, { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
-        if (!data) return;
-        countEl.textContent = data.count.toLocaleString("en");
-        goalEl.textContent = data.goal.toLocaleString("en");
+        if (!data || typeof data.count !== "number" || !data.goal) return;
+        var percent = Math.max(0, Math.min(100, Math.round(100 * data.count / data.goal)));
+        countEl.textContent = formatNumber(data.count);
+        goalEl.textContent = formatNumber(data.goal);
         if (label) label.textContent = data.count === 1 ? "signature" : "signatures";
         bar.setAttribute("aria-valuenow", data.count);
         bar.setAttribute("aria-valuemax", data.goal);
-        fill.style.width = Math.min(100, Math.round(100 * data.count / data.goal)) + "%";
+        bar.setAttribute("aria-valuetext", formatNumber(data.count) + " of " + formatNumber(data.goal) + " signatures");
+        fill.className = "w-" + percent;
       })
       .catch(function () {});
   }
-  refresh();
-  window.setInterval(refresh, 10000);
+  if (countEl && goalEl && bar && fill) {
+    refresh();
+    window.setInterval(function () { if (!document.hidden) refresh(); }, 10000);
+  }
 })();

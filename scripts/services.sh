@@ -68,6 +68,11 @@ pg_start() {
         say "no PostgreSQL in $PG_BIN (run: make setup)"
         exit 1
     fi
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$PG_BIN/initdb" 2>/dev/null; then
+        say "the postgres user cannot run $PG_BIN/initdb; is / or /usr closed to other users?"
+        say "(/ is mode $(stat -c %a /); a normal root directory is 755)"
+        exit 1
+    fi
     pg_dir_prepare
     if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
         say "initialising PostgreSQL cluster in $pg_dir/data"

@@ -84,12 +84,18 @@ def job_run(job: Job) -> bool:
 
 
 def _lease_renew(job: Job) -> bool:
-    """Extend our lease right before running, so a slow batch never overlaps another worker.
+    """Make sure our lease will outlast this job before running it.
 
-    Only the job in flight when a worker dies can run twice (an email sent, say,
-    but not yet marked done); the rest of its batch waits for the lease to end.
+    A lease with more than half its time left is ours for sure; only then is no
+    write needed. Otherwise extend it, and if another worker has taken the job
+    since our lease ran out, leave it to them. So a slow batch never overlaps
+    another worker, and only the job in flight when a worker dies can run twice
+    (an email sent but not yet marked done, say).
     """
-    renewed = timezone.now() + LEASE
+    now = timezone.now()
+    if job.leased_until and job.leased_until - now > LEASE / 2:
+        return True
+    renewed = now + LEASE
     taken = Job.objects.filter(pk=job.pk, state=Job.State.DUE, leased_until=job.leased_until)
     if not taken.update(leased_until=renewed):
         return False

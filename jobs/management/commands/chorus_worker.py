@@ -8,6 +8,7 @@ Alongside, it runs the task backend's own worker for queued tasks.
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -25,6 +26,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--idle-sleep", type=float, default=0.3)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="Threads running jobs; sending mail mostly waits, so a few help.",
+        )
         parser.add_argument("--once", action="store_true", help="Drain everything, then exit.")
         parser.add_argument(
             "--no-task-worker",
@@ -32,7 +39,7 @@ class Command(BaseCommand):
             help="Do not start the task backend's worker beside this one.",
         )
 
-    def handle(self, *args, idle_sleep, once, no_task_worker, **options):
+    def handle(self, *args, idle_sleep, threads, once, no_task_worker, **options):
         if once:
             jobs_drain(budget_seconds=3600)
             counts_fold_all()
@@ -41,12 +48,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         child = None if no_task_worker else self._start_task_worker()
+        runners = [
+            threading.Thread(target=self._run_jobs, args=(idle_sleep,), daemon=True)
+            for _ in range(max(1, threads))
+        ]
+        for runner in runners:
+            runner.start()
         last_fold = last_prune = 0.0
         try:
             while self.running:
                 close_old_connections()
                 try:
-                    worked = jobs_drain(budget_seconds=2.0)
+                    worked = 0
                     if time.monotonic() - last_fold >= settings.COUNT_FOLD_INTERVAL:
                         worked += counts_fold_all()
                         last_fold = time.monotonic()
@@ -58,18 +71,33 @@ class Command(BaseCommand):
                     time.sleep(1.0)
                     continue
                 if not worked:
-                    time.sleep(idle_sleep)
+                    time.sleep(min(idle_sleep, settings.COUNT_FOLD_INTERVAL))
         finally:
+            for runner in runners:
+                runner.join(timeout=30)
             if child is not None:
                 child.terminate()
                 child.wait(timeout=10)
+
+    def _run_jobs(self, idle_sleep: float) -> None:
+        while self.running:
+            close_old_connections()
+            try:
+                worked = jobs_drain(budget_seconds=2.0)
+            except Exception as exc:  # database gone: wait and try again
+                self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
+                time.sleep(1.0)
+                continue
+            if not worked:
+                time.sleep(idle_sleep)
+        close_old_connections()
 
     def _stop(self, signum, frame):
         self.running = False
 
     def _start_task_worker(self):
         if settings.REDIS_URL:
-            command = ["rqworker", "default"]
+            command = ["rqworker", "default", "--job-class", "django_tasks_rq.Job"]
         else:
             command = ["db_worker", "--interval", "1"]
         return subprocess.Popen([sys.executable, sys.argv[0], *command])

@@ -1,0 +1,50 @@
+"""jobs.wake: signing wakes the workers through the task queue, at most once a second."""
+
+import pytest
+
+from jobs import wake
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_enqueues_one_wake_up_per_interval(monkeypatch):
+    from jobs import tasks
+
+    enqueued = []
+
+    class Queue:
+        def enqueue(self):
+            enqueued.append(1)
+
+    monkeypatch.setattr(tasks, "drain_jobs", Queue())
+    monkeypatch.setattr(wake, "_last_wake", 0.0)
+    clock = [5000.0]
+    monkeypatch.setattr(wake.time, "monotonic", lambda: clock[0])
+
+    wake.wake_workers()
+    wake.wake_workers()
+    clock[0] += wake.WAKE_INTERVAL + 0.1
+    wake.wake_workers()
+
+    assert len(enqueued) == 2
+
+
+def test_the_wake_up_task_really_reaches_the_configured_queue():
+    from jobs.tasks import drain_jobs
+
+    result = drain_jobs.enqueue()
+
+    assert result.id
+
+
+def test_a_queue_outage_never_fails_the_caller(monkeypatch):
+    from jobs import tasks
+
+    class BrokenQueue:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(wake, "_last_wake", 0.0)
+    monkeypatch.setattr(tasks, "drain_jobs", BrokenQueue())
+
+    wake.wake_workers()  # must not raise

@@ -62,17 +62,19 @@ class Command(BaseCommand):
                         position=1,
                         publisher="CBS News",
                         published_on=datetime.date(2020, 2, 5),
-                        title="Social networks tell a face-recognition start-up to stop "
-                        "scraping users' photos",
-                        url="https://www.cbsnews.com/",
+                        title="Google, YouTube, Venmo and LinkedIn send cease-and-desist "
+                        "letters to facial recognition app that helps law enforcement",
+                        url="https://www.cbsnews.com/news/clearview-ai-google-youtube-send-"
+                        "cease-and-desist-letter-to-facial-recognition-app/",
                     ),
                     Source(
                         petition=petition,
                         position=2,
                         publisher="The New York Times",
                         published_on=datetime.date(2020, 1, 18),
-                        title="The secretive company that might end privacy as we know it",
-                        url="https://www.nytimes.com/",
+                        title="The Secretive Company That Might End Privacy as We Know It",
+                        url="https://www.nytimes.com/2020/01/18/technology/"
+                        "clearview-privacy-facial-recognition.html",
                     ),
                 ]
             )

@@ -24,6 +24,11 @@ def counts_fold(*, batch: int = FOLD_BATCH) -> int:
         if not _lock_counts(wait=False):
             return 0
         dirty = Signature.objects.filter(count_dirty=True).order_by()
+        if connection.vendor == "postgresql":
+            # Hold the rows we fold: a state change committed meanwhile would
+            # otherwise be overwritten by our "folded" mark below and never
+            # counted. Rows busy elsewhere wait for the next fold.
+            dirty = dirty.select_for_update(skip_locked=True)
         rows = list(
             dirty.values_list("id", "petition_id", "state", "counted", "country", "channel")[
                 :batch

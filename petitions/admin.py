@@ -108,24 +108,26 @@ class PetitionAdmin(admin.ModelAdmin):
             obj.version += 1  # a new version invalidates the cached page
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish the selected petitions")
+    @admin.action(description="Publish the selected petitions", permissions=["change"])
     def publish(self, request, queryset):
         for petition in queryset:
             petition_publish(petition=petition, by=request.user)
         messages.success(request, f"Published {queryset.count()} petition(s).")
 
-    @admin.action(description="Close the selected petitions")
+    @admin.action(description="Close the selected petitions", permissions=["change"])
     def close(self, request, queryset):
         for petition in queryset:
             petition_close(petition=petition, by=request.user)
         messages.success(request, f"Closed {queryset.count()} petition(s).")
 
-    @admin.action(description="Declare victory on the selected petitions")
+    @admin.action(description="Declare victory on the selected petitions", permissions=["change"])
     def declare_victory(self, request, queryset):
         for petition in queryset:
             petition_close(petition=petition, won=True, by=request.user)
 
-    @admin.action(description="Recount the selected petitions from their signatures")
+    @admin.action(
+        description="Recount the selected petitions from their signatures", permissions=["change"]
+    )
     def recount(self, request, queryset):
         for petition in queryset:
             recount_petition.enqueue(petition.pk)
@@ -165,7 +167,8 @@ class SignatureAdmin(admin.ModelAdmin):
     list_select_related = ["petition"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [f.name for f in Signature._meta.fields]
+    # The token hash stays out of sight: `exclude` alone does not hide a read-only field.
+    readonly_fields = [f.name for f in Signature._meta.fields if f.name != "token_hash"]
     exclude = ["token_hash"]
     inlines = [SignatureEventInline]
     actions = ["export_csv", "mark_fraudulent", "invalidate", "reinstate"]
@@ -182,14 +185,14 @@ class SignatureAdmin(admin.ModelAdmin):
             signature_set_state(signature=signature, state=state, by=request.user, note=note)
         messages.success(request, f"{queryset.count()} signature(s) now {state}.")
 
-    @admin.action(description="Mark as fraudulent")
+    @admin.action(description="Mark as fraudulent", permissions=["change"])
     def mark_fraudulent(self, request, queryset):
         self._move(request, queryset, Signature.State.FRAUDULENT, "marked fraudulent by staff")
 
-    @admin.action(description="Invalidate")
+    @admin.action(description="Invalidate", permissions=["change"])
     def invalidate(self, request, queryset):
         self._move(request, queryset, Signature.State.INVALIDATED, "invalidated by staff")
 
-    @admin.action(description="Reinstate as confirmed")
+    @admin.action(description="Reinstate as confirmed", permissions=["change"])
     def reinstate(self, request, queryset):
         self._move(request, queryset, Signature.State.CONFIRMED, "reinstated by staff")

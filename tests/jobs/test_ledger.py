@@ -1,0 +1,219 @@
+"""The durable job ledger: claim under a lease, run, retry with backoff, fail visibly."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from freezegun import freeze_time
+
+from jobs import services
+from jobs.models import Job
+from jobs.services import (
+    LEASE,
+    MAX_ATTEMPTS,
+    job_record,
+    job_retry,
+    job_run,
+    jobs_claim,
+    jobs_drain,
+    jobs_prune,
+    lease_acquire,
+    lease_release,
+)
+from tests.conftest import postgres_only
+from tests.factories import JobFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    """A handler for `test_job` that remembers its payloads."""
+    payloads = []
+    monkeypatch.setitem(services.HANDLERS, "test_job", payloads.append)
+    return payloads
+
+
+@pytest.fixture
+def broken(monkeypatch):
+    def fail(payload):
+        raise RuntimeError("the mail server said no")
+
+    monkeypatch.setitem(services.HANDLERS, "broken_job", fail)
+
+
+def test_recorded_work_is_due_at_once_or_after_its_delay(ran):
+    job_record(kind="test_job", payload={"n": 1})
+    later = job_record(kind="test_job", payload={"n": 2}, delay=timedelta(minutes=5))
+
+    [now] = jobs_claim()
+    assert now.payload == {"n": 1}
+    job_run(now)
+    with freeze_time(timezone.now() + timedelta(minutes=6)):
+        assert [j.pk for j in jobs_claim()] == [later.pk]
+
+
+def test_claiming_leases_the_job_so_no_one_else_claims_it(ran):
+    job = JobFactory()
+
+    [claimed] = jobs_claim()
+
+    assert claimed.pk == job.pk
+    assert claimed.attempts == 1
+    assert claimed.leased_until > timezone.now() + LEASE - timedelta(seconds=5)
+    assert jobs_claim() == []
+
+
+def test_a_job_whose_worker_died_is_claimed_again_when_the_lease_runs_out(ran):
+    job = JobFactory()
+    jobs_claim()  # ...and the worker dies here, without marking anything
+
+    with freeze_time(timezone.now() + LEASE - timedelta(seconds=1)):
+        assert jobs_claim() == []
+    with freeze_time(timezone.now() + LEASE + timedelta(seconds=1)):
+        [again] = jobs_claim()
+
+    assert again.pk == job.pk
+    assert again.attempts == 2
+
+
+def test_running_a_job_marks_it_done(ran):
+    JobFactory(payload={"signature": 7})
+    [job] = jobs_claim()
+
+    assert job_run(job) is True
+
+    job.refresh_from_db()
+    assert ran == [{"signature": 7}]
+    assert job.state == Job.State.DONE
+    assert job.done_at and job.leased_until is None
+    assert jobs_claim() == []
+
+
+def test_a_worker_whose_lease_was_taken_over_does_not_run_the_job(ran):
+    JobFactory()
+    [stale] = jobs_claim()
+    with freeze_time(timezone.now() + LEASE + timedelta(seconds=1)):
+        [current] = jobs_claim()
+
+        assert job_run(stale) is False
+        assert job_run(current) is True
+
+    assert len(ran) == 1
+
+
+def test_a_failing_job_retries_with_growing_backoff(broken):
+    job = JobFactory(kind="broken_job")
+    waits = []
+    now = timezone.now()
+    for _ in range(3):
+        with freeze_time(now):
+            [claimed] = jobs_claim()
+            assert job_run(claimed) is False
+        job.refresh_from_db()
+        assert job.state == Job.State.DUE
+        assert "the mail server said no" in job.last_error
+        assert job.leased_until is None
+        waits.append(job.run_after - now)
+        now = job.run_after
+
+    assert waits[0] > timedelta(0)
+    assert waits[0] < waits[1] < waits[2]
+
+
+def test_after_max_attempts_a_job_fails_for_good_with_its_error(broken):
+    job = JobFactory(kind="broken_job")
+    now = timezone.now()
+    for _ in range(MAX_ATTEMPTS):
+        with freeze_time(now):
+            [claimed] = jobs_claim()
+            job_run(claimed)
+        job.refresh_from_db()
+        now = job.run_after + timedelta(seconds=1)
+
+    assert job.state == Job.State.FAILED
+    assert job.attempts == MAX_ATTEMPTS
+    assert "RuntimeError: the mail server said no" in job.last_error
+    with freeze_time(now + timedelta(days=1)):
+        assert jobs_claim() == []
+
+
+def test_retrying_a_failed_job_makes_it_due_again(ran):
+    job = JobFactory(state=Job.State.FAILED, attempts=MAX_ATTEMPTS, last_error="boom")
+
+    job_retry(job=job)
+
+    [claimed] = jobs_claim()
+    assert claimed.pk == job.pk
+    assert claimed.attempts == 1
+    assert job_run(claimed)
+
+
+def test_a_job_of_an_unknown_kind_fails_with_a_clear_error(db):
+    JobFactory(kind="no_such_kind")
+    [job] = jobs_claim()
+
+    assert job_run(job) is False
+
+    job.refresh_from_db()
+    assert "no handler for job kind 'no_such_kind'" in job.last_error
+
+
+def test_drain_runs_every_due_job(ran):
+    JobFactory.create_batch(7)
+
+    assert jobs_drain(limit=3) == 7
+    assert len(ran) == 7
+    assert set(Job.objects.values_list("state", flat=True)) == {Job.State.DONE}
+
+
+def test_prune_forgets_old_done_jobs_but_keeps_failures(db):
+    old = timezone.now() - timedelta(days=30)
+    JobFactory(state=Job.State.DONE, done_at=old)
+    failed = JobFactory(state=Job.State.FAILED)
+    recent = JobFactory(state=Job.State.DONE, done_at=timezone.now())
+
+    assert jobs_prune() == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {failed.pk, recent.pk}
+
+
+def test_a_named_lease_has_one_holder_until_it_expires_or_is_released(db, monkeypatch):
+    assert lease_acquire(name="fold", seconds=30)
+    monkeypatch.setattr(services, "WORKER_ID", "other-host:1")
+    assert not lease_acquire(name="fold", seconds=30)
+    with freeze_time(timezone.now() + timedelta(seconds=31)):
+        assert lease_acquire(name="fold", seconds=30)
+    lease_release(name="fold")
+    monkeypatch.setattr(services, "WORKER_ID", "third-host:1")
+    assert lease_acquire(name="fold", seconds=30)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_claimers_never_get_the_same_job():
+    JobFactory.create_batch(60)
+    barrier = threading.Barrier(3)
+    claims: list[list[int]] = [[], [], []]
+    errors = []
+
+    def claimer(mine):
+        try:
+            barrier.wait(timeout=10)
+            while batch := jobs_claim(limit=4):
+                mine.extend(job.pk for job in batch)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=[mine]) for mine in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors, errors
+    every = [pk for mine in claims for pk in mine]
+    assert len(every) == len(set(every)) == 60

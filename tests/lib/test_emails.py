@@ -1,0 +1,98 @@
+"""lib.emails: validation without network lookups, and the versioned canonical key."""
+
+import socket
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib.emails import EMAIL_KEY_VERSION, InvalidEmail, email_key, email_normalise
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any DNS or socket use fails the test: validation must stay offline."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("email validation tried the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "gethostbyname", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    import dns.resolver
+
+    monkeypatch.setattr(dns.resolver, "resolve", refuse)
+    monkeypatch.setattr(dns.resolver.Resolver, "resolve", refuse)
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("grace@example.org", "grace@example.org"),
+        ("Grace@EXAMPLE.org", "grace@example.org"),
+        ("grace+petitions@example.org", "grace@example.org"),
+        ("grace.hopper@example.org", "grace.hopper@example.org"),
+        ("Grace.Hopper+x@gmail.com", "gracehopper@gmail.com"),
+        ("g.r.a.c.e@googlemail.com", "grace@gmail.com"),
+        ("  grace@example.org", "grace@example.org"),
+    ],
+)
+def test_it_keys_addresses_that_reach_the_same_person_alike(address, key):
+    assert email_key(address.strip()) == f"{EMAIL_KEY_VERSION}:{key}"
+
+
+def test_the_key_carries_its_rule_version():
+    assert email_key("a@example.org").startswith(f"{EMAIL_KEY_VERSION}:")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "plainaddress",
+        "@example.org",
+        "grace@",
+        "grace@localhost",
+        "grace@example",
+        "grace@@example.org",
+        "grace @example.org",
+        "grace@exa mple.org",
+        "<script>@example.org",
+        "grace@example.invalid",
+        "grace\x00@example.org",
+        "grace@" + "a" * 250 + ".org",
+    ],
+)
+def test_it_rejects_invalid_addresses(address):
+    with pytest.raises(InvalidEmail):
+        email_normalise(address)
+    with pytest.raises(InvalidEmail):
+        email_key(address)
+
+
+def test_it_keeps_the_local_part_as_typed_but_normalises_the_domain():
+    assert email_normalise("Grace.Hopper@EXAMPLE.ORG") == "Grace.Hopper@example.org"
+
+
+def test_it_accepts_international_addresses():
+    assert email_key("zoë@exämple.org") == f"{EMAIL_KEY_VERSION}:zoë@exämple.org"
+
+
+local_parts = st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]{1,10}){0,2}", fullmatch=True)
+
+
+@settings(max_examples=50)
+@given(local=local_parts, tag=st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True))
+def test_case_and_tags_never_change_the_key(local, tag):
+    plain = email_key(f"{local}@example.org")
+
+    assert email_key(f"{local.upper()}@Example.ORG") == plain
+    assert email_key(f"{local}+{tag}@example.org") == plain
+
+
+@settings(max_examples=50)
+@given(local=local_parts)
+def test_the_key_is_stable_when_fed_back(local):
+    key = email_key(f"{local}@gmail.com")
+
+    assert email_key(key.partition(":")[2]) == key

@@ -101,16 +101,26 @@ def counts_fold_all() -> int:
 
 
 def petition_recount(*, petition: Petition) -> None:
-    """Rebuild a petition's counts from its signatures, repairing any drift."""
+    """Rebuild a petition's counts from its signatures, repairing any drift.
+
+    The counts always equal the rows marked `counted` (the fold moves both
+    together, under one lock), so the rebuild sums those rows and flags every
+    row whose mark disagrees with its state for the fold, which then settles
+    them. Nothing here races with people confirming at the same moment.
+    """
     with transaction.atomic():
         _lock_counts(wait=True)
-        confirmed = Signature.objects.filter(petition=petition, state="confirmed")
-        PetitionCount.objects.filter(petition=petition).delete()
+        signatures = Signature.objects.filter(petition=petition)
+        signatures.filter(state=Signature.State.CONFIRMED, counted=False).update(count_dirty=True)
+        signatures.filter(counted=True).exclude(state=Signature.State.CONFIRMED).update(
+            count_dirty=True
+        )
+        counted = signatures.filter(counted=True)
         rows = [
-            PetitionCount(petition=petition, dimension="total", value="", count=confirmed.count())
+            PetitionCount(petition=petition, dimension="total", value="", count=counted.count())
         ]
         for dimension in ("country", "channel"):
-            for item in confirmed.values(dimension).annotate(n=Count("id")).order_by():
+            for item in counted.values(dimension).annotate(n=Count("id")).order_by():
                 rows.append(
                     PetitionCount(
                         petition=petition,
@@ -119,13 +129,10 @@ def petition_recount(*, petition: Petition) -> None:
                         count=item["n"],
                     )
                 )
+        PetitionCount.objects.filter(petition=petition).delete()
         PetitionCount.objects.bulk_create(rows)
-        Signature.objects.filter(petition=petition, state="confirmed").update(
-            counted=True, count_dirty=False
-        )
-        Signature.objects.filter(petition=petition).exclude(state="confirmed").update(
-            counted=False, count_dirty=False
-        )
+    counts_fold_all()
+    with transaction.atomic():
         _raise_goals({petition.pk})
 
 

@@ -439,6 +439,7 @@ def shoot(request) -> Callable[[Page, str], None]:
     def shoot_(page: Page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{test_name}--{name}.png"), full_page=True)
 
+    shoot_.directory = SHOTS
     return shoot_
 
 

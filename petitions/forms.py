@@ -37,6 +37,22 @@ def _clean_text(value: str, label: str) -> str:
     return value
 
 
+class ChannelField(forms.CharField):
+    """The share channel a link carried. A tag outside the fixed list is dropped, not refused:
+    the signer did nothing wrong, and nobody would see an error on a hidden field."""
+
+    def clean(self, value):
+        return value if value in Channel.values else ""
+
+
+class HoneypotField(forms.CharField):
+    """Left empty by people, filled in by bots; whatever a bot puts there is never refused,
+    so it cannot tell the trap from the form."""
+
+    def clean(self, value):
+        return str(value or "")
+
+
 class SignatureForm(forms.Form):
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
@@ -51,9 +67,9 @@ class SignatureForm(forms.Form):
     )
     show_name = forms.BooleanField(required=False, label="Show my name on this petition")
     opt_in = forms.BooleanField(required=False)
-    channel = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    channel = ChannelField(required=False, widget=forms.HiddenInput)
     # Left empty by people; form-filling bots tend to fill it in.
-    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    website = HoneypotField(required=False, label="Leave this empty")
 
     def clean_first_name(self):
         return _clean_text(self.cleaned_data["first_name"], "First name")
@@ -82,10 +98,6 @@ class SignatureForm(forms.Form):
             raise forms.ValidationError(
                 "Enter a valid email address, like name@example.org."
             ) from None
-
-    def clean_channel(self):
-        value = self.cleaned_data["channel"]
-        return value if value in Channel.values else ""
 
     @property
     def is_bot(self) -> bool:

@@ -20,5 +20,8 @@ graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Several servers share a machine in tests and benchmarks, and the default control socket
+# (~/.gunicorn/gunicorn.ctl) would be one path for all of them.
+control_socket_disable = True
 # Each worker imports Django itself; the database pool is made after the fork.
 preload_app = False

@@ -51,7 +51,8 @@ if [ "${1:-}" = serve ]; then
     serve
 fi
 
-"$python" manage.py migrate --noinput --verbosity 1
+echo "run: migrating the database"
+"$python" manage.py migrate --noinput --verbosity 0
 echo
 "$python" manage.py chorus_demo
 echo "(the staff password is kept in demo-login.txt in DATA_DIR, var/ by default)"

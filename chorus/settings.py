@@ -218,7 +218,7 @@ if TRUSTED_PROXIES < 0:
 IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
-COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=2.0)
+COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=1.0)
 # How long browsers and CDNs may keep the petition page, and how long each web
 # process keeps its rendered copy (edits show everywhere within the latter).
 PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)

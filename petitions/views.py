@@ -80,7 +80,7 @@ def count_json(request, slug):
     count = count_cache.get_or_set(petition.pk, lambda: petition_count(petition))
     goal = goal_for(count, petition.goal)
     response = JsonResponse({"count": count, "goal": goal})
-    patch_cache_control(response, public=True, max_age=5)
+    patch_cache_control(response, public=True, max_age=3)
     return response
 
 

@@ -43,3 +43,28 @@ def _is_pool_timeout(exception) -> bool:
     except ImportError:  # pragma: no cover - psycopg is a locked dependency
         return False
     return isinstance(exception, PoolTimeout)
+
+
+class SharedCacheMiddleware:
+    """Keep responses meant for shared caches free of anything per visitor.
+
+    Views mark such responses with `shared_cache = True`. A browser carrying a
+    stale CSRF or session cookie would otherwise get Set-Cookie (and Vary:
+    Cookie) on them, and a CDN would refuse to cache the page or cache it per
+    visitor. Listed first in MIDDLEWARE, so it sees the final response.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "shared_cache", False):
+            response.cookies.clear()
+            vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+            vary = [v for v in vary if v.lower() != "cookie"]
+            if vary:
+                response["Vary"] = ", ".join(vary)
+            elif "Vary" in response:
+                del response["Vary"]
+        return response

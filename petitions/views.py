@@ -57,6 +57,7 @@ def petition_detail(request, slug):
     else:
         response = HttpResponse(page.html)
     response["ETag"] = page.etag
+    response.shared_cache = True
     patch_cache_control(
         response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE, stale_while_revalidate=30
     )
@@ -81,6 +82,7 @@ def count_json(request, slug):
     goal = goal_for(count, petition.goal)
     response = JsonResponse({"count": count, "goal": goal})
     patch_cache_control(response, public=True, max_age=3)
+    response.shared_cache = True
     return response
 
 

@@ -1,7 +1,12 @@
 """Gunicorn settings for `make run` and `make serve` (production uses the same file).
 
 Environment: PORT (default 8000), BIND (default 127.0.0.1:$PORT), WEB_CONCURRENCY
-(worker processes, default 2 per core + 1), WEB_THREADS (threads per worker).
+(worker processes, default 2 per core + 1), WEB_THREADS (threads per worker, default 4).
+
+Threaded workers (gthread) keep client connections alive and overlap the waits on the
+database; sync workers close every connection. Measured with wrk, 64 connections, on the
+demo petition page on a busy 2-core machine: sync (5 workers) 120-210 requests/s with
+timeouts, gthread (5 workers x 4 threads) 340-750/s. bench/ measures it properly.
 """
 
 import os
@@ -10,9 +15,9 @@ _cores = len(os.sched_getaffinity(0))
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores + 1))
-worker_class = "sync"
-threads = int(os.environ.get("WEB_THREADS", 1))
-# Behind a load balancer, keep idle connections a little longer than it does.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", 4))
+# Seconds an idle keep-alive connection stays open.
 keepalive = 5
 timeout = 30
 graceful_timeout = 20

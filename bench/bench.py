@@ -129,7 +129,8 @@ class Bench:
         )
         say(
             f"{label}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-            f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']}"
+            f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']}; "
+            f"wrk used {result['loadgen_cpu_share']:.0%} of the cores"
         )
         return result
 
@@ -163,6 +164,7 @@ class Bench:
                 for k in ("connect_errors", "read_errors", "write_errors", "timeouts")
             },
             "seconds": run.seconds,
+            "loadgen_cpu_share": run.summary["loadgen_cpu_share"],
             **check,
         }
         say(
@@ -359,11 +361,12 @@ def report(results: dict, command: str) -> None:
             rows.append((f"Chorus sign, {name} (stored/s)", r[chorus]["stored_per_s"],
                          r[chorus], ratio))  # fmt: skip
     print(f"\n{'':34} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'share':>6}")  # fmt: skip
+          f"{'share':>6} {'wrk cpu':>8}")  # fmt: skip
     for label, rate, f, ratio in rows:
         print(
             f"{label:34} {rate:8.0f} {f['p50_ms']:8.1f} {f['p95_ms']:8.1f} {f['p99_ms']:8.1f} "
-            f"{f['errors']:7d} {'' if ratio is None else f'{ratio:6.0%}'}"
+            f"{f['errors']:7d} {'' if ratio is None else f'{ratio:6.0%}':>6} "
+            f"{f['loadgen_cpu_share']:8.0%}"
         )
     for key in ("signpg", "signsqlite"):
         if key in r:
@@ -439,10 +442,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--drain-seconds", type=float, default=90)
     parser.add_argument("--converge-seconds", type=float, default=30)
-    parser.add_argument("--server", default="gunicorn-sync",
+    # The recommended production server (docs/benchmarks.md, "Choosing the server").
+    parser.add_argument("--server", default="granian",
                         choices=["gunicorn-sync", "gunicorn-gthread", "granian"])  # fmt: skip
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--bench-workers", type=int, default=1,
                         help="chorus_worker processes beside the server")  # fmt: skip
     parser.add_argument("--skip-sqlite", action="store_true")

@@ -67,6 +67,8 @@ def post_during_outage(base: str, csrf: tuple[str, str]) -> tuple[int, bool]:
     except urllib.error.HTTPError as error:
         text = error.read().decode(errors="replace").lower()
         return error.code, "try again" in text
+    except (urllib.error.URLError, OSError):
+        return 0, False  # no answer at all: the server itself is down
 
 
 def main() -> None:
@@ -76,9 +78,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="per petition")
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--outage-seconds", type=float, default=6)
-    parser.add_argument("--server", default="gunicorn-sync")
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server", default="granian",
+                        choices=["gunicorn-sync", "gunicorn-gthread", "granian"])  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--drain-seconds", type=float, default=150)
     parser.add_argument("--command", default="bash bench/drill.sh")
     args = parser.parse_args()
@@ -210,7 +213,8 @@ def verdict(
             f"accepted {check['accepted']}, stored {check['stored']}, lost {check['lost']}, "
             f"doubled {check['doubled']}, stored without an answer "
             f"{check['stored_without_answer']}, stored but answered with an error "
-            f"{check['stored_but_answered_error']}"
+            f"{check['stored_but_answered_error']}; socket errors "
+            f"{ {k: run.summary[k] for k in ('connect_errors', 'read_errors', 'timeouts')} }"
         )
         checks.append((f"{slug}: no accepted signature lost", check["lost"] == 0))
         checks.append((f"{slug}: none doubled", check["doubled"] == 0))

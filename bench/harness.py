@@ -7,6 +7,7 @@ Everything listens on 127.0.0.1. Every process started here is in its own sessio
 import contextlib
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -118,9 +119,9 @@ def ceiling_env(*, database_url: str = "", sqlite_path: Path | None = None) -> d
 class Server:
     """How the application server runs: the same for Chorus and the ceiling."""
 
-    kind: str = "gunicorn-sync"  # gunicorn-sync | gunicorn-gthread | granian
-    workers: int = 5
-    threads: int = 1
+    kind: str = "granian"  # gunicorn-sync | gunicorn-gthread | granian
+    workers: int = 2
+    threads: int = 8
 
     def label(self) -> str:
         threads = f" x {self.threads} threads" if self.kind != "gunicorn-sync" else ""
@@ -140,6 +141,9 @@ class Server:
                 "--workers", str(self.workers),
                 "--blocking-threads", str(self.threads),
                 "--no-ws",
+                # Without this a worker that dies takes the whole server down with it.
+                "--respawn-failed-workers",
+                "--respawn-interval", "1",
                 "--log-level", "warning",
                 module,
             ], cwd  # fmt: skip
@@ -240,8 +244,7 @@ def wrk_sign(
         "wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:g}s",
         "--timeout", f"{timeout}s", "-s", str(BENCH / "wrk/sign.lua"), base,
     ]  # fmt: skip
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    summary = json.loads(summary_path.read_text())
+    summary = _run_wrk(command, env, summary_path)
     statuses: Counter = Counter()
     accepted, answered, responses = set(), set(), []
     for thread_log in log_dir.glob("thread-*.log"):
@@ -266,13 +269,23 @@ def wrk_read(*, url: str, clients: int, seconds: float, log_dir: Path, threads: 
         "wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s",
         "--timeout", "10s", "-s", str(BENCH / "wrk/read.lua"), url,
     ]  # fmt: skip
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    summary = json.loads(summary_path.read_text())
+    summary = _run_wrk(command, env, summary_path)
     summary["rps"] = summary["requests"] / (summary["duration_us"] / 1e6)
     summary["errors"] = sum(
         summary[k]
         for k in ("connect_errors", "read_errors", "write_errors", "timeouts", "non_2xx_3xx")
     )
+    return summary
+
+
+def _run_wrk(command: list[str], env: dict, summary_path: Path) -> dict:
+    """Run wrk; its summary, with the CPU seconds wrk itself used (it shares the cores)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = json.loads(summary_path.read_text())
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary["loadgen_cpu_share"] = cpu / (summary["duration_us"] / 1e6) / (os.cpu_count() or 1)
     return summary
 
 

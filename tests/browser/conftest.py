@@ -489,14 +489,22 @@ def displayed_count(page: Page) -> int:
     return int(page.locator("[data-count]").inner_text().replace(",", ""))
 
 
-def expect_count_after_reload(page: Page, expected: int, timeout: float = COUNT_TIMEOUT) -> None:
-    """Reloads the petition page until it shows `expected` (the fold runs every 0.5s)."""
+def expect_after_reload(page: Page, check: Callable[[], None], timeout: float) -> None:
+    """Reloads the page until `check` (a short Playwright expectation) passes."""
     deadline = time.monotonic() + timeout
     while True:
         page.reload()
         try:
-            expect(page.locator("[data-count]")).to_have_text(str(expected), timeout=3_000)
+            check()
             return
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
+
+
+def expect_count_after_reload(page: Page, expected: int, timeout: float = COUNT_TIMEOUT) -> None:
+    """Reloads the petition page until it shows `expected` (the fold runs every 0.5s)."""
+    count = page.locator("[data-count]")
+    expect_after_reload(
+        page, lambda: expect(count).to_have_text(str(expected), timeout=3_000), timeout
+    )

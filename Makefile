@@ -60,5 +60,7 @@ bench: setup
 # Stops the test services and removes generated files; keeps .venv, .env and var/ (data).
 clean:
 	@if [ -d .tmp/services ]; then scripts/services.sh stop; fi
+	@# A cluster kept outside the checkout (see scripts/services.sh) goes too.
+	@if [ -L .tmp/services/postgres ]; then rm -rf "$$(readlink -f .tmp/services/postgres)"; fi
 	rm -rf .tmp staticfiles .ruff_cache .pytest_cache .hypothesis
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -25,12 +25,15 @@ mkdir -p "$services_dir"
 services_dir=$(cd "$services_dir" && pwd)
 pg_dir=$services_dir/postgres
 redis_dir=$services_dir/redis
+if [ -L "$pg_dir" ]; then
+    pg_dir=$(readlink -f "$pg_dir")
+fi
 
 say() { echo "services: $*" >&2; }
 
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -38,9 +41,11 @@ as_postgres() {
 
 # The cluster's directory must be reachable by the postgres user. A checkout under a
 # private home directory (/root is mode 700) is not, so then the cluster lives in a
-# directory under /tmp and $pg_dir is a symbolic link to it.
+# directory under /tmp, $pg_dir is a symbolic link to it, and the commands are given the
+# real path.
 pg_dir_prepare() {
     if [ -e "$pg_dir" ]; then
+        pg_dir=$(readlink -f "$pg_dir")
         return
     fi
     mkdir -p "$pg_dir"
@@ -54,6 +59,7 @@ pg_dir_prepare() {
             chown postgres:postgres "$outside"
             chmod 700 "$outside"
             ln -s "$outside" "$pg_dir"
+            pg_dir=$outside
             say "the postgres user cannot reach $services_dir; cluster kept in $outside"
         fi
     fi

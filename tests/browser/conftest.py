@@ -182,30 +182,38 @@ def _redis_url() -> str:
     return url
 
 
-def _server_env(app_port: int, smtp_port: int, data_dir: Path) -> dict:
+def _production_env() -> dict:
+    """This environment as production would see it: not under pytest, DEBUG off."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"CHORUS_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "PYTEST_VERSION"}
+        if key not in {"CHORUS_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
         and not key.startswith("PYTEST_")
     }
+    env.update(
+        SECRET_KEY="browser-tests-" + uuid4().hex,
+        DEBUG="false",
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="chorus.settings",
+    )
+    return env
+
+
+def _server_env(app_port: int, smtp_port: int, data_dir: Path) -> dict:
+    env = _production_env()
     env.update(
         DATABASE_URL=_database_url(),
         REDIS_URL=_redis_url(),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         BASE_URL=f"http://127.0.0.1:{app_port}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECRET_KEY="browser-tests-" + uuid4().hex,
-        DEBUG="false",
         COUNT_FOLD_INTERVAL="0.5",
         DATA_DIR=str(data_dir),
         MEDIA_ROOT=str(data_dir / "media"),
         PORT=str(app_port),
         BIND=f"127.0.0.1:{app_port}",
-        WEB_CONCURRENCY="3",
+        WEB_CONCURRENCY="2",
         LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="chorus.settings",
     )
     return env
 
@@ -314,8 +322,34 @@ def _close_pool() -> None:
         connection.close_pool()
 
 
+@pytest.fixture(scope="package", autouse=True)
+def collected_static() -> Iterator[Callable[[], None]]:
+    """Collects static files (if they changed) while the test database is being made."""
+    if _collected_static_current():
+        yield lambda: None
+        return
+    with tempfile.TemporaryFile() as output:
+        collecting = subprocess.Popen(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=REPO,
+            env=_production_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+        def wait() -> None:
+            if collecting.wait(timeout=STARTUP_TIMEOUT) != 0:
+                output.seek(0)
+                raise RuntimeError(f"collectstatic failed:\n{output.read().decode()}")
+
+        yield wait
+        if collecting.poll() is None:
+            collecting.kill()
+            collecting.wait()
+
+
 @pytest.fixture(scope="package")
-def live_app(test_database, django_db_blocker, inbox) -> Iterator[LiveApp]:
+def live_app(test_database, collected_static, django_db_blocker, inbox) -> Iterator[LiveApp]:
     work_dir = Path(tempfile.mkdtemp(prefix="chorus-browser-"))
     app_port = free_port()
     app = LiveApp(url=f"http://127.0.0.1:{app_port}", log_dir=work_dir)
@@ -325,14 +359,7 @@ def live_app(test_database, django_db_blocker, inbox) -> Iterator[LiveApp]:
             call_command("chorus_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         env = _server_env(app_port, inbox.port, work_dir)
         try:
-            if not _collected_static_current():
-                subprocess.run(
-                    [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                    cwd=REPO,
-                    env=env,
-                    check=True,
-                    timeout=STARTUP_TIMEOUT,
-                )
+            collected_static()
             processes.append(
                 _spawn(
                     [PYTHON, "-m", "gunicorn", "--config", "chorus/gunicorn.conf.py"]

@@ -120,7 +120,6 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, chosen now
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

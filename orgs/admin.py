@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from orgs.models import Organisation
 
@@ -6,6 +7,7 @@ from orgs.models import Organisation
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "privacy_email"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return not Organisation.objects.exists()

@@ -1,6 +1,7 @@
 import csv
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -43,6 +44,7 @@ def signatures_csv_response(queryset, filename: str) -> StreamingHttpResponse:
 
 class SourceInline(admin.TabularInline):
     model = Source
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 1
 
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The load benchmark (`make bench`): throwaway PostgreSQL + Redis on loopback, Chorus
-# served the production way (DEBUG off, gunicorn on 127.0.0.1) with its workers and the
+# served the production way (DEBUG off, granian on 127.0.0.1) with its workers and the
 # count fold running, wrk as the load, the ceiling project beside it. See docs/benchmarks.md.
 #
 #   bash bench/run.sh                 # full run, about 8-10 minutes
-#   bash bench/run.sh --quick         # smoke run, about 2 minutes
+#   bash bench/run.sh --quick         # smoke run, 2-4 minutes
 #   bash bench/run.sh --servers       # compare gunicorn sync/gthread and granian (short runs)
 #   bash bench/run.sh --clients 32 --sign-seconds 30 --server granian --workers 2 --threads 8
 #

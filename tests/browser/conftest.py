@@ -311,8 +311,8 @@ def test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
         # pytest-django's other tests expect to find it.
         assert connection.settings_dict["NAME"] == test_name
         call_command("flush", interactive=False, verbosity=0)
+        connection.close()
         if own_setup is not None:
-            _close_pool()
             teardown_databases(own_setup, verbosity=0)
 
 
@@ -383,6 +383,10 @@ def _orm_access(django_db_blocker) -> Iterator[None]:
     """The tests read what the server committed, outside any test transaction."""
     with django_db_blocker.unblock():
         yield
+        # While Playwright runs, Django keeps connections per asyncio context rather
+        # than per thread, so pytest-django's own closing at the end never sees this
+        # one, and dropping the test database would fail for a session left open.
+        connection.close()
 
 
 # --- The browser ----------------------------------------------------------------------------

@@ -127,7 +127,7 @@ HOSTILE_FIELDS = [
     ("comment", "x" * 1001, "at most 1000 characters"),
     ("postcode", "=1+2", "letters, digits, spaces and hyphens"),
     ("postcode", "N" * 21, "at most 20 characters"),
-    ("country", "ZZ", "not one of the available choices"),
+    ("country", "ZZ", "Choose your country from the list"),
     ("first_name", "", "This field is required"),
     ("email", "", "This field is required"),
     ("country", "", "This field is required"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks",
     "django_tasks_db",
+    "chorus",
     "orgs",
     "members",
     "petitions",
@@ -106,7 +107,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
-    # Connections are checked before use, so a restarted server costs no errors.
+    # Connections are checked before use (see chorus/dbpool.py for which ones).
     _db["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
         _db["OPTIONS"]["pool"] = {

@@ -5,9 +5,8 @@ class ChorusConfig(AppConfig):
     name = "chorus"
 
     def ready(self):
-        from django.db import connections
+        from django.db.backends.signals import connection_created
 
         from chorus.dbpool import pool_check_install
 
-        for alias in connections:
-            pool_check_install(connections[alias])
+        connection_created.connect(pool_check_install, dispatch_uid="chorus.dbpool")

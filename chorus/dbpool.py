@@ -26,8 +26,12 @@ def check_if_idle(connection) -> None:
         ConnectionPool.check_connection(connection)
 
 
-def pool_check_install(wrapper) -> None:
-    """Give the database's pool (if it has one) the idle-only health check."""
-    pool = wrapper.pool if wrapper.vendor == "postgresql" else None
-    if pool is not None:
+def pool_check_install(sender, connection, **kwargs) -> None:
+    """On `connection_created`: give the connection's pool the idle-only check.
+
+    Done on first use rather than at start-up, because the pool must be made
+    from the final settings (the test runner renames the database first).
+    """
+    pool = connection.pool if connection.vendor == "postgresql" else None
+    if pool is not None and pool._check is not check_if_idle:
         pool._check = check_if_idle  # psycopg_pool 3.3: the check callback's attribute

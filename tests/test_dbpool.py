@@ -27,5 +27,7 @@ def test_it_checks_a_connection_first_used_or_idle_but_not_one_just_used(monkeyp
 
 
 @postgres_only
-def test_the_postgresql_pool_uses_it():
+def test_the_postgresql_pool_uses_it(db):
+    connection.ensure_connection()
+
     assert connection.pool._check is dbpool.check_if_idle

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from jobs.services import jobs_drain, jobs_prune
+from lib.mail import mail_connection_close
 from petitions.counting import counts_fold_all
 
 PRUNE_INTERVAL = 3600.0
@@ -89,7 +90,9 @@ class Command(BaseCommand):
                 time.sleep(1.0)
                 continue
             if not worked:
+                mail_connection_close()
                 time.sleep(idle_sleep)
+        mail_connection_close()
         close_old_connections()
 
     def _stop(self, signum, frame):

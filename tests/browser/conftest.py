@@ -13,6 +13,7 @@ import email.policy
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -291,17 +292,21 @@ def _orm_beside_playwright() -> Iterator[None]:
 
 
 @pytest.fixture(scope="package")
-def test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+def browser_database(django_db_setup, django_db_blocker) -> Iterator[None]:
     """The test database, even when no test in this run asked pytest-django for one.
 
     pytest-django creates it only if some collected test uses the `db` fixture or the
     `django_db` mark; the browser tests use neither (they must not run inside a
     transaction that is rolled back, nor be flushed after every test).
     """
-    own_setup = None
+    own_setup = sqlite_dir = None
     with django_db_blocker.unblock():
         if connection.settings_dict["NAME"] == ORIGINAL_DATABASE_NAME:
             _close_pool()
+            if connection.vendor == "sqlite" and not connection.settings_dict["TEST"]["NAME"]:
+                # In a file, not in memory, so that the servers can open it too.
+                sqlite_dir = Path(tempfile.mkdtemp(prefix="chorus-browser-db-"))
+                connection.settings_dict["TEST"]["NAME"] = str(sqlite_dir / "test.sqlite3")
             own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
             _close_pool()
         test_name = connection.settings_dict["NAME"]
@@ -314,6 +319,8 @@ def test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
         connection.close()
         if own_setup is not None:
             teardown_databases(own_setup, verbosity=0)
+        if sqlite_dir is not None:
+            shutil.rmtree(sqlite_dir, ignore_errors=True)
 
 
 def _close_pool() -> None:
@@ -349,7 +356,7 @@ def collected_static() -> Iterator[Callable[[], None]]:
 
 
 @pytest.fixture(scope="package")
-def live_app(test_database, collected_static, django_db_blocker, inbox) -> Iterator[LiveApp]:
+def live_app(browser_database, collected_static, django_db_blocker, inbox) -> Iterator[LiveApp]:
     work_dir = Path(tempfile.mkdtemp(prefix="chorus-browser-"))
     app_port = free_port()
     app = LiveApp(url=f"http://127.0.0.1:{app_port}", log_dir=work_dir)
@@ -376,6 +383,17 @@ def live_app(test_database, collected_static, django_db_blocker, inbox) -> Itera
         finally:
             for process in processes:
                 _stop(process)
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report ends with what the server and worker logged."""
+    report = yield
+    app = getattr(item, "funcargs", {}).get("live_app")
+    if report.failed and isinstance(app, LiveApp):
+        report.sections.append(("chorus server and worker logs", app.logs()))
+    return report
 
 
 @pytest.fixture(autouse=True)

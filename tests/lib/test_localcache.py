@@ -1,5 +1,7 @@
 """lib.localcache: the per-process cache in front of the hottest reads."""
 
+import pytest
+
 from lib.localcache import LocalCache
 
 
@@ -40,3 +42,56 @@ def test_it_stays_bounded_however_many_keys_are_asked_for():
     for n in range(100):
         cache.get_or_set(n, lambda n=n: n)
     assert len(cache._entries) <= 10
+
+
+def test_while_one_thread_recomputes_an_expired_entry_the_others_serve_the_old_value(
+    monkeypatch,
+):
+    import threading
+
+    clock = [1000.0]
+    monkeypatch.setattr("lib.localcache.time.monotonic", lambda: clock[0])
+    cache = LocalCache(ttl=3)
+    cache.get_or_set("page", lambda: "v1")
+    clock[0] += 5
+    computing, release = threading.Event(), threading.Event()
+
+    def slow_render():
+        computing.set()
+        release.wait(5)
+        return "v2"
+
+    worker = threading.Thread(target=cache.get_or_set, args=("page", slow_render))
+    worker.start()
+    computing.wait(5)
+    renders = []
+    served = cache.get_or_set("page", lambda: renders.append(1) or "other")
+    release.set()
+    worker.join(5)
+
+    assert served == "v1"
+    assert renders == []
+    assert cache.get_or_set("page", lambda: "unused") == "v2"
+
+
+def test_it_serves_the_expired_value_when_recomputing_fails(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("lib.localcache.time.monotonic", lambda: clock[0])
+    cache = LocalCache(ttl=3)
+    cache.get_or_set("page", lambda: "v1")
+    clock[0] += 5
+
+    def database_down():
+        raise ConnectionError("database down")
+
+    assert cache.get_or_set("page", database_down) == "v1"
+
+
+def test_with_nothing_to_fall_back_on_the_error_reaches_the_caller():
+    cache = LocalCache(ttl=3)
+
+    def database_down():
+        raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        cache.get_or_set("page", database_down)

@@ -27,7 +27,16 @@ class LocalCache:
         self._refreshing: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get_or_set(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_set(
+        self,
+        key: Hashable,
+        compute: Callable[[], Any],
+        ttl_for: Callable[[Any], float] | None = None,
+    ) -> Any:
+        """The fresh value for `key`, computing it when missing or expired.
+
+        `ttl_for`, if given, says how long a computed value may be kept (0: not at all).
+        """
         entry = self._entries.get(key)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
@@ -49,7 +58,7 @@ class LocalCache:
             return entry[1]
         finally:
             refreshing.release()
-        self._store(key, value)
+        self._store(key, value, self.ttl if ttl_for is None else ttl_for(value))
         return value
 
     def _refresh_lock(self, key: Hashable) -> threading.Lock:
@@ -59,12 +68,14 @@ class LocalCache:
                 lock = self._refreshing[key] = threading.Lock()
             return lock
 
-    def _store(self, key: Hashable, value: Any) -> None:
+    def _store(self, key: Hashable, value: Any, ttl: float) -> None:
+        if ttl <= 0:
+            return
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
                 self._refreshing = {k: v for k, v in self._refreshing.items() if v.locked()}
-            self._entries[key] = (time.monotonic() + self.ttl, value)
+            self._entries[key] = (time.monotonic() + ttl, value)
 
     def clear(self) -> None:
         with self._lock:

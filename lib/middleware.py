@@ -1,8 +1,12 @@
 import logging
+from dataclasses import dataclass
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from lib.localcache import LocalCache
 
 logger = logging.getLogger("chorus.db")
 
@@ -45,26 +49,82 @@ def _is_pool_timeout(exception) -> bool:
     return isinstance(exception, PoolTimeout)
 
 
-class SharedCacheMiddleware:
-    """Keep responses meant for shared caches free of anything per visitor.
+# Responses kept per process by SharedCacheMiddleware, each for the seconds its view chose.
+kept_responses = LocalCache(ttl=0, max_entries=2000)
 
-    Views mark such responses with `shared_cache = True`. A browser carrying a
-    stale CSRF or session cookie would otherwise get Set-Cookie (and Vary:
-    Cookie) on them, and a CDN would refuse to cache the page or cache it per
-    visitor. Listed first in MIDDLEWARE, so it sees the final response.
+
+@dataclass(frozen=True)
+class _KeptResponse:
+    status: int
+    headers: tuple
+    content: bytes
+    seconds: float
+
+
+class SharedCacheMiddleware:
+    """Serve what shared caches may keep straight from memory, and keep it clean.
+
+    A view marks a response that is the same for every visitor with
+    `shared_cache = <seconds>` (the petition page, the count). This middleware,
+    first in MIDDLEWARE, then
+    * strips anything per visitor from it: a browser carrying a stale CSRF or
+      session cookie would otherwise get Set-Cookie (and Vary: Cookie), and a
+      CDN would not cache the page, or cache it per visitor;
+    * keeps it in this process for that many seconds, keyed by path and language
+      (never the query string), and answers later GETs for it before any other
+      middleware or view runs: no database, no Redis, no session, no cookie.
+      While one thread renders an expired page the others serve the old one.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if getattr(response, "shared_cache", False):
-            response.cookies.clear()
-            vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
-            vary = [v for v in vary if v.lower() != "cookie"]
-            if vary:
-                response["Vary"] = ", ".join(vary)
-            elif "Vary" in response:
-                del response["Vary"]
-        return response
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        request.get_host()  # ALLOWED_HOSTS holds on the fast path too
+        key = (request.path, translation.get_language_from_request(request))
+        passed_through = []
+
+        def respond():
+            response = self.get_response(request)
+            passed_through.append(response)
+            seconds = getattr(response, "shared_cache", 0)
+            if not seconds or response.status_code != 200 or response.streaming:
+                return None
+            _strip_per_visitor(response)
+            return _KeptResponse(
+                response.status_code, tuple(response.items()), response.content, float(seconds)
+            )
+
+        kept = kept_responses.get_or_set(key, respond, ttl_for=lambda k: k.seconds if k else 0)
+        if passed_through and (kept is None or passed_through[0].status_code != 200):
+            return passed_through[0]
+        if kept is None:  # someone else's entry said "not cacheable" meanwhile
+            return self.get_response(request)
+        return _replay(kept, request)
+
+
+def _strip_per_visitor(response) -> None:
+    response.cookies.clear()
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    vary = [v for v in vary if v.lower() != "cookie"]
+    if vary:
+        response["Vary"] = ", ".join(vary)
+    elif "Vary" in response:
+        del response["Vary"]
+
+
+def _replay(kept: _KeptResponse, request) -> HttpResponse:
+    headers = dict(kept.headers)
+    etag = headers.get("ETag")
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else kept.content, status=kept.status
+        )
+    for name, value in kept.headers:
+        if name.lower() != "content-length" or request.method != "HEAD":
+            response[name] = value
+    return response

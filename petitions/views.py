@@ -7,7 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from lib.localcache import LocalCache
 from petitions import pages
@@ -43,7 +48,7 @@ def _signed_code(request, petition: Petition) -> str:
     )
 
 
-@require_GET
+@require_safe
 def petition_detail(request, slug):
     """The petition page: the same HTML for every visitor, so it is cached whole.
 
@@ -57,7 +62,7 @@ def petition_detail(request, slug):
     else:
         response = HttpResponse(page.html)
     response["ETag"] = page.etag
-    response.shared_cache = True
+    response.shared_cache = settings.PETITION_PAGE_CACHE_SECONDS
     patch_cache_control(
         response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE, stale_while_revalidate=30
     )
@@ -74,7 +79,7 @@ def visitor_state(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def count_json(request, slug):
     """A tiny answer the page polls, and that a CDN may cache for a few seconds."""
     petition = _public_petition(slug)
@@ -82,7 +87,7 @@ def count_json(request, slug):
     goal = goal_for(count, petition.goal)
     response = JsonResponse({"count": count, "goal": goal})
     patch_cache_control(response, public=True, max_age=3)
-    response.shared_cache = True
+    response.shared_cache = settings.COUNT_CACHE_SECONDS
     return response
 
 

@@ -20,3 +20,48 @@ def test_pages_for_one_visitor_still_set_their_cookies(petition):
     response = Client().get(f"/p/{petition.slug}/me.json")
 
     assert "csrftoken" in response.cookies
+
+
+def test_a_second_visitor_is_served_from_memory_without_touching_the_database(
+    petition, django_assert_num_queries
+):
+    first = Client().get(f"/p/{petition.slug}/")
+
+    with django_assert_num_queries(0):
+        second = Client().get(f"/p/{petition.slug}/?utm_source=newsletter&ch=x")
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert not second.cookies
+
+
+def test_a_kept_page_answers_a_conditional_get_with_304_and_head_without_a_body(petition):
+    etag = Client().get(f"/p/{petition.slug}/")["ETag"]
+
+    not_modified = Client().get(f"/p/{petition.slug}/", HTTP_IF_NONE_MATCH=etag)
+    head = Client().head(f"/p/{petition.slug}/")
+
+    assert not_modified.status_code == 304
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_it_keeps_nothing_per_visitor_or_unsuccessful(petition):
+    from lib.middleware import kept_responses
+
+    Client().get("/p/no-such-petition/")
+    Client().get(f"/p/{petition.slug}/me.json")
+
+    kept_paths = {path for path, _ in kept_responses._entries}
+    assert "/p/no-such-petition/" not in kept_paths
+    assert f"/p/{petition.slug}/me.json" not in kept_paths
+    assert "csrftoken" in Client().get(f"/p/{petition.slug}/me.json").cookies
+
+
+def test_it_checks_allowed_hosts_even_for_kept_pages(petition):
+    Client().get(f"/p/{petition.slug}/")
+
+    response = Client(HTTP_HOST="attacker.example").get(f"/p/{petition.slug}/")
+
+    assert response.status_code == 400

@@ -1,5 +1,7 @@
 """Email addresses: validation without network lookups, and the canonical key."""
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 # Bump when the rule changes; keys carry their version so old and new never collide.
@@ -14,8 +16,12 @@ class InvalidEmail(ValueError):
     pass
 
 
+@lru_cache(maxsize=4096)
 def email_normalise(address: str) -> str:
-    """A valid address in the form people typed it, with the domain normalised."""
+    """A valid address in the form people typed it, with the domain normalised.
+
+    Cached: the form and the canonical key both ask, and validation is not free.
+    """
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -142,3 +142,18 @@ class ResendForm(forms.Form):
             return email_normalise(self.cleaned_data["email"].strip())
         except InvalidEmail:
             raise forms.ValidationError("Enter a valid email address.") from None
+
+
+class _SharedFields(dict):
+    """Form fields that every SignatureForm shares instead of deep-copying.
+
+    Django copies every field (widgets, validators) for each form built, a
+    tenth of the sign path under load. Nothing in Chorus changes a field per
+    form, so one set serves them all; errors and data live on the form.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+SignatureForm.base_fields = _SharedFields(SignatureForm.base_fields)

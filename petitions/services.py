@@ -5,6 +5,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -120,10 +121,10 @@ def _insert_with_job(signature: Signature, job_kind: str, job_payload: dict) -> 
     return True
 
 
-def _insert_with_job_one_statement(signature, job_kind, job_payload) -> bool:
+@lru_cache(maxsize=1)
+def _one_statement_sql() -> tuple[list, str]:
     meta = Signature._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(signature, add=True), connection) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"""
@@ -139,6 +140,12 @@ def _insert_with_job_one_statement(signature, job_kind, job_payload) -> bool:
         FROM new_signature
         RETURNING (payload ->> 'signature')::bigint
     """
+    return fields, sql
+
+
+def _insert_with_job_one_statement(signature, job_kind, job_payload) -> bool:
+    fields, sql = _one_statement_sql()
+    values = [f.get_db_prep_save(f.pre_save(signature, add=True), connection) for f in fields]
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, job_kind, json.dumps(job_payload), now, now])

@@ -144,8 +144,13 @@ class Signature(models.Model):
 
     LIVE_STATES = [State.PENDING, State.CONFIRMED]
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
-    code = models.CharField(max_length=20, unique=True, default=new_public_code, editable=False)
+    # Indexes cost every insert during a spike, so each one here earns its place:
+    # the petition is covered by signature_public_list, the code is only ever
+    # compared with the signer's cookie, never looked up.
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False
+    )
+    code = models.CharField(max_length=20, default=new_public_code, editable=False)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     email = models.EmailField(max_length=254)
     email_key = models.CharField(max_length=300)
@@ -170,8 +175,9 @@ class Signature(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="signatures",
+        db_index=False,
     )
-    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_hash = models.CharField(max_length=64, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     repeat_notice_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -195,6 +201,10 @@ class Signature(models.Model):
             ),
             models.Index(
                 fields=["id"], condition=Q(count_dirty=True), name="signature_count_dirty"
+            ),
+            models.Index(fields=["token_hash"], name="signature_token"),
+            models.Index(
+                fields=["member"], condition=Q(member__isnull=False), name="signature_member"
             ),
         ]
 

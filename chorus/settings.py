@@ -51,17 +51,18 @@ INSTALLED_APPS = [
     "jobs",
 ]
 
+# Kept short on purpose: every entry runs on every signature during a spike.
+# Staff two-factor login (django-otp's middleware) comes with the staff-roles work;
+# Chorus speaks one language so far, so LocaleMiddleware waits for a second one.
 MIDDLEWARE = [
     "lib.middleware.SharedCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "lib.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lib.middleware.DatabaseUnavailableMiddleware",

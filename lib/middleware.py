@@ -1,6 +1,9 @@
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.template.loader import render_to_string
@@ -83,7 +86,7 @@ class SharedCacheMiddleware:
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS holds on the fast path too
-        key = (request.path, translation.get_language_from_request(request))
+        key = (request.path, translation.get_language())
         passed_through = []
 
         def respond():
@@ -128,3 +131,27 @@ def _replay(kept: _KeptResponse, request) -> HttpResponse:
         if name.lower() != "content-length" or request.method != "HEAD":
             response[name] = value
     return response
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp with the policy header built once rather than for every response.
+
+    Chorus sets one policy for the whole site (settings.CONTENT_SECURITY_POLICY)
+    and uses no nonces; a response that asks for a change through django-csp's
+    decorators still goes the library's own way.
+    """
+
+    _header = None
+
+    def process_response(self, request, response):
+        if any(
+            hasattr(response, a)
+            for a in ("_csp_update", "_csp_replace", "_csp_config", "_csp_exempt")
+        ):
+            return super().process_response(request, response)
+        if HEADER not in response:
+            if CSPMiddleware._header is None:
+                parts = self.get_policy_parts(request=request, response=response)
+                CSPMiddleware._header = build_policy(**asdict(parts))
+            response[HEADER] = CSPMiddleware._header
+        return response

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResp
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -54,7 +55,7 @@ def petition_detail(request, slug):
 
     A hit touches neither the database nor Redis and sets no cookie.
     """
-    page = pages.petition_page(slug, request.LANGUAGE_CODE)
+    page = pages.petition_page(slug, translation.get_language())
     if page is None:
         raise Http404("No such petition")
     if page.etag in request.headers.get("If-None-Match", ""):

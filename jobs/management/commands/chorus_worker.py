@@ -5,6 +5,7 @@ under leases, and the count fold takes a lock so only one runs at a time.
 Alongside, it runs the task backend's own worker for queued tasks.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -33,6 +34,13 @@ class Command(BaseCommand):
             default=4,
             help="Threads running jobs; sending mail mostly waits, so a few help.",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=10,
+            help="Scheduling niceness: on a machine shared with web processes, people "
+            "signing come first and emails catch up after the spike (0 to turn off).",
+        )
         parser.add_argument("--once", action="store_true", help="Drain everything, then exit.")
         parser.add_argument(
             "--no-task-worker",
@@ -40,7 +48,9 @@ class Command(BaseCommand):
             help="Do not start the task backend's worker beside this one.",
         )
 
-    def handle(self, *args, idle_sleep, threads, once, no_task_worker, **options):
+    def handle(self, *args, idle_sleep, threads, nice, once, no_task_worker, **options):
+        if nice > 0:
+            os.nice(nice)  # the task worker child inherits it
         if once:
             jobs_drain(budget_seconds=3600)
             counts_fold_all()

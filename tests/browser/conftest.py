@@ -1,4 +1,4 @@
-"""Real parts for the browser tests: Chromium, an SMTP server, gunicorn and the worker.
+"""Real parts for the browser tests: Chromium, an SMTP server, the application server (granian) and the worker.
 
 The package's fixture creates the test database through pytest-django, loads the
 demo, and starts the application server and the background worker as
@@ -211,9 +211,6 @@ def _server_env(app_port: int, smtp_port: int, data_dir: Path) -> dict:
         COUNT_FOLD_INTERVAL="0.5",
         DATA_DIR=str(data_dir),
         MEDIA_ROOT=str(data_dir / "media"),
-        PORT=str(app_port),
-        BIND=f"127.0.0.1:{app_port}",
-        WEB_CONCURRENCY="2",
         LOG_LEVEL="WARNING",
     )
     return env
@@ -242,7 +239,7 @@ def _collected_static_current() -> bool:
 
 def _spawn(command: list[str], env: dict, log: Path) -> subprocess.Popen:
     # A process group of its own: the worker starts a child task worker, and
-    # gunicorn its workers; the teardown stops each whole group.
+    # the server its worker processes; the teardown stops each whole group.
     return subprocess.Popen(
         command,
         cwd=REPO,
@@ -369,10 +366,13 @@ def live_app(browser_database, collected_static, django_db_blocker, inbox) -> It
             collected_static()
             processes.append(
                 _spawn(
-                    [PYTHON, "-m", "gunicorn", "--config", "chorus/gunicorn.conf.py"]
-                    + ["chorus.wsgi"],
+                    # The application server production runs (scripts/run.sh).
+                    [str(Path(PYTHON).parent / "granian"), "--interface", "wsgi"]
+                    + ["--host", "127.0.0.1", "--port", str(app_port), "--workers", "2"]
+                    + ["--blocking-threads", "8", "--no-ws", "--respawn-failed-workers"]
+                    + ["chorus.wsgi:application"],
                     env,
-                    work_dir / "gunicorn.log",
+                    work_dir / "server.log",
                 )
             )
             processes.append(

@@ -3,7 +3,7 @@
 #
 #   scripts/run.sh         prepare (.env, static files, migrations, demo data), then run the
 #                          background worker and the application server until Ctrl-C
-#   scripts/run.sh serve   the application server only (gunicorn, as in production)
+#   scripts/run.sh serve   the application server only (granian, as in production)
 #
 # Both run with DEBUG off and bind 127.0.0.1:${PORT:-8000}. Settings come from the
 # environment first, then from .env (see .env.example).
@@ -39,8 +39,18 @@ base_url_default() {
     fi
 }
 
+# granian, WSGI: one process per core with a pool of threads each, the way bench/ measured
+# best on 2 cores (docs/benchmarks.md); a killed worker process is started again.
+app_server() {
+    .venv/bin/granian --interface wsgi --host 127.0.0.1 --port "$PORT" \
+        --workers "${WEB_CONCURRENCY:-$(nproc)}" --blocking-threads "${WEB_THREADS:-8}" \
+        --no-ws --respawn-failed-workers --respawn-interval 1 \
+        --log-level "${SERVER_LOG_LEVEL:-warning}" chorus.wsgi:application
+}
+
 serve() {
-    exec .venv/bin/gunicorn --config chorus/gunicorn.conf.py chorus.wsgi
+    app_server
+    exit
 }
 
 env_file_ensure
@@ -72,7 +82,7 @@ trap 'stop_all; exit 143' TERM
 
 "$python" manage.py chorus_worker &
 pids+=($!)
-.venv/bin/gunicorn --config chorus/gunicorn.conf.py chorus.wsgi &
+app_server &
 pids+=($!)
 echo "run: worker and server started; serving on http://127.0.0.1:$PORT/ (Ctrl-C stops both)"
 

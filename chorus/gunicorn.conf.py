@@ -1,13 +1,11 @@
-"""Gunicorn settings for `make run` and `make serve` (production uses the same file).
+"""Gunicorn settings, for operators who prefer gunicorn and for bench/'s server comparison.
+
+`make run` and `make serve` use granian, which measured well ahead of gunicorn on both the
+page and the sign path (docs/benchmarks.md). To run gunicorn instead:
+`.venv/bin/gunicorn --config chorus/gunicorn.conf.py chorus.wsgi`.
 
 Environment: PORT (default 8000), BIND (default 127.0.0.1:$PORT), WEB_CONCURRENCY
-(worker processes, default 2 per core + 1), WEB_THREADS (threads per worker, default 4).
-
-Threaded workers (gthread) keep client connections alive and overlap the waits on the
-database; sync workers close every connection. Measured with wrk, 64 connections, on the
-demo petition page on a busy 2-core machine: sync (5 workers) 120-210 requests/s with
-timeouts, gthread (5 workers x 4 threads) 340-750/s. bench/ measures it properly.
-"""
+(worker processes, default 2 per core + 1), WEB_THREADS (threads per worker, default 4)."""
 
 import os
 

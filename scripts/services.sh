@@ -74,6 +74,13 @@ pg_start() {
         say "no PostgreSQL in $PG_BIN (run: make setup)"
         exit 1
     fi
+    # A freshly made root file system (a chroot or container built in a private temporary
+    # directory) can leave / at mode 700, which shuts every other user out of the whole
+    # system. A normal / is 755; as root, restore that rather than fail.
+    if [ "$(id -u)" = 0 ] && [ $((0$(stat -c %a /) & 5)) -ne 5 ]; then
+        say "/ is mode $(stat -c %a /), closed to other users; setting it to the usual 755"
+        chmod 755 /
+    fi
     if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$PG_BIN/initdb" 2>/dev/null; then
         say "the postgres user cannot run $PG_BIN/initdb; is / or /usr closed to other users?"
         say "(/ is mode $(stat -c %a /); a normal root directory is 755)"

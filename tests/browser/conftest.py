@@ -1,4 +1,4 @@
-"""Real parts for the browser tests: Chromium, an SMTP server, the application server (granian) and the worker.
+"""Real parts for the browser tests: Chromium, an SMTP server, granian and the worker.
 
 The package's fixture creates the test database through pytest-django, loads the
 demo, and starts the application server and the background worker as

@@ -41,6 +41,8 @@ from petitions.models import Signature
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
+# How long each server process keeps a rendered petition page (production: 3 s).
+PAGE_CACHE_SECONDS = 1.0
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -209,6 +211,7 @@ def _server_env(app_port: int, smtp_port: int, data_dir: Path) -> dict:
         BASE_URL=f"http://127.0.0.1:{app_port}",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         COUNT_FOLD_INTERVAL="0.5",
+        PETITION_PAGE_CACHE_SECONDS=str(PAGE_CACHE_SECONDS),
         DATA_DIR=str(data_dir),
         MEDIA_ROOT=str(data_dir / "media"),
         LOG_LEVEL="WARNING",
@@ -526,12 +529,15 @@ def submit_sign_form(page: Page):
 
 
 def wait_for_counts_settled(timeout: float = COUNT_TIMEOUT) -> None:
-    """Until the worker has folded every changed signature into the counts."""
+    """Until the worker has folded every changed signature into the counts, and every
+    server process's kept copy of the page is old enough to be rendered again."""
     deadline = time.monotonic() + timeout
     while Signature.objects.filter(count_dirty=True).exists():
         if time.monotonic() > deadline:
             raise AssertionError(f"the worker did not fold the counts within {timeout}s")
         time.sleep(0.2)
+    # Each process keeps its rendered page this long (a TTL, so waiting is the only way).
+    time.sleep(PAGE_CACHE_SECONDS + 0.3)
 
 
 def displayed_count(page: Page) -> int:

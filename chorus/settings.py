@@ -114,7 +114,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -1,4 +1,5 @@
 import logging
+import time
 from dataclasses import asdict, dataclass
 
 from csp.constants import HEADER
@@ -25,23 +26,39 @@ class DatabaseUnavailableMiddleware:
     """When the database is unreachable, say "please try again" with a 503.
 
     Never a 500, and never a success page for something that was not stored.
+    Once a request has found the database gone, the process answers 503 at once
+    for the next BREAKER_SECONDS instead of letting every request wait out the
+    connection timeouts: during an outage under load, waiting requests would
+    fill every thread and nobody would get an answer at all. Pages kept by
+    SharedCacheMiddleware (listed before this one) go on being served.
     """
+
+    BREAKER_SECONDS = 1.0
+    _unavailable_until = 0.0
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if time.monotonic() < DatabaseUnavailableMiddleware._unavailable_until:
+            return service_unavailable()
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)) or _is_pool_timeout(
-            exception
-        ):
-            logger.warning("database unavailable: %s", exception)
-            return service_unavailable()
-        if isinstance(exception, DatabaseError) and "connection" in str(exception).lower():
-            return service_unavailable()
-        return None
+        if not _is_unavailable(exception):
+            return None
+        logger.warning("database unavailable: %s", exception)
+        if "locked" not in str(exception):  # SQLite's busy writers are not an outage
+            DatabaseUnavailableMiddleware._unavailable_until = (
+                time.monotonic() + self.BREAKER_SECONDS
+            )
+        return service_unavailable()
+
+
+def _is_unavailable(exception) -> bool:
+    if isinstance(exception, (OperationalError, InterfaceError)) or _is_pool_timeout(exception):
+        return True
+    return isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
 
 
 def _is_pool_timeout(exception) -> bool:

@@ -37,6 +37,10 @@ def _clean_slate(settings):
     settings.TRUSTED_PROXIES = 0
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "evil.example"]
     _local_caches_clear()
+    from lib.middleware import DatabaseUnavailableMiddleware
+
+    # A test that saw the database "down" must not leave the 503 breaker tripped.
+    DatabaseUnavailableMiddleware._unavailable_until = 0.0
     from django.core.cache import cache
 
     cache.clear()

@@ -36,3 +36,45 @@ def test_the_petition_page_answers_503_when_the_database_is_down(
 
     assert response.status_code == 503
     assert response["Cache-Control"] == "no-store"
+
+
+def test_after_an_outage_is_seen_the_process_answers_503_at_once_for_a_moment(
+    public_client, petition, monkeypatch
+):
+    from lib.middleware import DatabaseUnavailableMiddleware
+    from petitions import services
+
+    clock = [500.0]
+    monkeypatch.setattr("lib.middleware.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(DatabaseUnavailableMiddleware, "_unavailable_until", 0.0)
+    real_insert, database_up, attempts = services._insert_with_job, [False], []
+
+    def insert(*args, **kwargs):
+        attempts.append(1)
+        return real_insert(*args, **kwargs) if database_up[0] else _fail()
+
+    monkeypatch.setattr(services, "_insert_with_job", insert)
+    first = public_client.post(f"/p/{petition.slug}/sign/", sign_data())
+    during = public_client.post(f"/p/{petition.slug}/sign/", sign_data(email="b@example.org"))
+    database_up[0] = True
+    clock[0] += DatabaseUnavailableMiddleware.BREAKER_SECONDS + 0.1
+    after = public_client.post(f"/p/{petition.slug}/sign/", sign_data(email="c@example.org"))
+
+    assert first.status_code == 503 and during.status_code == 503
+    assert len(attempts) == 2  # the first and the one after; "during" was answered at once
+    assert after.status_code == 302
+    assert list(Signature.objects.values_list("email", flat=True)) == ["c@example.org"]
+
+
+def test_sqlite_busy_writers_do_not_trip_the_breaker(public_client, petition, monkeypatch):
+    from lib.middleware import DatabaseUnavailableMiddleware
+
+    monkeypatch.setattr(DatabaseUnavailableMiddleware, "_unavailable_until", 0.0)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("petitions.services._insert_with_job", locked)
+    assert public_client.post(f"/p/{petition.slug}/sign/", sign_data()).status_code == 503
+
+    assert DatabaseUnavailableMiddleware._unavailable_until == 0.0

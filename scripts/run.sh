@@ -45,7 +45,7 @@ app_server() {
     .venv/bin/granian --interface wsgi --host 127.0.0.1 --port "$PORT" \
         --workers "${WEB_CONCURRENCY:-$(nproc)}" --blocking-threads "${WEB_THREADS:-8}" \
         --no-ws --respawn-failed-workers --respawn-interval 1 \
-        --log-level "${SERVER_LOG_LEVEL:-warning}" chorus.wsgi:application
+        --log-level "${SERVER_LOG_LEVEL:-error}" chorus.wsgi:application
 }
 
 serve() {

@@ -68,8 +68,8 @@ def petition_context(petition: Petition) -> dict:
     }
 
 
-# Rendered pages and petitions looked up for signing, per web process.
-page_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
+# Petitions looked up for signing and the other per-visitor pages, per web process.
+# (The rendered page itself is kept by lib.middleware.SharedCacheMiddleware.)
 petition_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
 
 
@@ -88,16 +88,8 @@ def _load_public_petition(slug: str) -> Petition | None:
     return Petition.objects.public().select_related("organisation").filter(slug=slug).first()
 
 
-def petition_page(slug: str, language: str) -> RenderedPage | None:
-    """The whole petition page, the same for every visitor, cached per language.
-
-    Only the slug and language are in the key, so query strings (share tags,
-    tracking junk) cannot multiply the entries.
-    """
-    return page_cache.get_or_set((slug, language), lambda: _render_page(slug))
-
-
-def _render_page(slug: str) -> RenderedPage | None:
+def petition_page(slug: str) -> RenderedPage | None:
+    """The whole petition page, the same for every visitor, so it can be kept whole."""
     petition = _load_public_petition(slug)
     if petition is None:
         return None

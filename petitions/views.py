@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResp
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -15,7 +14,6 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from lib.localcache import LocalCache
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm, form_data
@@ -29,7 +27,6 @@ from petitions.services import (
 )
 
 SIGNED_COOKIE_AGE = 60 * 60 * 24 * 365
-count_cache = LocalCache(ttl=settings.COUNT_CACHE_SECONDS)
 
 
 def _public_petition(slug: str) -> Petition:
@@ -51,11 +48,12 @@ def _signed_code(request, petition: Petition) -> str:
 
 @require_safe
 def petition_detail(request, slug):
-    """The petition page: the same HTML for every visitor, so it is cached whole.
+    """The petition page: the same HTML for every visitor, so it is kept whole.
 
-    A hit touches neither the database nor Redis and sets no cookie.
+    SharedCacheMiddleware keeps the response for PETITION_PAGE_CACHE_SECONDS; a kept
+    copy touches neither the database nor Redis and sets no cookie.
     """
-    page = pages.petition_page(slug, translation.get_language())
+    page = pages.petition_page(slug)
     if page is None:
         raise Http404("No such petition")
     if page.etag in request.headers.get("If-None-Match", ""):
@@ -84,7 +82,7 @@ def visitor_state(request, slug):
 def count_json(request, slug):
     """A tiny answer the page polls, and that a CDN may cache for a few seconds."""
     petition = _public_petition(slug)
-    count = count_cache.get_or_set(petition.pk, lambda: petition_count(petition))
+    count = petition_count(petition)
     goal = goal_for(count, petition.goal)
     response = JsonResponse({"count": count, "goal": goal})
     patch_cache_control(response, public=True, max_age=3)

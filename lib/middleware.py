@@ -93,7 +93,9 @@ class SharedCacheMiddleware:
     * keeps it in this process for that many seconds, keyed by path and language
       (never the query string), and answers later GETs for it before any other
       middleware or view runs: no database, no Redis, no session, no cookie.
-      While one thread renders an expired page the others serve the old one.
+      While one thread renders an expired page the others serve the old one, and
+      while the database is down (the view answers 503) the old one goes on
+      being served, so the people watching a petition never see an error page.
     """
 
     def __init__(self, get_response):
@@ -109,6 +111,8 @@ class SharedCacheMiddleware:
         def respond():
             response = self.get_response(request)
             passed_through.append(response)
+            if response.status_code == 503:
+                raise _Unavailable(response)  # keep serving the old copy, if there is one
             seconds = getattr(response, "shared_cache", 0)
             if not seconds or response.status_code != 200 or response.streaming:
                 return None
@@ -117,12 +121,21 @@ class SharedCacheMiddleware:
                 response.status_code, tuple(response.items()), response.content, float(seconds)
             )
 
-        kept = kept_responses.get_or_set(key, respond, ttl_for=lambda k: k.seconds if k else 0)
-        if passed_through and (kept is None or passed_through[0].status_code != 200):
+        try:
+            kept = kept_responses.get_or_set(key, respond, ttl_for=lambda k: k.seconds if k else 0)
+        except _Unavailable as outage:
+            return outage.response  # the database is down and nothing was kept
+        if kept is not None:
+            return _replay(kept, request)
+        if passed_through:  # not for sharing: a 404, a 304, a page for one visitor
             return passed_through[0]
-        if kept is None:  # someone else's entry said "not cacheable" meanwhile
-            return self.get_response(request)
-        return _replay(kept, request)
+        return self.get_response(request)  # another request found this path not for sharing
+
+
+class _Unavailable(Exception):
+    def __init__(self, response):
+        super().__init__("service unavailable")
+        self.response = response
 
 
 def _strip_per_visitor(response) -> None:

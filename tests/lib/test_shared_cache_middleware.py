@@ -65,3 +65,23 @@ def test_it_checks_allowed_hosts_even_for_kept_pages(petition):
     response = Client(HTTP_HOST="attacker.example").get(f"/p/{petition.slug}/")
 
     assert response.status_code == 400
+
+
+def test_a_kept_page_goes_on_being_served_while_the_database_is_down(petition, monkeypatch):
+    from django.db import OperationalError
+
+    clock = [1000.0]
+    monkeypatch.setattr("lib.localcache.time.monotonic", lambda: clock[0])
+    kept = Client().get(f"/p/{petition.slug}/")
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("petitions.pages._load_public_petition", database_down)
+    clock[0] += 60  # long expired
+    during = Client().get(f"/p/{petition.slug}/")
+    never_kept = Client().get(f"/p/{petition.slug}/count.json")
+
+    assert during.status_code == 200
+    assert during.content == kept.content
+    assert never_kept.status_code == 503  # nothing kept to fall back on: please try again

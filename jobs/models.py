@@ -31,14 +31,3 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
-
-
-class Lease(models.Model):
-    """A named lock with an expiry, so only one process runs a periodic job."""
-
-    name = models.CharField(max_length=50, primary_key=True)
-    holder = models.CharField(max_length=100, blank=True)
-    expires_at = models.DateTimeField(null=True)
-
-    def __str__(self) -> str:
-        return self.name

@@ -1,8 +1,6 @@
 """The durable work ledger: record work with its cause, claim it, run it."""
 
 import logging
-import os
-import socket
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,14 +9,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jobs.models import Job, Lease
+from jobs.models import Job
 
 logger = logging.getLogger("chorus.jobs")
 
 HANDLERS: dict[str, Callable[[dict], None]] = {}
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def job_handler(kind: str):
@@ -140,19 +137,3 @@ def job_retry(*, job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.DUE, attempts=0, run_after=timezone.now(), leased_until=None
     )
-
-
-def lease_acquire(*, name: str, seconds: float) -> bool:
-    """Hold the named lease for `seconds` unless another live holder has it."""
-    now = timezone.now()
-    Lease.objects.get_or_create(name=name)
-    taken = (
-        Lease.objects.filter(name=name)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__lt=now) | Q(holder=WORKER_ID))
-        .update(holder=WORKER_ID, expires_at=now + timedelta(seconds=seconds))
-    )
-    return taken == 1
-
-
-def lease_release(*, name: str) -> None:
-    Lease.objects.filter(name=name, holder=WORKER_ID).update(expires_at=None, holder="")

@@ -214,10 +214,6 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} on {self.petition_id}"
 
-    @property
-    def public_name(self) -> str:
-        return f"{self.first_name} {self.last_name[:1]}.".strip()
-
 
 class SignatureEvent(models.Model):
     """The log of every state change of a signature."""

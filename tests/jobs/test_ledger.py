@@ -19,8 +19,6 @@ from jobs.services import (
     jobs_claim,
     jobs_drain,
     jobs_prune,
-    lease_acquire,
-    lease_release,
 )
 from tests.conftest import postgres_only
 from tests.factories import JobFactory
@@ -177,17 +175,6 @@ def test_prune_forgets_old_done_jobs_but_keeps_failures(db):
 
     assert jobs_prune() == 1
     assert set(Job.objects.values_list("pk", flat=True)) == {failed.pk, recent.pk}
-
-
-def test_a_named_lease_has_one_holder_until_it_expires_or_is_released(db, monkeypatch):
-    assert lease_acquire(name="fold", seconds=30)
-    monkeypatch.setattr(services, "WORKER_ID", "other-host:1")
-    assert not lease_acquire(name="fold", seconds=30)
-    with freeze_time(timezone.now() + timedelta(seconds=31)):
-        assert lease_acquire(name="fold", seconds=30)
-    lease_release(name="fold")
-    monkeypatch.setattr(services, "WORKER_ID", "third-host:1")
-    assert lease_acquire(name="fold", seconds=30)
 
 
 @postgres_only

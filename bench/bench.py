@@ -11,6 +11,7 @@ With --compare-servers it instead runs the Chorus page and sign path on each ser
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -134,19 +135,50 @@ class Bench:
         )
         return result
 
-    def sign(self, *, base, path, csrf_url, form, label) -> h.SignRun:
+    def sign(self, *, base, path, csrf_url, form, label, server_name="", db=None) -> h.SignRun:
         csrf = h.fetch_csrf(csrf_url)
         h.wrk_sign(
             base=base, path=path, csrf=csrf, form=form, prefix=f"{self.run_id}w{label}",
             clients=min(8, self.args.clients), seconds=self.args.warmup,
             log_dir=self.work / "wrk" / f"{label}-warm",
         )  # fmt: skip
+        if self.args.profile and server_name:
+            self.profile_start(server_name, label)
+        wal = "SELECT pg_current_wal_lsn()::text"
+        wal_before = db.scalar(wal) if db is not None and db.postgres else None
         run = h.wrk_sign(
             base=base, path=path, csrf=csrf, form=form, prefix=f"{self.run_id}{label}",
             clients=self.args.clients, seconds=self.args.sign_seconds,
             log_dir=self.work / "wrk" / label,
         )  # fmt: skip
+        if wal_before is not None:
+            written = db.scalar("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal_before,))
+            run.summary["wal_bytes"] = int(written)
         return run
+
+    def profile_start(self, server_name: str, label: str) -> None:
+        """py-spy every process of the server (and the workers) for the measured run.
+
+        Raw collapsed stacks go to bench/results/profile-<label>-<pid>.txt; summarise them
+        with `python bench/profile_top.py bench/results/profile-<label>-*.txt`.
+        """
+        pids = []
+        for name, process in self.procs.running.items():
+            if name == server_name or name.startswith(f"{server_name}-worker"):
+                pids.append(process.pid)
+                pids.extend(h.children(process.pid))
+        for pid in pids:
+            out = h.BENCH / "results" / f"profile-{label}-{pid}.txt"
+            self.procs.start(
+                f"py-spy-{pid}",
+                [
+                    str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(pid),
+                    "--duration", str(int(self.args.sign_seconds)), "--rate", "50",
+                    "--format", "raw", "--nonblocking", "--output", str(out),
+                ],
+                os.environ.copy(),
+            )  # fmt: skip
+        say(f"profiling {len(pids)} processes with py-spy (50 Hz, non-blocking)")
 
     def sign_figures(self, run: h.SignRun, stored: list[str], label: str) -> dict:
         check = h.compare(run.accepted, run.answered, stored)
@@ -165,8 +197,11 @@ class Bench:
             },
             "seconds": run.seconds,
             "loadgen_cpu_share": run.summary["loadgen_cpu_share"],
+            "cpu_cores": run.summary["cpu_cores"],
             **check,
         }
+        if "wal_bytes" in run.summary:  # the whole server's WAL, over the requests answered
+            figures["wal_bytes_per_request"] = round(run.summary["wal_bytes"] / max(1, run.sent))
         say(
             f"{label}: {figures['stored_per_s']:.0f} stored/s, p50 {figures['p50_ms']:.1f} ms, "
             f"p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
@@ -174,6 +209,10 @@ class Bench:
             f"stored {check['stored']}, lost {check['lost']}, doubled {check['doubled']}, "
             f"stored without an answer {check['stored_without_answer']}"
         )
+        split = ", ".join(f"{name} {cores:.2f}" for name, cores in figures["cpu_cores"].items())
+        say(f"{label}: cores used during the run: {split}")
+        if "wal_bytes_per_request" in figures:
+            say(f"{label}: {figures['wal_bytes_per_request']} bytes of WAL per request")
         return figures
 
     def drain_and_converge(self, db: Db, env: dict, base: str, run: h.SignRun, key: str) -> None:
@@ -247,7 +286,7 @@ class Bench:
         try:
             run = self.sign(
                 base=base, path="/sign/", csrf_url=f"{base}/csrf.json", form=h.CEILING_FORM,
-                label=key,
+                label=key, db=db,
             )  # fmt: skip
             stored = [
                 email
@@ -270,6 +309,7 @@ class Bench:
             run = self.sign(
                 base=base, path=f"/p/{h.DEMO_SLUG}/sign/",
                 csrf_url=f"{base}/p/{h.DEMO_SLUG}/me.json", form=h.CHORUS_FORM, label=key,
+                server_name=key, db=db,
             )  # fmt: skip
             stored = h.chorus_stored(db, h.DEMO_SLUG, f"{self.run_id}{key}")
             self.results[key] = self.sign_figures(run, stored, label)
@@ -287,6 +327,14 @@ class Bench:
         ceiling_sqlite = Db(str(self.work / "ceiling.sqlite3"))
         chorus_pg = Db(self.pg_url)
         chorus_sqlite = Db(str(self.work / "data-sqlite/chorus.sqlite3"))
+        if self.args.only == "pg":
+            self.phase_chorus(self.env_pg(), chorus_pg, "signpg", "Chorus sign, PostgreSQL", False)
+            return
+        if self.args.only == "sqlite":
+            self.phase_chorus(
+                self.env_sqlite(), chorus_sqlite, "signsqlite", "Chorus sign, SQLite", False
+            )
+            return
         self.phase_reads()
         self.phase_ceiling_sign(
             h.ceiling_env(database_url=self.ceiling_pg_url), ceiling_pg, "ceilpg",
@@ -450,6 +498,13 @@ def main() -> None:
     parser.add_argument("--bench-workers", type=int, default=1,
                         help="chorus_worker processes beside the server")  # fmt: skip
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["pg", "sqlite"],
+        help="only Chorus's sign run on this database (no ceilings, no page)",
+    )
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the server and workers during Chorus's sign run")  # fmt: skip
     parser.add_argument("--compare-servers", action="store_true")
     parser.add_argument(
         "--candidates",

@@ -83,6 +83,34 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def cpu_by_command() -> Counter:
+    """CPU seconds used so far by every live process, summed per command name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        name = head.split("(", 1)[1]
+        if name == "python":  # which one: the worker, the task worker, the benchmark
+            try:
+                argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+                name = " ".join(a.decode() for a in argv[1:3] if a).removeprefix("manage.py ")
+            except OSError:
+                pass
+        fields = tail.split()
+        used[name] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def cpu_split(before: Counter, after: Counter, seconds: float) -> dict[str, float]:
+    """Cores used per command name over a run (2.0 is both cores of this machine)."""
+    split = {name: (after[name] - before.get(name, 0)) / seconds for name in after}
+    return {name: round(cores, 3) for name, cores in sorted(split.items(), key=lambda i: -i[1])
+            if cores >= 0.01}  # fmt: skip
+
+
 # Environments and servers -------------------------------------------------------------
 
 
@@ -244,7 +272,9 @@ def wrk_sign(
         "wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:g}s",
         "--timeout", f"{timeout}s", "-s", str(BENCH / "wrk/sign.lua"), base,
     ]  # fmt: skip
+    cpu_before = cpu_by_command()
     summary = _run_wrk(command, env, summary_path)
+    summary["cpu_cores"] = cpu_split(cpu_before, cpu_by_command(), summary["duration_us"] / 1e6)
     statuses: Counter = Counter()
     accepted, answered, responses = set(), set(), []
     for thread_log in log_dir.glob("thread-*.log"):

@@ -138,6 +138,20 @@ def test_it_records_the_details_the_signer_gave(petition):
     assert signature.language == "en-GB"
 
 
+def test_the_stored_row_holds_every_value_the_service_built(petition):
+    # On PostgreSQL the row is written by one hand-built statement, not by the ORM:
+    # every concrete field must arrive as the model instance holds it.
+    result = _sign(petition, show_name=True, opt_in=True, channel="email", postcode="N1 9GU")
+
+    stored = Signature.objects.get()
+    for field in Signature._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(result.signature, field.attname), (
+            field.name
+        )
+    assert stored.country.code == "GB"
+    assert stored.created_at is not None and stored.code
+
+
 def test_it_records_no_wording_version_without_opt_in(petition):
     _sign(petition)
 

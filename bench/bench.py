@@ -145,7 +145,9 @@ class Bench:
         if self.args.profile and server_name:
             self.profile_start(server_name, label)
         wal = "SELECT pg_current_wal_lsn()::text"
+        sessions = "SELECT sum(sessions) FROM pg_stat_database"
         wal_before = db.scalar(wal) if db is not None and db.postgres else None
+        sessions_before = db.scalar(sessions) if wal_before is not None else 0
         run = h.wrk_sign(
             base=base, path=path, csrf=csrf, form=form, prefix=f"{self.run_id}{label}",
             clients=self.args.clients, seconds=self.args.sign_seconds,
@@ -154,6 +156,7 @@ class Bench:
         if wal_before is not None:
             written = db.scalar("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal_before,))
             run.summary["wal_bytes"] = int(written)
+            run.summary["db_sessions"] = int(db.scalar(sessions) - sessions_before)
         return run
 
     def profile_start(self, server_name: str, label: str) -> None:
@@ -202,6 +205,7 @@ class Bench:
         }
         if "wal_bytes" in run.summary:  # the whole server's WAL, over the requests answered
             figures["wal_bytes_per_request"] = round(run.summary["wal_bytes"] / max(1, run.sent))
+            figures["db_sessions_opened"] = run.summary["db_sessions"]
         say(
             f"{label}: {figures['stored_per_s']:.0f} stored/s, p50 {figures['p50_ms']:.1f} ms, "
             f"p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
@@ -212,7 +216,10 @@ class Bench:
         split = ", ".join(f"{name} {cores:.2f}" for name, cores in figures["cpu_cores"].items())
         say(f"{label}: cores used during the run: {split}")
         if "wal_bytes_per_request" in figures:
-            say(f"{label}: {figures['wal_bytes_per_request']} bytes of WAL per request")
+            say(
+                f"{label}: {figures['wal_bytes_per_request']} bytes of WAL per request; "
+                f"{figures['db_sessions_opened']} database sessions opened during the run"
+            )
         return figures
 
     def drain_and_converge(self, db: Db, env: dict, base: str, run: h.SignRun, key: str) -> None:

@@ -106,6 +106,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
+    # Keep each thread's connection: opening one runs the pragmas above, and closing
+    # the last one checkpoints the WAL, together more than half a signature's time.
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    _db["CONN_HEALTH_CHECKS"] = True
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     # Connections are checked before use (see chorus/dbpool.py for which ones).

@@ -5,11 +5,12 @@ import traceback
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
 from jobs.models import Job
+from lib.writelock import write_transaction
 
 logger = logging.getLogger("chorus.jobs")
 
@@ -45,7 +46,7 @@ def jobs_claim(*, limit: int = 50) -> list[Job]:
     due = Q(state=Job.State.DUE, run_after__lte=now) & (
         Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     )
-    with transaction.atomic():
+    with write_transaction():
         candidates = Job.objects.filter(due).order_by("run_after")
         if connection.vendor == "postgresql":
             candidates = candidates.select_for_update(skip_locked=True)
@@ -74,9 +75,10 @@ def job_run(job: Job) -> bool:
         logger.exception("job %s failed (attempt %s)", job.pk, job.attempts)
         _job_fail(job, error)
         return False
-    Job.objects.filter(pk=job.pk).update(
-        state=Job.State.DONE, done_at=timezone.now(), leased_until=None, last_error=""
-    )
+    with write_transaction():
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.DONE, done_at=timezone.now(), leased_until=None, last_error=""
+        )
     return True
 
 

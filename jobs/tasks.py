@@ -4,14 +4,32 @@ Durable per-signature work never rides on the queue; it lives in the Job
 ledger. The queue carries one-off staff requests (a recount) and the wake-ups.
 """
 
+import os
+import signal
+
 from django_tasks import task
 
 from jobs.services import jobs_drain
 
+# Set by chorus_worker for the task worker it starts beside its job threads.
+WORKER_PID_ENV = "CHORUS_WORKER_PID"
+
 
 @task()
 def drain_jobs() -> int:
-    """A wake-up: run what is due for a moment; the worker's own threads do the rest."""
+    """A wake-up. Under chorus_worker, it wakes the job threads and does nothing else.
+
+    So a spike's wake-ups cost the workers a signal each, and the ledger's threads
+    (at their lower priority) do the sending. A task worker started on its own runs
+    the due jobs itself for a moment instead.
+    """
+    pid = os.environ.get(WORKER_PID_ENV)
+    if pid:
+        try:
+            os.kill(int(pid), signal.SIGUSR1)
+            return 0
+        except (ProcessLookupError, PermissionError, ValueError):
+            pass  # that worker is gone: do the work here
     return jobs_drain(budget_seconds=1.0)
 
 

@@ -36,6 +36,7 @@ if _url:
     # The same pool as Chorus: checked connections, 2 to 20 per process.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": os.environ.get("CEILING_SERVER_SIDE_BINDING") == "1",
         "connect_timeout": 5,
         "pool": {
             "min_size": 2,
@@ -48,6 +49,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("CEILING_SQLITE", "/tmp/ceiling.sqlite3"),
+            # Persistent per-thread connections, as Chorus keeps them on SQLite.
+            "CONN_MAX_AGE": 600,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

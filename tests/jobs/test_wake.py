@@ -48,3 +48,39 @@ def test_a_queue_outage_never_fails_the_caller(monkeypatch):
     monkeypatch.setattr(tasks, "drain_jobs", BrokenQueue())
 
     wake.wake_workers()  # must not raise
+
+
+def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
+    monkeypatch, petition, mailoutbox
+):
+    import os
+    import signal
+
+    from jobs.tasks import WORKER_PID_ENV, drain_jobs
+    from petitions.services import signature_create
+    from tests.conftest import REQUEST_META, sign_data
+
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+    woken = []
+    previous = signal.signal(signal.SIGUSR1, lambda *_: woken.append(1))
+    try:
+        monkeypatch.setenv(WORKER_PID_ENV, str(os.getpid()))
+        drain_jobs.call()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+
+    assert woken == [1]
+    assert mailoutbox == []
+
+
+def test_a_task_worker_on_its_own_sends_what_is_due(monkeypatch, petition, mailoutbox):
+    from jobs.tasks import WORKER_PID_ENV, drain_jobs
+    from petitions.services import signature_create
+    from tests.conftest import REQUEST_META, sign_data
+
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+    monkeypatch.delenv(WORKER_PID_ENV, raising=False)
+
+    drain_jobs.call()
+
+    assert [m.to for m in mailoutbox] == [["grace@example.org"]]

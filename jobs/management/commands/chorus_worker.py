@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from jobs.services import jobs_drain, jobs_prune
+from jobs.tasks import WORKER_PID_ENV
 from lib.mail import mail_connection_close
 from petitions.counting import counts_fold_all
 
@@ -45,7 +46,13 @@ class Command(BaseCommand):
     help = "Run background jobs and the periodic count fold."
 
     def add_arguments(self, parser):
-        parser.add_argument("--idle-sleep", type=float, default=0.3)
+        parser.add_argument(
+            "--idle-sleep",
+            type=float,
+            default=1.0,
+            help="Seconds an idle job thread waits before looking again, unless woken "
+            "by the task queue (signing wakes it at once).",
+        )
         parser.add_argument(
             "--threads",
             type=int,
@@ -74,8 +81,10 @@ class Command(BaseCommand):
             counts_fold_all()
             return
         self.running = True
+        self.wake = threading.Event()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGUSR1, lambda *_: self.wake.set())
         child = None if no_task_worker else self._start_task_worker()
         runners = [
             threading.Thread(target=self._run_jobs, args=(idle_sleep,), daemon=True)
@@ -119,12 +128,14 @@ class Command(BaseCommand):
                 continue
             if not worked:
                 mail_connection_close()
-                time.sleep(idle_sleep)
+                if self.wake.wait(idle_sleep):
+                    self.wake.clear()
         mail_connection_close()
         close_old_connections()
 
     def _stop(self, signum, frame):
         self.running = False
+        self.wake.set()
 
     def _start_task_worker(self):
         if settings.REDIS_URL:
@@ -136,4 +147,5 @@ class Command(BaseCommand):
             ]  # fmt: skip
         else:
             command = ["db_worker", "--interval", "1"]
-        return subprocess.Popen([sys.executable, sys.argv[0], *command])
+        env = {**os.environ, WORKER_PID_ENV: str(os.getpid())}
+        return subprocess.Popen([sys.executable, sys.argv[0], *command], env=env)

@@ -87,6 +87,21 @@ def call(application, method: str, path: str, body: bytes = b"", cookie: str = "
     return seen["status"], seen["headers"], body
 
 
+def server_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (if it is local)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == "postgres":
+            fields = tail.split()
+            used += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("app", choices=["chorus", "ceiling"])
@@ -113,13 +128,16 @@ def main() -> None:
 
     for i in range(50):  # warm up: imports, caches, the connection
         post(-i - 1)
+    server_before = server_cpu()
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(args.n):
         post(i)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    server = server_cpu() - server_before
     print(
         f"{args.app}: {args.n} signatures in one thread, "
         f"{cpu / args.n * 1000:.3f} ms CPU and {wall / args.n * 1000:.3f} ms wall per request"
+        + (f"; PostgreSQL used {server / args.n * 1000:.3f} ms CPU per request" if server else "")
     )
     if args.no_profile:
         return

@@ -5,6 +5,7 @@ under leases, and the count fold takes a lock so only one runs at a time.
 Alongside, it runs the task backend's own worker for queued tasks.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,6 +43,19 @@ def lower_priority(nice: int) -> None:
             pass
 
 
+def use_idle_cpu_only() -> None:
+    """Run this thread only on CPU time nothing else wants (Linux's SCHED_IDLE).
+
+    Niceness still gives a busy worker a tenth of a contended core; under a spike the
+    web processes need all of it, and the emails can wait until it passes. The count
+    fold stays in the main thread at plain lowered priority, so counts keep moving.
+    """
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        # Not allowed here: niceness alone it is.
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
 class Command(BaseCommand):
     help = "Run background jobs and the periodic count fold."
 
@@ -63,8 +77,9 @@ class Command(BaseCommand):
             "--nice",
             type=int,
             default=10,
-            help="Scheduling niceness: on a machine shared with web processes, people "
-            "signing come first and emails catch up after the spike (0 to turn off).",
+            help="Scheduling niceness; above 0 the job threads also run only on CPU time "
+            "nothing else wants (SCHED_IDLE): on a machine shared with web processes, "
+            "people signing come first and emails catch up after the spike (0 to turn off).",
         )
         parser.add_argument("--once", action="store_true", help="Drain everything, then exit.")
         parser.add_argument(
@@ -87,7 +102,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGUSR1, lambda *_: self.wake.set())
         child = None if no_task_worker else self._start_task_worker()
         runners = [
-            threading.Thread(target=self._run_jobs, args=(idle_sleep,), daemon=True)
+            threading.Thread(target=self._run_jobs, args=(idle_sleep, nice > 0), daemon=True)
             for _ in range(max(1, threads))
         ]
         for runner in runners:
@@ -117,7 +132,9 @@ class Command(BaseCommand):
                 child.terminate()
                 child.wait(timeout=10)
 
-    def _run_jobs(self, idle_sleep: float) -> None:
+    def _run_jobs(self, idle_sleep: float, idle_class: bool) -> None:
+        if idle_class:
+            use_idle_cpu_only()
         while self.running:
             close_old_connections()
             try:

@@ -33,3 +33,23 @@ def test_once_it_sends_the_confirmation_emails(petition, mailoutbox):
     call_command("chorus_worker", "--once")
 
     assert [m.to for m in mailoutbox] == [["grace@example.org"]]
+
+
+def test_job_threads_run_on_idle_cpu_only_and_leave_the_caller_alone():
+    import os
+    import threading
+
+    from jobs.management.commands.chorus_worker import use_idle_cpu_only
+
+    seen = {}
+
+    def job_thread():
+        use_idle_cpu_only()
+        seen["policy"] = os.sched_getscheduler(0)
+
+    thread = threading.Thread(target=job_thread)
+    thread.start()
+    thread.join(timeout=5)
+
+    assert seen["policy"] == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER

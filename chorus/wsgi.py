@@ -4,7 +4,12 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from lib.wsgi import KeptResponses  # noqa: E402 - needs the settings configured above
+
+# Kept pages (the petition page, the count) are answered before Django builds a request.
+application = KeptResponses(django_application)
 
 
 def _warm_and_freeze() -> None:

@@ -77,6 +77,13 @@ class LocalCache:
                 self._refreshing = {k: v for k, v in self._refreshing.items() if v.locked()}
             self._entries[key] = (time.monotonic() + ttl, value)
 
+    def get_fresh(self, key: Hashable) -> Any:
+        """The value for `key` if it has not expired, else None; never computes."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

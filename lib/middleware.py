@@ -71,6 +71,10 @@ def _is_pool_timeout(exception) -> bool:
 
 # Responses kept per process by SharedCacheMiddleware, each for the seconds its view chose.
 kept_responses = LocalCache(ttl=0, max_entries=2000)
+# (Host, X-Forwarded-Host) pairs Django has accepted (ALLOWED_HOSTS), so lib.wsgi can
+# serve kept responses without building a request. Bounded: hostile Host headers are
+# refused by Django and never land here.
+accepted_hosts: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class SharedCacheMiddleware:
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS holds on the fast path too
+        if len(accepted_hosts) < 100:
+            accepted_hosts.add(
+                (request.META.get("HTTP_HOST", ""), request.META.get("HTTP_X_FORWARDED_HOST", ""))
+            )
         key = (request.path, translation.get_language())
         passed_through = []
 

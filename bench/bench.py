@@ -177,11 +177,11 @@ class Bench:
                 [
                     str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(pid),
                     "--duration", str(int(self.args.sign_seconds)), "--rate", "50",
-                    "--format", "raw", "--nonblocking", "--output", str(out),
+                    "--format", "raw", "--nonblocking", "--gil", "--output", str(out),
                 ],
                 os.environ.copy(),
             )  # fmt: skip
-        say(f"profiling {len(pids)} processes with py-spy (50 Hz, non-blocking)")
+        say(f"profiling {len(pids)} processes with py-spy (50 Hz, non-blocking, GIL holders)")
 
     def sign_figures(self, run: h.SignRun, stored: list[str], label: str) -> dict:
         check = h.compare(run.accepted, run.answered, stored)

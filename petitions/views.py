@@ -131,7 +131,7 @@ def sign(request, slug):
         response = HttpResponseRedirect(thanks)
         response.set_signed_cookie(
             _signed_cookie_name(petition),
-            result.signature.code,
+            result.code,
             salt="chorus.signed",
             max_age=SIGNED_COOKIE_AGE,
             httponly=True,
@@ -139,7 +139,7 @@ def sign(request, slug):
             secure=settings.SESSION_COOKIE_SECURE,
         )
         return response
-    if _signed_code(request, petition) == result.signature.code:
+    if _signed_code(request, petition) == result.code:
         return HttpResponseRedirect(thanks + "?already=1")
     return HttpResponseRedirect(thanks)
 

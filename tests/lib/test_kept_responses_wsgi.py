@@ -4,7 +4,9 @@ import io
 import sys
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from lib.middleware import accepted_hosts, kept_responses
 from lib.wsgi import KeptResponses
@@ -21,7 +23,15 @@ class CountingApp:
 
     def __call__(self, environ, start_response):
         self.calls += 1
-        return self.django(environ, start_response)
+        # As Django's test client does: the test's transaction holds the connection,
+        # which the end-of-request hook would otherwise close.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            return self.django(environ, start_response)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 def call(app, path, method="GET", host="127.0.0.1", query="", **headers):

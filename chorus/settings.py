@@ -123,6 +123,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["OPTIONS"].setdefault("connect_timeout", 5)
+    # psycopg prepares a statement once it has run this many times on a connection (the
+    # sign statement, mainly). "none" for a pooler that cannot keep prepared statements.
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").lower()
+    _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "none" else int(_prepare)
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

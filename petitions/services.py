@@ -237,8 +237,8 @@ def _insert_with_job_one_statement(values, job_kind, job_payload) -> int | None:
     this 30-parameter statement was a tenth of the request's CPU, and PostgreSQL
     then parses and plans it afresh each time. A plain psycopg cursor sends the
     values apart, and psycopg prepares the statement on each pooled connection
-    once it has run a few times there (its `prepare_threshold`; set it to None in
-    the database OPTIONS behind a pooler that cannot keep prepared statements).
+    once it has run a few times there (DATABASE_PREPARE_THRESHOLD; "none" behind a
+    pooler that cannot keep prepared statements).
     Every column is a plain value psycopg adapts itself: no field converts.
     """
     fields, sql = _one_statement_sql()

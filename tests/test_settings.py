@@ -1,0 +1,50 @@
+"""Settings read from the environment: what each database gets."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_settings(tmp_path, **env) -> dict:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "d = settings.DATABASES['default']; "
+        "print(json.dumps({k: d.get(k) for k in ('ENGINE', 'CONN_MAX_AGE', 'OPTIONS')}, "
+        "default=str))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environment.update(DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), **env)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 5), ("none", None), ("0", 0)])
+def test_postgresql_prepares_statements_unless_told_not_to(tmp_path, value, expected):
+    env = {"DATABASE_URL": "postgres://chorus@127.0.0.1:5/chorus"}
+    if value is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = value
+
+    database = _database_settings(tmp_path, **env)
+
+    assert database["OPTIONS"]["prepare_threshold"] == expected
+
+
+def test_sqlite_keeps_each_threads_connection(tmp_path):
+    database = _database_settings(tmp_path)
+
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["CONN_MAX_AGE"] == 600
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -75,11 +75,20 @@ def job_run(job: Job) -> bool:
         logger.exception("job %s failed (attempt %s)", job.pk, job.attempts)
         _job_fail(job, error)
         return False
-    with write_transaction():
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.DONE, done_at=timezone.now(), leased_until=None, last_error=""
-        )
+    _job_done(job)
     return True
+
+
+def _job_done(job: Job) -> None:
+    """Mark a job done, in plain SQL: one per email, and the ORM's update compiled
+    afresh each time was a tenth of the send loop."""
+    sql = (
+        f"UPDATE {Job._meta.db_table} SET state = %s, done_at = %s, leased_until = NULL, "
+        "last_error = '' WHERE id = %s"
+    )
+    done_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with write_transaction(), connection.cursor() as cursor:
+        cursor.execute(sql, [Job.State.DONE, done_at, job.pk])
 
 
 def _lease_renew(job: Job) -> bool:

@@ -107,6 +107,7 @@ class Bench:
             )
         base = f"http://127.0.0.1:{CHORUS_PORT}"
         h.wait_http(f"{base}/p/{h.DEMO_SLUG}/count.json")
+        h.wait_settled(("chorus_worker", "rqworker", "db_worker"))
         return base
 
     def chorus_down(self, name: str) -> None:
@@ -495,14 +496,15 @@ def main() -> None:
     parser.add_argument("--sign-seconds", type=float, default=60)
     parser.add_argument("--read-seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--drain-seconds", type=float, default=90)
+    parser.add_argument("--drain-seconds", type=float, default=300)
     parser.add_argument("--converge-seconds", type=float, default=30)
     # The recommended production server (docs/benchmarks.md, "Choosing the server").
     parser.add_argument("--server", default="granian",
                         choices=["gunicorn-sync", "gunicorn-gthread", "granian"])  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--bench-workers", type=int, default=1,
+    # Two, as docs/deploy.md advises for redundancy; both yield the CPU to signing.
+    parser.add_argument("--bench-workers", type=int, default=2,
                         help="chorus_worker processes beside the server")  # fmt: skip
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(

@@ -104,6 +104,22 @@ def cpu_by_command() -> Counter:
     return used
 
 
+def wait_settled(names: tuple[str, ...], timeout: float = 20) -> None:
+    """Wait until the named processes have finished starting (their CPU use drops).
+
+    Workers import Django and their task worker for a second or two of CPU; measured
+    runs should not pay for that.
+    """
+    deadline = time.monotonic() + timeout
+    last = sum(v for k, v in cpu_by_command().items() if k.startswith(names))
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(v for k, v in cpu_by_command().items() if k.startswith(names))
+        if now - last < 0.05:  # under a tenth of a core
+            return
+        last = now
+
+
 def cpu_split(before: Counter, after: Counter, seconds: float) -> dict[str, float]:
     """Cores used per command name over a run (2.0 is both cores of this machine)."""
     split = {name: (after[name] - before.get(name, 0)) / seconds for name in after}

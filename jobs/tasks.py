@@ -23,13 +23,15 @@ def drain_jobs() -> int:
     (at their lower priority) do the sending. A task worker started on its own runs
     the due jobs itself for a moment instead.
     """
-    pid = os.environ.get(WORKER_PID_ENV)
-    if pid:
+    pid = os.environ.get(WORKER_PID_ENV, "")
+    # Only our own parent: if chorus_worker died, this process now has another parent,
+    # and the number may since belong to some unrelated process.
+    if pid.isdigit() and int(pid) == os.getppid():
         try:
             os.kill(int(pid), signal.SIGUSR1)
             return 0
-        except (ProcessLookupError, PermissionError, ValueError):
-            pass  # that worker is gone: do the work here
+        except (ProcessLookupError, PermissionError):
+            pass
     return jobs_drain(budget_seconds=1.0)
 
 

@@ -64,6 +64,8 @@ def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
     woken = []
     previous = signal.signal(signal.SIGUSR1, lambda *_: woken.append(1))
     try:
+        # This process plays the chorus_worker that started the task worker.
+        monkeypatch.setattr(os, "getppid", os.getpid)
         monkeypatch.setenv(WORKER_PID_ENV, str(os.getpid()))
         drain_jobs.call()
     finally:
@@ -71,6 +73,30 @@ def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
 
     assert woken == [1]
     assert mailoutbox == []
+
+
+def test_an_orphaned_task_worker_signals_nobody_and_sends_itself(
+    monkeypatch, petition, mailoutbox
+):
+    import os
+    import signal
+
+    from jobs.tasks import WORKER_PID_ENV, drain_jobs
+    from petitions.services import signature_create
+    from tests.conftest import REQUEST_META, sign_data
+
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+    woken = []
+    previous = signal.signal(signal.SIGUSR1, lambda *_: woken.append(1))
+    try:
+        # The worker that started it died; its number now names this unrelated process.
+        monkeypatch.setenv(WORKER_PID_ENV, str(os.getpid()))
+        drain_jobs.call()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+
+    assert woken == []
+    assert [m.to for m in mailoutbox] == [["grace@example.org"]]
 
 
 def test_a_task_worker_on_its_own_sends_what_is_due(monkeypatch, petition, mailoutbox):

@@ -19,16 +19,17 @@ def _database_settings(tmp_path, **env) -> dict:
         "default=str))"
     )
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), **env)
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    environment.update(
+        DJANGO_SETTINGS_MODULE="chorus.settings",
+        DATA_DIR=str(tmp_path),
+        CHORUS_TESTING="1",  # no .env on a fresh clone: the test defaults, as under pytest
+        **env,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, 5), ("none", None), ("0", 0)])

@@ -14,7 +14,8 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Retry the selected jobs")
+    # Retrying changes the ledger: staff who may only look at jobs do not get the action.
+    @admin.action(description="Retry the selected jobs", permissions=["change"])
     def retry(self, request, queryset):
         for job in queryset:
             job_retry(job=job)

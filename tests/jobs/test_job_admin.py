@@ -1,0 +1,48 @@
+"""The staff area's job list: who may see failed jobs, and who may run them again."""
+
+import pytest
+from django.utils import timezone
+
+from jobs.models import Job
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/staff/jobs/job/"
+
+
+@pytest.fixture
+def failed_job():
+    return Job.objects.create(
+        kind="send_confirmation",
+        payload={"signature": 1},
+        state=Job.State.FAILED,
+        attempts=8,
+        last_error="SMTPServerDisconnected",
+        run_after=timezone.now(),
+    )
+
+
+def _retry(client, job):
+    return client.post(CHANGELIST, {"action": "retry", "_selected_action": [job.pk]}, follow=True)
+
+
+def test_an_owner_can_retry_a_failed_job(owner_client, failed_job):
+    response = _retry(owner_client, failed_job)
+
+    assert response.status_code == 200
+    failed_job.refresh_from_db()
+    assert failed_job.state == Job.State.DUE and failed_job.attempts == 0
+
+
+def test_a_campaigner_sees_failed_jobs_and_their_errors_but_cannot_retry_them(
+    campaigner_client, failed_job
+):
+    listing = campaigner_client.get(CHANGELIST)
+    assert listing.status_code == 200
+    assert b"send_confirmation" in listing.content
+    assert b'value="retry"' not in listing.content
+
+    _retry(campaigner_client, failed_job)
+
+    failed_job.refresh_from_db()
+    assert failed_job.state == Job.State.FAILED

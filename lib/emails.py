@@ -23,7 +23,8 @@ def email_normalise(address: str) -> str:
     Cached: the form and the canonical key both ask, and validation is not free.
     """
     try:
-        result = validate_email(address, check_deliverability=False)
+        # strict: also the 64-character limit before the @, which mail servers enforce.
+        result = validate_email(address, check_deliverability=False, strict=True)
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc)) from exc
     return result.normalized

@@ -24,16 +24,21 @@ def form_data(request) -> QueryDict:
     return request.POST
 
 
-def _clean_text(value: str, label: str) -> str:
+def _clean_text(value: str) -> str:
+    """Refuse text that would not store or show as typed.
+
+    The messages do not repeat the field's name: it stands above them, and the
+    summary at the top of the form puts it in front of them.
+    """
     value = value.strip()
     if REPLACEMENT_CHARACTER in value:
-        raise forms.ValidationError(
-            f"{label} contains characters that did not arrive intact. Please type it again."
-        )
+        raise forms.ValidationError("Some characters did not arrive intact. Please type it again.")
     if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise forms.ValidationError(f"{label} contains characters we cannot store.")
+        raise forms.ValidationError(
+            "It has characters we cannot store. Please type it again without them."
+        )
     if "<" in value or ">" in value:
-        raise forms.ValidationError(f"{label} cannot contain < or >.")
+        raise forms.ValidationError("Please remove < and >.")
     return value
 
 
@@ -102,19 +107,19 @@ class SignatureForm(forms.Form):
     website = HoneypotField(required=False, label="Leave this empty")
 
     def clean_first_name(self):
-        return _clean_text(self.cleaned_data["first_name"], "First name")
+        return _clean_text(self.cleaned_data["first_name"])
 
     def clean_last_name(self):
-        return _clean_text(self.cleaned_data["last_name"], "Last name")
+        return _clean_text(self.cleaned_data["last_name"])
 
     def clean_postcode(self):
-        value = _clean_text(self.cleaned_data["postcode"], "Postcode")
+        value = _clean_text(self.cleaned_data["postcode"])
         if value and not all(c.isalnum() or c in " -" for c in value):
             raise forms.ValidationError("Use only letters, digits, spaces and hyphens.")
         return value.upper()
 
     def clean_comment(self):
-        return _clean_text(self.cleaned_data["comment"], "Your reason")
+        return _clean_text(self.cleaned_data["comment"])
 
     def clean_email(self):
         value = self.cleaned_data["email"].strip()

@@ -60,6 +60,7 @@ def test_the_link_works_only_once(public_client, pending):
 
     assert again.status_code == 410
     assert b"no longer works" in again.content
+    assert b"Only the link in the newest one works" in again.content
     assert public_client.get(_url(token)).status_code == 410
     assert Job.objects.filter(kind="signature_confirmed").count() == 1
 

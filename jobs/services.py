@@ -84,9 +84,10 @@ def _job_done(job: Job) -> None:
     afresh each time was a tenth of the send loop.
 
     On SQLite the marks of one moment from this process's threads share a commit
-    (`grouped_write`), so a sending worker takes the write turn from signers less
-    often. Each thread still waits for its own mark before the next email, so at most
-    one email per thread can be in flight when a worker dies.
+    (`grouped_write`), and wait for signers to have had their turn, so a sending
+    worker takes the write turn from them rarely during a spike. Each thread still
+    waits for its own mark before the next email, so at most one email per thread
+    can be in flight when a worker dies.
     """
     sql = (
         f"UPDATE {Job._meta.db_table} SET state = %s, done_at = %s, leased_until = NULL, "
@@ -98,7 +99,7 @@ def _job_done(job: Job) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, [Job.State.DONE, done_at, job.pk])
 
-    grouped_write(mark)
+    grouped_write(mark, urgent=False)
 
 
 def _lease_renew(job: Job) -> bool:

@@ -16,6 +16,7 @@ connection that waits for it. Elsewhere than SQLite it is a plain `atomic()`.
 import fcntl
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,18 +26,49 @@ _thread_lock = threading.Lock()
 _files: dict[tuple[int, str], int] = {}
 
 
-def _lock_file() -> int | None:
+def _database_path() -> str | None:
     name = str(connection.settings_dict["NAME"])
     if not name or name == ":memory:" or name.startswith("file:"):
         return None  # an in-memory database lives in this process: the thread lock is enough
+    return name
+
+
+def _lock_file(suffix: str = "writelock") -> int | None:
+    name = _database_path()
+    if name is None:
+        return None
     # Per process: a descriptor inherited across fork() would share its lock.
-    key = (os.getpid(), name)
+    key = (os.getpid(), f"{name}-{suffix}")
     fd = _files.get(key)
     if fd is None:
-        path = Path(f"{name}-writelock")
+        path = Path(key[1])
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         _files[key] = fd
     return fd
+
+
+# Signers first. A process leading a batch of signatures holds this file shared while it
+# waits for the write turn and writes; a worker about to write its "done" marks waits
+# (up to YIELD_SECONDS) until no signer holds it, so during a spike people signing get
+# the turns and the emails catch up after, as with the CPU (chorus_worker's SCHED_IDLE).
+YIELD_SECONDS = 1.0
+
+
+def _yield_to_signers() -> None:
+    fd = _lock_file("signers")
+    if fd is None:
+        return
+    deadline = time.monotonic() + YIELD_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return  # never starve: write anyway, at most once a YIELD_SECONDS
+            time.sleep(0.02)
+            continue
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return
 
 
 @contextmanager
@@ -76,7 +108,7 @@ _leading = False
 stats = {"commits": 0, "works": 0}
 
 
-def grouped_write(work):
+def grouped_write(work, *, urgent: bool = True):
     """Run `work()` in a write transaction shared with the writes queued beside it.
 
     SQLite has no group commit: each transaction waits for its own fsync, so one
@@ -86,6 +118,7 @@ def grouped_write(work):
     transaction is durable; an error in one piece undoes only that piece, and an
     error committing reaches every piece of the batch. Inside a transaction already,
     or elsewhere than SQLite, `work()` simply runs in a savepoint of the caller's.
+    Work that can wait (`urgent=False`: a worker's bookkeeping) lets signers go first.
     """
     global _leading
     if connection.vendor != "sqlite" or connection.in_atomic_block:
@@ -97,11 +130,11 @@ def grouped_write(work):
         lead = not _leading
         _leading = True
     if lead:
-        _lead()
+        _lead(urgent)
     else:
         waiter.done.wait()
         if waiter.lead:  # the leader handed the next batch over to us
-            _lead()
+            _lead(urgent)
     if waiter.error is not None:
         raise waiter.error
     return waiter.result
@@ -114,10 +147,15 @@ def _take_queue() -> list[_Waiter]:
     return batch
 
 
-def _lead() -> None:
+def _lead(urgent: bool) -> None:
     """Commit one batch: everything queued once this process holds the write turn."""
     global _leading
     batch: list[_Waiter] = []
+    signers = _lock_file("signers") if urgent else None
+    if signers is not None:
+        fcntl.flock(signers, fcntl.LOCK_SH)
+    elif not urgent:
+        _yield_to_signers()
     try:
         with write_transaction():
             batch = _take_queue()
@@ -133,6 +171,8 @@ def _lead() -> None:
             if waiter.error is None:
                 waiter.error = exc
     finally:
+        if signers is not None:
+            fcntl.flock(signers, fcntl.LOCK_UN)
         stats["commits"] += 1
         stats["works"] += len(batch)
         with _queue_lock:

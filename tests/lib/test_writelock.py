@@ -84,3 +84,29 @@ def test_inside_a_transaction_it_writes_in_the_callers_transaction(db):
         pk = writelock.grouped_write(_job("grouped-inner"))
         assert Job.objects.filter(pk=pk).exists()
     assert writelock._queue == []
+
+
+def test_a_workers_bookkeeping_waits_for_signers_but_never_for_ever(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    monkeypatch.setattr(writelock, "_database_path", lambda: str(tmp_path / "chorus.sqlite3"))
+    monkeypatch.setattr(writelock, "YIELD_SECONDS", 0.3)
+    # Another process leading a batch of signatures holds the signers' file shared.
+    signer = os.open(tmp_path / "chorus.sqlite3-signers", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(signer, fcntl.LOCK_SH)
+    try:
+        started = time.monotonic()
+        writelock.grouped_write(_job("grouped-bookkeeping"), urgent=False)
+        waited = time.monotonic() - started
+    finally:
+        fcntl.flock(signer, fcntl.LOCK_UN)
+        os.close(signer)
+
+    assert waited >= 0.3  # it let the signers go first...
+    assert Job.objects.filter(kind="grouped-bookkeeping").exists()  # ...then wrote anyway
+
+    monkeypatch.setattr(writelock, "YIELD_SECONDS", 30)
+    started = time.monotonic()
+    writelock.grouped_write(_job("grouped-bookkeeping-2"), urgent=False)
+    assert time.monotonic() - started < 30  # nobody signing: no waiting out the limit

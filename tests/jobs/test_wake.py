@@ -50,9 +50,9 @@ def test_a_queue_outage_never_fails_the_caller(monkeypatch):
     wake.wake_workers()  # must not raise
 
 
-def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
-    monkeypatch, petition, mailoutbox
-):
+def _run_wake_task(monkeypatch, petition, *, parent_is_the_worker: bool) -> list:
+    """Sign once, then run the wake-up task as a task worker whose recorded chorus_worker
+    is this process: its real parent, or a dead worker's number now held by us."""
     import os
     import signal
 
@@ -64,12 +64,19 @@ def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
     woken = []
     previous = signal.signal(signal.SIGUSR1, lambda *_: woken.append(1))
     try:
-        # This process plays the chorus_worker that started the task worker.
-        monkeypatch.setattr(os, "getppid", os.getpid)
+        if parent_is_the_worker:
+            monkeypatch.setattr(os, "getppid", os.getpid)
         monkeypatch.setenv(WORKER_PID_ENV, str(os.getpid()))
         drain_jobs.call()
     finally:
         signal.signal(signal.SIGUSR1, previous)
+    return woken
+
+
+def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
+    monkeypatch, petition, mailoutbox
+):
+    woken = _run_wake_task(monkeypatch, petition, parent_is_the_worker=True)
 
     assert woken == [1]
     assert mailoutbox == []
@@ -78,22 +85,7 @@ def test_under_chorus_worker_the_task_wakes_its_threads_and_sends_nothing(
 def test_an_orphaned_task_worker_signals_nobody_and_sends_itself(
     monkeypatch, petition, mailoutbox
 ):
-    import os
-    import signal
-
-    from jobs.tasks import WORKER_PID_ENV, drain_jobs
-    from petitions.services import signature_create
-    from tests.conftest import REQUEST_META, sign_data
-
-    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
-    woken = []
-    previous = signal.signal(signal.SIGUSR1, lambda *_: woken.append(1))
-    try:
-        # The worker that started it died; its number now names this unrelated process.
-        monkeypatch.setenv(WORKER_PID_ENV, str(os.getpid()))
-        drain_jobs.call()
-    finally:
-        signal.signal(signal.SIGUSR1, previous)
+    woken = _run_wake_task(monkeypatch, petition, parent_is_the_worker=False)
 
     assert woken == []
     assert [m.to for m in mailoutbox] == [["grace@example.org"]]

@@ -163,24 +163,25 @@ def _insert_with_job(values: dict, job_kind: str, job_payload: dict) -> int | No
     return signature.pk
 
 
+# The job row written with a new signature, due at once.
+_JOB_INSERT = (
+    f"INSERT INTO {Job._meta.db_table} "
+    "(kind, payload, state, run_after, attempts, last_error, created_at)"
+)
+
+
 @lru_cache(maxsize=1)
-def _sqlite_statements() -> tuple[list, str, str]:
-    meta = Signature._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+def _signature_insert_sql() -> str:
+    """One signature row; nothing on a repeat of a live one; its id when inserted."""
+    fields, _ = _signature_columns()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    insert_signature = f"""
-        INSERT INTO {meta.db_table} ({columns}) VALUES ({placeholders})
+    return f"""
+        INSERT INTO {Signature._meta.db_table} ({columns}) VALUES ({placeholders})
         ON CONFLICT (petition_id, email_key) WHERE state IN ('pending', 'confirmed')
         DO NOTHING
         RETURNING id
     """
-    insert_job = f"""
-        INSERT INTO {Job._meta.db_table}
-            (kind, payload, state, run_after, attempts, last_error, created_at)
-        VALUES (%s, %s, 'due', %s, 0, '', %s)
-    """
-    return fields, insert_signature, insert_job
 
 
 def _insert_with_job_sqlite(values, job_kind, job_payload) -> int | None:
@@ -190,8 +191,10 @@ def _insert_with_job_sqlite(values, job_kind, job_payload) -> int | None:
     the signatures of one moment into one commit is what lets it take a spike. Each
     caller returns only once the commit holding its row is durable.
     """
-    fields, insert_signature, insert_job = _sqlite_statements()
+    fields, _ = _signature_columns()
     params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
+    insert_signature = _signature_insert_sql()
+    insert_job = f"{_JOB_INSERT} VALUES (%s, %s, 'due', %s, 0, '', %s)"
     payload = {"signature": None, **job_payload}
 
     def insert() -> int | None:
@@ -209,25 +212,14 @@ def _insert_with_job_sqlite(values, job_kind, job_payload) -> int | None:
 
 
 @lru_cache(maxsize=1)
-def _one_statement_sql() -> tuple[list, str]:
-    meta = Signature._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"""
-        WITH new_signature AS (
-            INSERT INTO {meta.db_table} ({columns}) VALUES ({placeholders})
-            ON CONFLICT (petition_id, email_key) WHERE state IN ('pending', 'confirmed')
-            DO NOTHING
-            RETURNING id
-        )
-        INSERT INTO {Job._meta.db_table}
-            (kind, payload, state, run_after, attempts, last_error, created_at)
+def _one_statement_sql() -> str:
+    return f"""
+        WITH new_signature AS ({_signature_insert_sql()})
+        {_JOB_INSERT}
         SELECT %s, jsonb_build_object('signature', id) || %s::jsonb, 'due', %s, 0, '', %s
         FROM new_signature
         RETURNING (payload ->> 'signature')::bigint
     """
-    return fields, sql
 
 
 def _insert_with_job_one_statement(values, job_kind, job_payload) -> int | None:
@@ -241,7 +233,8 @@ def _insert_with_job_one_statement(values, job_kind, job_payload) -> int | None:
     pooler that cannot keep prepared statements).
     Every column is a plain value psycopg adapts itself: no field converts.
     """
-    fields, sql = _one_statement_sql()
+    fields, _ = _signature_columns()
+    sql = _one_statement_sql()
     now = timezone.now()
     params = [values[f.attname] for f in fields]
     params += [job_kind, json.dumps(job_payload), now, now]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from orgs.models import Organisation
+from orgs.models import ExportRecord, Organisation
 
 
 @admin.register(Organisation)
@@ -11,3 +11,23 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not Organisation.objects.exists()
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """The export log, read-only for everyone: only the export service writes to it."""
+
+    list_display = ["at", "user", "what", "row_count", "outcome"]
+    list_filter = ["outcome", "format"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in ExportRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

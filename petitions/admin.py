@@ -1,13 +1,10 @@
-import csv
-
 from django.contrib import admin, messages
 from django.db import models
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from jobs.tasks import recount_petition
-from lib.csvsafe import Echo, csv_cell
+from orgs.exports import export_allowed, personal_data_csv_response
 from petitions.counting import petition_count
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
 from petitions.services import petition_close, petition_publish, signature_set_state
@@ -28,18 +25,31 @@ EXPORT_COLUMNS = [
 ]
 
 
-def signatures_csv_response(queryset, filename: str) -> StreamingHttpResponse:
-    """Stream signatures as CSV row by row, with formula-looking cells neutralised."""
-    writer = csv.writer(Echo())
+def signatures_export_response(request, queryset, *, what: str, scope: str):
+    """The signatures in `queryset` as a CSV download, through the export seam."""
+    rows = queryset.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000)
+    return personal_data_csv_response(
+        user=request.user,
+        what=what,
+        scope=scope,
+        columns=EXPORT_COLUMNS,
+        rows=rows,
+        filename="signatures.csv",
+    )
 
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS)
-        for row in queryset.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000):
-            yield writer.writerow([csv_cell(value) for value in row])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+UNDELETABLE = (
+    "This petition has signatures, so it cannot be deleted: close it to stop signing. "
+    "Signatures are never deleted in the staff area; mark one invalidated or fraudulent "
+    "to take it out of the count."
+)
+
+
+class ExportActionsMixin:
+    """Export actions are offered only to staff holding the export permission."""
+
+    def has_export_permission(self, request) -> bool:
+        return export_allowed(request.user)
 
 
 class SourceInline(admin.TabularInline):
@@ -54,7 +64,7 @@ class UpdateInline(admin.StackedInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_display = ["title", "status", "confirmed_count", "goal", "published_at", "view_link"]
     list_filter = ["status"]
     search_fields = ["title", "target", "slug"]
@@ -105,6 +115,25 @@ class PetitionAdmin(admin.ModelAdmin):
             url = petition.get_absolute_url()
         return format_html('<a href="{}" target="_blank">{}</a>', url, label)
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.signatures.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Deleting in bulk would list every protected signature by name; a petition that
+        # may go is deleted from its own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.signatures.exists():
+            return fieldsets
+        name, options = fieldsets[-1]
+        return [*fieldsets[:-1], (name, {**options, "description": UNDELETABLE})]
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.version += 1  # a new version invalidates the cached page
@@ -135,10 +164,18 @@ class PetitionAdmin(admin.ModelAdmin):
             recount_petition.enqueue(petition.pk)
         messages.success(request, "Recount queued; the counts update within a few seconds.")
 
-    @admin.action(description="Export the signatures of the selected petitions (CSV)")
+    @admin.action(
+        description="Export the signatures of the selected petitions (CSV)",
+        permissions=["export"],
+    )
     def export_signatures(self, request, queryset):
-        return signatures_csv_response(
-            Signature.objects.filter(petition__in=queryset), "signatures.csv"
+        petitions = list(queryset.order_by("id").values_list("id", "title"))
+        return signatures_export_response(
+            request,
+            Signature.objects.filter(petition__in=[pk for pk, _ in petitions]),
+            what=f"Signatures of {len(petitions)} petition(s): "
+            + "; ".join(title for _, title in petitions),
+            scope="petition ids " + ", ".join(str(pk) for pk, _ in petitions),
         )
 
 
@@ -153,7 +190,7 @@ class SignatureEventInline(admin.TabularInline):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_display = [
         "first_name",
         "last_name",
@@ -178,9 +215,21 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Export the selected signatures (CSV)")
+    # Removing a signature is a change of state, logged in its events; erasing one is a
+    # process of its own, never a delete button.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Export the selected signatures (CSV)", permissions=["export"])
     def export_csv(self, request, queryset):
-        return signatures_csv_response(queryset, "signatures.csv")
+        if request.POST.get("select_across") == "1":
+            filters = request.GET.urlencode() or "none"
+            scope = f"every signature the staff list showed; filters: {filters}"
+        else:
+            scope = "signature ids " + ", ".join(request.POST.getlist("_selected_action"))
+        return signatures_export_response(
+            request, queryset, what="Selected signatures", scope=scope
+        )
 
     def _move(self, request, queryset, state, note):
         for signature in queryset:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make run` and `make serve`.
 #
-#   scripts/run.sh         prepare (.env, static files, migrations, demo data), then run the
-#                          background worker and the application server until Ctrl-C
-#   scripts/run.sh serve   the application server only (granian, as in production)
+#   scripts/run.sh         the laptop demo: prepare (.env, static files, migrations, demo
+#                          petition and login), then run the background worker and the
+#                          application server until Ctrl-C
+#   scripts/run.sh serve   the application server only (granian, as in production); it
+#                          migrates nothing and loads no demo data (docs/deploy.md)
 #
 # Both run with DEBUG off and bind 127.0.0.1:${PORT:-8000}. Settings come from the
 # environment first, then from .env (see .env.example).
@@ -64,8 +66,8 @@ fi
 echo "run: migrating the database"
 "$python" manage.py migrate --noinput --verbosity 0
 echo
+# The demo prints where its login is kept (an owner-only file), never the password itself.
 "$python" manage.py chorus_demo
-echo "(the staff password is kept in demo-login.txt in DATA_DIR, var/ by default)"
 echo
 
 pids=()

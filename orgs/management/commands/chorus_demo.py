@@ -1,4 +1,8 @@
-"""Load the demo organisation, its staff roles and the demo petition. Safe to run again."""
+"""Load the demo organisation, its staff roles and the demo petition. Safe to run again.
+
+For a laptop (`make run`) only: production sets up with `migrate` and
+`chorus_create_owner`, which load no petition and no demo login.
+"""
 
 import datetime
 
@@ -42,7 +46,8 @@ class Command(BaseCommand):
             privacy_email="privacy@openfaces.example",
         )
         roles_ensure()
-        password = staff_user_ensure(password_file=settings.DATA_DIR / "demo-login.txt")
+        login_file = settings.DATA_DIR / "demo-login.txt"
+        staff_user_ensure(password_file=login_file)
         petition, created = Petition.objects.get_or_create(
             slug=DEMO_SLUG,
             defaults={
@@ -82,5 +87,11 @@ class Command(BaseCommand):
             petition_publish(petition=petition)
         self.stdout.write(f"Demo petition: {settings.BASE_URL}{petition.get_absolute_url()}")
         self.stdout.write(f"Staff area:    {settings.BASE_URL}/staff/")
-        if password:
-            self.stdout.write(f"Staff login: campaigner / {password}")
+        # The password goes to its owner-only file, never to the terminal or a log.
+        if login_file.exists():
+            self.stdout.write(f"Staff login:   campaigner, password in {login_file}")
+        else:
+            self.stdout.write(
+                f"Staff login:   campaigner; its file {login_file} is gone: "
+                "set a new password with `manage.py changepassword campaigner`"
+            )

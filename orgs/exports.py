@@ -44,8 +44,9 @@ def _csv_lines(record: ExportRecord, columns, rows) -> Iterator[str]:
     try:
         yield writer.writerow(columns)
         for row in rows:
-            yield writer.writerow([csv_cell(value) for value in row])
-            written += 1
+            line = writer.writerow([csv_cell(value) for value in row])
+            written += 1  # counted once handed over: a close at this yield still sent it
+            yield line
         outcome = ExportRecord.Outcome.FINISHED
     finally:
         _record_end(record, written, outcome)

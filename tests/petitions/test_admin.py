@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from petitions.models import Petition, Signature
+from petitions.models import Petition, Signature, SignatureEvent
 from tests.factories import PetitionFactory, SignatureFactory, UserFactory
+from tests.staff import PERSONAS, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,67 @@ class TestSignatureAdmin:
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = campaigner_client.get(_changelist("signature"))
         assert response.content.count(b'name="_selected_action"') == 23
+
+
+class TestNothingIsHardDeleted:
+    """Removing a signature is a change of state; the staff area deletes none, for anyone."""
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_no_one_deletes_a_signature(self, petition, persona):
+        _, client = staff_client(persona)
+        signature = SignatureFactory(petition=petition, state="confirmed")
+        SignatureEvent.objects.create(signature=signature, to_state="confirmed")
+
+        one = client.post(
+            reverse("admin:petitions_signature_delete", args=[signature.pk]), {"post": "yes"}
+        )
+        client.post(
+            _changelist("signature"),
+            {"action": "delete_selected", "_selected_action": [signature.pk], "post": "yes"},
+        )
+
+        assert one.status_code == 403
+        assert Signature.objects.filter(pk=signature.pk).exists()
+        assert SignatureEvent.objects.filter(signature=signature).exists()
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_no_one_deletes_a_petition_that_has_signatures(self, petition, persona):
+        _, client = staff_client(persona)
+        SignatureFactory(petition=petition)
+
+        one = client.post(
+            reverse("admin:petitions_petition_delete", args=[petition.pk]), {"post": "yes"}
+        )
+        client.post(
+            _changelist("petition"),
+            {"action": "delete_selected", "_selected_action": [petition.pk], "post": "yes"},
+        )
+
+        assert one.status_code == 403
+        assert Petition.objects.filter(pk=petition.pk).exists()
+        assert petition.signatures.count() == 1
+
+    def test_the_petition_page_says_why_it_cannot_be_deleted(self, owner_client, petition):
+        SignatureFactory(petition=petition)
+
+        response = owner_client.get(_change(petition))
+
+        assert b"cannot be deleted: close it to stop signing" in response.content
+        assert reverse("admin:petitions_petition_delete", args=[petition.pk]).encode() not in (
+            response.content
+        )
+
+    def test_a_draft_nobody_signed_can_still_be_deleted_from_its_page(self, owner_client, draft):
+        response = owner_client.post(
+            reverse("admin:petitions_petition_delete", args=[draft.pk]), {"post": "yes"}
+        )
+
+        assert response.status_code == 302
+        assert not Petition.objects.filter(pk=draft.pk).exists()
+
+    def test_the_signature_list_offers_no_delete_action(self, petition):
+        _, client = staff_client("superuser")
+        SignatureFactory(petition=petition)
+
+        for model in ["signature", "petition"]:
+            assert b'value="delete_selected"' not in client.get(_changelist(model)).content

@@ -1,6 +1,8 @@
 """manage.py chorus_demo: the demo organisation and petition, safe to run again."""
 
 import io
+import re
+import stat
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,9 +21,14 @@ def _data_dir(settings, tmp_path):
 
 
 def _demo() -> str:
-    out = io.StringIO()
-    call_command("chorus_demo", stdout=out)
-    return out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("chorus_demo", stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def _demo_password(settings) -> str:
+    text = (settings.DATA_DIR / "demo-login.txt").read_text()
+    return re.search(r"^password: (\S+)$", text, re.MULTILINE).group(1)
 
 
 def test_it_loads_one_organisation_one_open_petition_and_a_staff_login(settings):
@@ -34,26 +41,54 @@ def test_it_loads_one_organisation_one_open_petition_and_a_staff_login(settings)
     user = User.objects.get()
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == ["Campaigner"]
-    password = (settings.DATA_DIR / "demo-login.txt").read_text().strip()
-    assert user.check_password(password)
+    assert user.check_password(_demo_password(settings))
     assert f"{settings.BASE_URL}/p/{petition.slug}/" in output
-    assert password in output
+
+
+def test_the_password_goes_to_an_owner_only_file_and_never_to_the_output(settings):
+    output = _demo()
+
+    login_file = settings.DATA_DIR / "demo-login.txt"
+    password = _demo_password(settings)
+    assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+    assert "username: campaigner" in login_file.read_text()
+    assert password not in output
+    assert f"campaigner, password in {login_file}" in output
+
+
+def test_a_readable_login_file_left_behind_is_made_owner_only(settings):
+    login_file = settings.DATA_DIR / "demo-login.txt"
+    login_file.write_text("old")
+    login_file.chmod(0o644)
+
+    _demo()
+
+    assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+    assert User.objects.get().check_password(_demo_password(settings))
+
+
+def test_when_the_login_file_is_gone_it_says_how_to_set_a_password(settings):
+    _demo()
+    (settings.DATA_DIR / "demo-login.txt").unlink()
+
+    output = _demo()
+
+    assert "manage.py changepassword campaigner" in output
 
 
 def test_running_it_twice_changes_nothing(settings):
     _demo()
     petition = Petition.objects.get()
-    password = (settings.DATA_DIR / "demo-login.txt").read_text()
+    login = (settings.DATA_DIR / "demo-login.txt").read_text()
 
-    output = _demo()
+    _demo()
 
     assert Organisation.objects.count() == 1
     assert Petition.objects.get().version == petition.version
     assert Source.objects.count() == 2
     assert User.objects.count() == 1
-    assert (settings.DATA_DIR / "demo-login.txt").read_text() == password
-    assert User.objects.get().check_password(password.strip())
-    assert password.strip() in output
+    assert (settings.DATA_DIR / "demo-login.txt").read_text() == login
+    assert User.objects.get().check_password(_demo_password(settings))
 
 
 def test_the_demo_petition_can_be_signed(public_client):

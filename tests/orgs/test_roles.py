@@ -1,7 +1,10 @@
 """The built-in staff roles: exporting personal data is the owner's alone."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from orgs.roles import ROLES, role_permissions
 from tests.staff import staff_user
@@ -43,3 +46,17 @@ def test_nobody_can_be_granted_changing_or_deleting_the_export_log(roles):
     codenames = role_permissions(["orgs.*"]).values_list("codename", flat=True)
 
     assert {c for c in codenames if c.endswith("exportrecord")} == {"view_exportrecord"}
+
+
+def test_chorus_roles_brings_a_role_granted_too_much_back_to_its_definition(roles):
+    campaigner = Group.objects.get(name="Campaigner")
+    campaigner.permissions.add(role_permissions(["orgs.export_personal_data"]).get())
+
+    call_command("chorus_roles", stdout=io.StringIO())
+
+    assert not campaigner.permissions.filter(codename="export_personal_data").exists()
+    assert (
+        Group.objects.get(name="Owner")
+        .permissions.filter(codename="export_personal_data")
+        .exists()
+    )

@@ -18,7 +18,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
     """The export log, read-only for everyone: only the export service writes to it."""
 
     list_display = ["at", "user", "what", "row_count", "outcome"]
-    list_filter = ["outcome", "format"]
+    list_filter = ["outcome"]
     list_select_related = ["user"]
     date_hierarchy = "at"
     readonly_fields = [f.name for f in ExportRecord._meta.fields]

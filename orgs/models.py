@@ -60,4 +60,4 @@ class ExportRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.what} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.what} by {self.user} at {self.at:%Y-%m-%d %H:%M}"

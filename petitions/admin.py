@@ -226,7 +226,8 @@ class SignatureAdmin(ExportActionsMixin, admin.ModelAdmin):
             filters = request.GET.urlencode() or "none"
             scope = f"every signature the staff list showed; filters: {filters}"
         else:
-            scope = "signature ids " + ", ".join(request.POST.getlist("_selected_action"))
+            chosen = sorted(queryset.values_list("pk", flat=True))
+            scope = "signature ids " + ", ".join(str(pk) for pk in chosen)
         return signatures_export_response(
             request, queryset, what="Selected signatures", scope=scope
         )

@@ -227,3 +227,29 @@ def test_signatures_made_while_an_export_streams_are_counted_only_if_sent(owner_
 
     record = ExportRecord.objects.get()
     assert record.row_count == sent - 1
+
+
+def test_it_records_which_signatures_were_chosen(owner_client, petition):
+    chosen = SignatureFactory.create_batch(2, petition=petition)
+    SignatureFactory(petition=petition)
+
+    _rows(_export(owner_client, "signature", reversed(chosen)))
+
+    record = ExportRecord.objects.get()
+    assert record.scope == f"signature ids {chosen[0].pk}, {chosen[1].pk}"
+    assert record.row_count == 2
+
+
+def test_exporting_every_matching_signature_records_the_filters(owner_client, petition):
+    SignatureFactory.create_batch(2, petition=petition, state="confirmed")
+    SignatureFactory(petition=petition, state="pending")
+
+    response = owner_client.post(
+        reverse("admin:petitions_signature_changelist") + "?state__exact=confirmed",
+        {"action": "export_csv", "select_across": "1", "_selected_action": ["0"]},
+    )
+
+    assert len(_rows(response)) == 2
+    record = ExportRecord.objects.get()
+    assert record.scope.endswith("filters: state__exact=confirmed")
+    assert record.row_count == 2

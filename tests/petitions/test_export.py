@@ -203,19 +203,6 @@ def test_the_log_is_written_before_the_first_row_leaves(owner_client, petition):
     assert (record.outcome, record.row_count) == ("finished", 2)
 
 
-def test_a_download_stopped_early_is_logged_with_the_rows_that_went_out(owner_client, petition):
-    SignatureFactory.create_batch(5, petition=petition)
-    response = _export(owner_client, "petition", [petition])
-    lines = iter(response.streaming_content)
-
-    header, first, second = next(lines), next(lines), next(lines)
-    response.close()
-
-    assert b"email" in header and b"@example.org" in first + second
-    record = ExportRecord.objects.get()
-    assert (record.outcome, record.row_count) == ("stopped", 2)
-
-
 def test_signatures_made_while_an_export_streams_are_counted_only_if_sent(owner_client, petition):
     SignatureFactory.create_batch(2, petition=petition)
     response = _export(owner_client, "petition", [petition])

@@ -72,6 +72,7 @@ HOSTILE_EMAIL = '"\\"><script>alert(1)</script>"@example.org'
 # test: test_public_fields.py.)
 PUBLIC_MODELS = [Organisation, Petition, Source, Update]
 
+SCRIPTING_SCHEMES = {"javascript", "data", "vbscript"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "background"}
 NEVER_ON_A_PUBLIC_PAGE = {
     "iframe", "frame", "frameset", "object", "embed", "applet", "style", "svg", "math",
@@ -114,11 +115,7 @@ class _Dangers(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") or name in {"style", "srcdoc", "formaction"}:
                 self.found.append(f"attribute {name} in {where}")
-            if name in URL_ATTRIBUTES and _scheme(value or "") in {
-                "javascript",
-                "data",
-                "vbscript",
-            }:
+            if name in URL_ATTRIBUTES and _scheme(value or "") in SCRIPTING_SCHEMES:
                 self.found.append(f"{_scheme(value)}: URL in {where}")
 
     handle_startendtag = handle_starttag

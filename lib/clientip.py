@@ -3,29 +3,52 @@
 import hashlib
 import hmac
 import ipaddress
+import re
 
 from django.conf import settings
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_BRACKETED = re.compile(r"\[([^\]]*)\](?::\d{1,5})?")
+_IPV4_WITH_PORT = re.compile(r"([\d.]+):\d{1,5}")
+
 
 def client_ip(meta: dict) -> str:
-    """REMOTE_ADDR, or the address TRUSTED_PROXIES hops back in X-Forwarded-For."""
-    remote = meta.get("REMOTE_ADDR", "")
+    """REMOTE_ADDR, or the address TRUSTED_PROXIES hops back in X-Forwarded-For.
+
+    The address in its canonical form, or "" when the hop we trust wrote
+    something that is not an address.
+    """
+    written = meta.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXIES
-    if not proxies:
-        return remote
-    hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    # Each trusted proxy appends the address it saw; anything further left
-    # was written by the client and proves nothing.
-    if len(hops) >= proxies:
-        return hops[-proxies]
-    return remote
+    if proxies:
+        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        # Each trusted proxy appends the address it saw; anything further left
+        # was written by the client and proves nothing.
+        if len(hops) >= proxies:
+            written = hops[-proxies]
+    address = _address(written)
+    return "" if address is None else str(address)
+
+
+def _address(written: str) -> IPAddress | None:
+    """An address as proxies write it: bare, or with a port, IPv6 in brackets."""
+    written = written.strip()
+    with_port = _BRACKETED.fullmatch(written) or _IPV4_WITH_PORT.fullmatch(written)
+    try:
+        address = ipaddress.ip_address(with_port[1] if with_port else written)
+    except ValueError:
+        return None
+    # A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d; as IPv6 their /48
+    # would put every IPv4 client on the internet in one network.
+    if address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def ip_fingerprint(ip: str) -> tuple[str, str]:
     """A keyed hash of the address and its /24 (IPv4) or /48 (IPv6) network."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _address(ip)
+    if address is None:
         return "", ""
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)

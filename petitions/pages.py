@@ -14,7 +14,7 @@ from lib.localcache import LocalCache
 from lib.mail import absolute_url
 from petitions.counting import petition_count
 from petitions.forms import SignatureForm
-from petitions.models import Channel, Petition, Signature
+from petitions.models import Channel, Petition, Signature, goal_for
 
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
 RECENT_SIGNERS = 8
@@ -53,14 +53,16 @@ def recent_public_signers(petition: Petition) -> list[dict]:
 
 def petition_context(petition: Petition) -> dict:
     count = petition_count(petition)
+    # As count.json polls it: the goal a fold would raise to, until a fold does.
+    goal = goal_for(count, petition.goal)
     return {
         "petition": petition,
         "story_html": render_markdown(petition.story),
         "sources": list(petition.sources.all()),
         "updates": [(u, render_markdown(u.body)) for u in petition.updates.all()],
         "count": count,
-        "goal": petition.goal,
-        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else 0,
+        "goal": goal,
+        "percent": min(100, round(100 * count / goal)),
         "recent_signers": recent_public_signers(petition),
         "form": SignatureForm(),
         "page_url": absolute_url(petition.get_absolute_url()),

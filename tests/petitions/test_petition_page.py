@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from petitions.counting import counts_fold_all
-from petitions.models import Petition
+from petitions.models import Petition, PetitionCount
 from petitions.services import petition_publish
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -155,3 +155,35 @@ def test_the_visitor_state_tells_this_browser_whether_it_signed(public_client, p
     assert before["signed"] is False and before["csrf"]
     assert public_client.get(url).json()["signed"] is True
     assert Client().get(url).json()["signed"] is False
+
+
+def _thermometer(html: str) -> dict:
+    bar = re.search(r'role="progressbar"[^>]*aria-valuemax="(\d+)" aria-valuenow="(\d+)"', html)
+    assert bar, "no thermometer on the page"
+    return {"count": int(bar[2]), "goal": int(bar[1])}
+
+
+@pytest.mark.parametrize(
+    ("stored_goal", "count"),
+    [
+        (100, 0),
+        (5_000, 3),  # a goal raised long ago stays, however few count now
+        (200, 10),  # signatures removed since the goal rose
+        (1_000_000, 999_999),
+        (100, 85),  # counted past 80% and the goal not yet raised
+        (100, 150),
+    ],
+)
+def test_the_polled_goal_is_the_stored_goal_or_above_and_agrees_with_the_page(
+    public_client, petition, stored_goal, count
+):
+    Petition.objects.filter(pk=petition.pk).update(goal=stored_goal)
+    PetitionCount.objects.create(petition=petition, dimension="total", value="", count=count)
+
+    polled = public_client.get(reverse("petitions:count", args=[petition.slug])).json()
+    page = _thermometer(public_client.get(_url(petition)).content.decode())
+
+    assert polled["count"] == count
+    assert polled["goal"] >= stored_goal
+    assert polled["goal"] > count or polled["goal"] == stored_goal
+    assert page == polled

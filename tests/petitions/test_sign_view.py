@@ -258,3 +258,32 @@ def test_csrf_failure_shows_the_form_again_with_what_was_typed(petition):
     )
     assert retry.status_code == 302
     assert Signature.objects.get().first_name == "Katherine"
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "prefix"),
+    [
+        (None, "10.0.0.0/24"),  # no header: the proxy in front of us
+        ("192.0.2.1", "10.0.0.0/24"),  # fewer hops than proxies
+        ("192.0.2.1, 10.0.0.1", "192.0.2.0/24"),
+        ("6.6.6.6, 192.0.2.1, 10.0.0.1", "192.0.2.0/24"),
+        ("6.6.6.6, 6.6.6.7, 6.6.6.8, 192.0.2.1, 10.0.0.1", "192.0.2.0/24"),
+        ("192.0.2.1:4711, 10.0.0.1", "192.0.2.0/24"),
+        ("[2001:db8:7:1::9]:443, 10.0.0.1", "2001:db8:7::/48"),
+        ("6.6.6.6, garbage, 10.0.0.1", ""),
+        (" , , ", "10.0.0.0/24"),
+        ("," * 500, "10.0.0.0/24"),
+    ],
+)
+def test_behind_two_trusted_proxies_it_signs_with_the_client_the_outer_proxy_saw(
+    public_client, petition, settings, forwarded, prefix
+):
+    settings.TRUSTED_PROXIES = 2
+    headers = {"REMOTE_ADDR": "10.0.0.2"}
+    if forwarded is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+
+    response = public_client.post(_sign_url(petition), sign_data(), **headers)
+
+    assert response.status_code == 302
+    assert Signature.objects.get().ip_prefix == prefix

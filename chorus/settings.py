@@ -94,7 +94,7 @@ TEMPLATES = [
 # Database: embedded SQLite unless DATABASE_URL names another.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 # Owner-only: the database, its WAL and uploads hold signers' personal data.
-# (chorus.checks warns at start when any of it is open to others.)
+# (chorus.datafiles warns at start when any of it is open to others.)
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'chorus.sqlite3'}")

@@ -71,7 +71,8 @@ class RequestBodyGuardMiddleware:
     * a declared charset other than UTF-8 is refused (browsers send UTF-8 forms
       without naming a charset);
     * public paths take only URL-encoded forms, as their pages post them: no
-      multipart, so no file parts;
+      multipart, so no file parts (a public endpoint for anything else, a webhook
+      say, needs its own rule here);
     * a POST body is parsed here, once, and a parse error becomes the designed 400
       page instead of a traceback. The CSRF check and the view then reuse the
       parsed form, so a signature pays for no second parse.

@@ -122,7 +122,7 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return petition.slug
     if kwarg == "token":
         # Shaped as a real link's token; the guard answers before any view looks it up.
-        return secrets.token_urlsafe(32)
+        return secrets.token_hex(32)
     if kwarg in ("object_id", "id", "pk"):
         return str(_instance_for(url_name, world).pk)
     if kwarg == "app_label":
@@ -131,6 +131,10 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         from django.contrib.contenttypes.models import ContentType
 
         return str(ContentType.objects.get_for_model(petition).pk)
+    if kwarg in ("queue_index", "scheduler_index", "connection_index"):
+        return "0"  # django-rq's pages (with REDIS_URL): the one queue Chorus uses
+    if kwarg in ("job_id", "result_id", "key", "scheduler_name", "cron_job_name"):
+        return secrets.token_hex(8)  # names in Redis; the guard answers before any lookup
     raise AssertionError(f"{url_name} takes {kwarg!r}: say here which real value it gets")
 
 
@@ -138,13 +142,18 @@ def _instance_for(url_name: str, world):
     if url_name == "petition_preview":
         return world["petition"]
     for model in admin.site._registry:
-        if url_name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+        named = url_name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_")
+        if named and model._meta.managed:  # django-rq's dashboard has no table
             return model.objects.first() or world["petition"]
     return world["petition"]
 
 
 def _rows() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.managed
+    }
 
 
 def _hostile_client(owner) -> Client:

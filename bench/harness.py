@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PY = sys.executable
 SECRET_KEY = "bench-secret-key-only-for-loopback-benchmarks-0123456789abcdef"
+IP_HASH_KEY = "bench-ip-hash-key-only-for-loopback-benchmarks"
 DEMO_SLUG = "stop-face-scraping"
 CHORUS_FORM = "first_name=Bench&last_name=Load&country=GB"
 CEILING_FORM = "name=Bench+Load&country=GB"
@@ -135,6 +136,7 @@ def chorus_env(*, database_url: str = "", redis_url: str = "", data_dir: Path, s
     env.update(
         DEBUG="0",
         SECRET_KEY=SECRET_KEY,
+        IP_HASH_KEY=IP_HASH_KEY,
         BASE_URL="http://127.0.0.1:8000",
         DATA_DIR=str(data_dir),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",

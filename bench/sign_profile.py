@@ -33,6 +33,7 @@ def setup(app: str):
         sys.path.insert(0, str(ROOT))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
         os.environ.setdefault("SECRET_KEY", "profile-secret-key-for-loopback-only-0123456789")
+        os.environ.setdefault("IP_HASH_KEY", "profile-ip-hash-key-for-loopback-only")
         os.environ.setdefault("DEBUG", "0")
         os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="chorus-profile-"))
         os.environ.setdefault("EMAIL_URL", "dummymail://")

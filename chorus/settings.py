@@ -54,17 +54,21 @@ INSTALLED_APPS = [
 # Kept short on purpose: every entry runs on every signature during a spike.
 # Staff two-factor login (django-otp's middleware) comes with the staff-roles work;
 # Chorus speaks one language so far, so LocaleMiddleware waits for a second one.
+# The header middleware sits above WhiteNoise so static files get the same headers,
+# and the body guard above everything that reads a request body (the CSRF check).
 MIDDLEWARE = [
     "lib.middleware.SharedCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lib.middleware.SecurityHeadersMiddleware",
     "lib.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lib.middleware.RequestBodyGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lib.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -89,7 +93,9 @@ TEMPLATES = [
 
 # Database: embedded SQLite unless DATABASE_URL names another.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only: the database, its WAL and uploads hold signers' personal data.
+# (chorus.datafiles warns at start when any of it is open to others.)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'chorus.sqlite3'}")
 }
@@ -176,7 +182,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -194,15 +203,57 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus <petitions@ch
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Security headers. Nothing third-party loads: the policy only allows self.
+HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# The page's script takes its token from me.json; no script ever reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "petitions.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.int("TRUSTED_PROXIES", default=0) else None
+)
+# HSTS whenever BASE_URL is https (lib.middleware.SecurityHeadersMiddleware sends it
+# even when the proxy does not say the request was https).
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading binds every subdomain of the registrable domain for months: a choice for
+# whoever owns that domain, not a default for one site on it.
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    # SECURE_SSL_REDIRECT: Chorus listens on loopback behind the TLS proxy, which
+    # redirects http to https itself; redirecting here as well would loop whenever
+    # the proxy does not forward the scheme.
+    "security.W008",
+    # SECURE_HSTS_PRELOAD: see above; HSTS_PRELOAD=true turns it on.
+    "security.W021",
+]
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -226,7 +277,21 @@ CONTENT_SECURITY_POLICY = {
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("TRUSTED_PROXIES must be 0 or more")
-IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
+IP_HASH_KEY = env.str("IP_HASH_KEY", default="")
+if not TESTING and (not IP_HASH_KEY or IP_HASH_KEY == SECRET_KEY):
+    # Its own key, so SECRET_KEY can be rotated (or leak) without touching the hashes.
+    raise ImproperlyConfigured(
+        "IP_HASH_KEY must be set, and differ from SECRET_KEY. "
+        "Set it in the environment or in .env (make run writes one)."
+    )
+IP_HASH_KEY = IP_HASH_KEY or "test-ip-hash-key"
+
+# Request bodies, refused from their Content-Length before they are read
+# (lib.middleware.RequestBodyGuardMiddleware). The longest valid sign form, every
+# character four bytes of UTF-8 and percent-encoded, is under 20 kB.
+PUBLIC_BODY_MAX_BYTES = env.int("PUBLIC_BODY_MAX_BYTES", default=32 * 1024)
+# The staff area uploads petition images; keep the proxy's limit at least this.
+STAFF_BODY_MAX_BYTES = env.int("STAFF_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
 COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=1.0)

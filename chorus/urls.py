@@ -15,3 +15,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# Error pages that never read the request body (Django's run the CSRF check, which does).
+handler400 = "lib.middleware.bad_request"
+handler500 = "lib.middleware.server_error"

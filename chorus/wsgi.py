@@ -6,7 +6,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
 django_application = get_wsgi_application()
 
-from lib.wsgi import KeptResponses  # noqa: E402 - needs the settings configured above
+from chorus.datafiles import data_files_warn  # noqa: E402 - needs the settings configured above
+from lib.wsgi import KeptResponses  # noqa: E402
+
+data_files_warn()  # system checks do not run in a web server
 
 # Kept pages (the petition page, the count) are answered before Django builds a request.
 application = KeptResponses(django_application)

@@ -98,8 +98,10 @@ def petition_page(slug: str) -> RenderedPage | None:
     context = petition_context(petition)
     context["organisation"] = petition.organisation
     html = render_to_string("petitions/detail.html", context)
-    digest = hashlib.blake2b(html.encode(), digest_size=8).hexdigest()
-    return RenderedPage(html=html, etag=f'"p{petition.pk}v{petition.version}-{digest}"')
+    # The page's own digest: it changes whenever the page does, and says nothing about
+    # the petition's row (no id, no edit count) to whoever reads the header.
+    digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
+    return RenderedPage(html=html, etag=f'"{digest}"')
 
 
 SHARE_TARGETS = [

@@ -220,6 +220,7 @@ def confirmed(request, slug):
     )
 
 
+@never_cache  # the page echoes what was typed: no browser or proxy may keep it
 def csrf_failure(request, reason=""):
     """A stale or missing token must not lose a signature: show the form again, filled in."""
     match = getattr(request, "resolver_match", None)

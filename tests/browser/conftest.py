@@ -195,6 +195,7 @@ def _production_env() -> dict:
     }
     env.update(
         SECRET_KEY="browser-tests-" + uuid4().hex,
+        IP_HASH_KEY="browser-tests-ip-" + uuid4().hex,
         DEBUG="false",
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="chorus.settings",

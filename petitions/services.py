@@ -141,13 +141,15 @@ def signature_create(
         # A live row the statement could not see yet (committed by a concurrent
         # signature meanwhile), or one that left the live states: once more.
         return signature_create(
-            petition=petition, data=data, request_meta=request_meta, language=language, _retry=False
+            petition=petition,
+            data=data,
+            request_meta=request_meta,
+            language=language,
+            _retry=False,
         )
     if signature_id is None:
         raise IntegrityError("signature conflicts but no live signature was found")
-    return SignResult(
-        created, signature_id, petition=petition, values=values if created else None
-    )
+    return SignResult(created, signature_id, petition=petition, values=values if created else None)
 
 
 @lru_cache(maxsize=1)

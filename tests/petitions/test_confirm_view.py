@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from jobs.models import Job
 from jobs.services import jobs_drain
-from petitions.models import Signature
+from petitions.models import MailAllowance, Signature
 from petitions.services import signature_create
 from tests.conftest import REQUEST_META, sign_data
 from tests.links import confirm_token
@@ -109,3 +109,49 @@ def test_the_confirmed_page_is_public(public_client, petition):
     response = public_client.get(reverse("petitions:confirmed", args=[petition.slug]))
 
     assert response.status_code == 200
+
+
+def test_confirming_gives_this_browser_its_proof_in_one_cookie_for_every_petition(
+    public_client, pending
+):
+    signature, token = pending
+
+    response = public_client.post(_url(token))
+
+    [(name, cookie)] = response.cookies.items()
+    assert name == "chorus_confirmed"  # no petition id in the name
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    thanks = public_client.get(reverse("petitions:thanks", args=[signature.petition.slug]))
+    assert b"You have already signed this petition" in thanks.content
+
+
+def test_no_table_holds_the_token_of_a_link_that_was_sent(pending):
+    _, token = pending
+
+    rows = [
+        *Job.objects.values_list("kind", "payload", "last_error"),
+        *Signature.objects.values_list(),
+        *MailAllowance.objects.values_list(),
+    ]
+
+    assert rows
+    assert all(token not in str(row) for row in rows)
+
+
+def test_a_link_sent_after_the_old_one_expired_is_new_and_the_old_stays_dead(
+    public_client, pending, mailoutbox, settings
+):
+    signature, old_token = pending
+    later = timezone.now() + timedelta(days=settings.CONFIRMATION_TOKEN_DAYS, minutes=1)
+
+    with freeze_time(later):
+        public_client.post(
+            reverse("petitions:resend", args=[signature.petition.slug]),
+            {"email": signature.email},
+        )
+        jobs_drain()
+        new_token = confirm_token(mailoutbox[-1])
+
+        assert new_token != old_token
+        assert public_client.post(_url(old_token)).status_code == 410
+        assert public_client.post(_url(new_token)).status_code == 302

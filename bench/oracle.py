@@ -201,7 +201,8 @@ def main() -> None:
     report("known", times["known"], "unknown", times["unknown"], rng)
     same = {name: len(kinds) == 1 for name, kinds in answers.items()}
     print(
-        f"Answers byte for byte the same, Date and Expires aside: sign {same['sign']}, resend {same['resend']}"
+        "Answers byte for byte the same, Date and Expires aside: "
+        f"sign {same['sign']}, resend {same['resend']}"
     )
     command = "DATABASE_URL=... " if not args.url and "postgres" in client.where else ""
     url = f" --url {args.url}" if args.url else ""

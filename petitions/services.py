@@ -345,10 +345,10 @@ def signature_confirmation_token(*, signature: Signature) -> str | None:
     valid = signature.token_expires_at is not None and signature.token_expires_at > now
     if token and valid and token_hash(token) == signature.token_hash:
         if expires - signature.token_expires_at > LINK_EXTEND_STEP:
-            unchanged.update(token_expires_at=expires)
+            grouped_write(lambda: unchanged.update(token_expires_at=expires), urgent=False)
         return token
     link = _new_link()
-    if not unchanged.update(**link):
+    if not grouped_write(lambda: unchanged.update(**link), urgent=False):
         return None  # confirmed, invalidated or erased meanwhile
     return confirmation_token(link["token_nonce"])
 

@@ -82,7 +82,7 @@ def main() -> None:
                         choices=["gunicorn-sync", "gunicorn-gthread", "granian"])  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--drain-seconds", type=float, default=150)
+    parser.add_argument("--drain-seconds", type=float, default=400)
     parser.add_argument("--command", default="bash bench/drill.sh")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -294,6 +294,19 @@ PUBLIC_BODY_MAX_BYTES = env.int("PUBLIC_BODY_MAX_BYTES", default=32 * 1024)
 STAFF_BODY_MAX_BYTES = env.int("STAFF_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
+# The one ceiling on mail to addresses nobody has proven to own (confirmation links,
+# "already signed" notices, resends): per address, at most one every
+# UNVERIFIED_MAIL_INTERVAL seconds and UNVERIFIED_MAIL_PER_DAY a day; per client
+# network (/24 or /48), at most UNVERIFIED_MAIL_PER_NETWORK_HOUR an hour (0: no limit).
+UNVERIFIED_MAIL_INTERVAL = env.int("UNVERIFIED_MAIL_INTERVAL", default=300)
+UNVERIFIED_MAIL_PER_DAY = env.int("UNVERIFIED_MAIL_PER_DAY", default=3)
+UNVERIFIED_MAIL_PER_NETWORK_HOUR = env.int("UNVERIFIED_MAIL_PER_NETWORK_HOUR", default=100)
+if UNVERIFIED_MAIL_INTERVAL < 0 or UNVERIFIED_MAIL_PER_NETWORK_HOUR < 0:
+    raise ImproperlyConfigured(
+        "UNVERIFIED_MAIL_INTERVAL and UNVERIFIED_MAIL_PER_NETWORK_HOUR must be 0 or more"
+    )
+if UNVERIFIED_MAIL_PER_DAY < 1:
+    raise ImproperlyConfigured("UNVERIFIED_MAIL_PER_DAY must be 1 or more")
 COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=1.0)
 # How long browsers and CDNs may keep the petition page, and how long each web
 # process keeps its rendered copy (edits show everywhere within the latter).

@@ -206,9 +206,12 @@ class SignatureAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_select_related = ["petition"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    # The token hash stays out of sight: `exclude` alone does not hide a read-only field.
-    readonly_fields = [f.name for f in Signature._meta.fields if f.name != "token_hash"]
-    exclude = ["token_hash"]
+    # The link's nonce and hash stay out of sight: `exclude` alone does not hide a
+    # read-only field.
+    readonly_fields = [
+        f.name for f in Signature._meta.fields if f.name not in ("token_hash", "token_nonce")
+    ]
+    exclude = ["token_hash", "token_nonce"]
     inlines = [SignatureEventInline]
     actions = ["export_csv", "mark_fraudulent", "invalidate", "reinstate"]
 

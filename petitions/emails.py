@@ -1,16 +1,36 @@
-"""The emails a signer receives, sent by workers from the job ledger."""
+"""The emails a signer receives, sent by workers from the job ledger.
+
+A signer's address is unverified until they confirm, so every email here goes out
+through `unverified_mail_send`, and so under the one mail ceiling
+(`petitions.services.unverified_mail_permit`), whichever job asked for it.
+"""
+
+from datetime import datetime, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
-from jobs.services import job_handler
+from jobs.services import job_handler, job_record
 from lib.localcache import LocalCache
 from lib.mail import absolute_url, mail_send
+from members.services import handle_signature_confirmed
 from petitions.models import Petition, Signature
+from petitions.services import (
+    SEND_CONFIRMATION,
+    SIGNATURE_SUBMITTED,
+    MailPermit,
+    signature_confirmation_token,
+    unverified_mail_permit,
+    unverified_mail_permit_return,
+)
 
 # Petitions with their organisation, per worker process: a spike's emails are mostly
 # about one petition, and loading it with each signature was a third of the send loop.
 # An edit shows in emails within these seconds.
 _petitions = LocalCache(ttl=30)
+
+CONFIRM = "petitions/email/confirm"
+ALREADY_SIGNED = "petitions/email/already_signed"
 
 
 def _context(signature: Signature, token: str = "") -> dict:
@@ -24,11 +44,23 @@ def _context(signature: Signature, token: str = "") -> dict:
     }
 
 
-def _load(payload: dict) -> Signature | None:
+def _load(signature_id: int | None) -> Signature | None:
     """The signature, with only what the emails use, and its petition from the cache."""
+    if signature_id is None:
+        return None
     signature = (
-        Signature.objects.filter(pk=payload["signature"])
-        .only("id", "petition_id", "state", "email", "first_name")
+        Signature.objects.filter(pk=signature_id)
+        .only(
+            "id",
+            "petition_id",
+            "state",
+            "email",
+            "email_key",
+            "first_name",
+            "token_nonce",
+            "token_hash",
+            "token_expires_at",
+        )
         .first()
     )
     if signature is not None:
@@ -39,26 +71,72 @@ def _load(payload: dict) -> Signature | None:
     return signature
 
 
-@job_handler("send_confirmation")
-def send_confirmation(payload: dict) -> None:
-    signature = _load(payload)
-    if signature is None or signature.state != Signature.State.PENDING:
-        return  # confirmed, erased or invalidated meanwhile: nothing to ask
-    mail_send(
-        template="petitions/email/confirm",
-        to=signature.email,
-        context=_context(signature, payload["token"]),
-    )
+def unverified_mail_send(
+    *, signature: Signature, template: str, network: str = "", with_link: bool = False
+) -> MailPermit:
+    """Email a signature's address, unless the mail ceiling holds it back.
+
+    The one way petitions mail an address nobody has proven to own. A held email is
+    simply not sent: the request that caused it was long answered as a success.
+    With `with_link`, the email carries the confirmation link, derived only now.
+    """
+    permit = unverified_mail_permit(email_key=signature.email_key, network=network)
+    if not permit.granted:
+        return permit
+    token = ""
+    try:
+        if with_link:
+            token = signature_confirmation_token(signature=signature)
+            if token is None:  # confirmed or invalidated meanwhile: nothing to ask
+                unverified_mail_permit_return(permit=permit)
+                return permit
+        mail_send(template=template, to=signature.email, context=_context(signature, token))
+    except Exception:
+        unverified_mail_permit_return(permit=permit)  # not sent: it must not count
+        raise
+    return permit
 
 
-@job_handler("send_already_signed")
-def send_already_signed(payload: dict) -> None:
-    signature = _load(payload)
-    if signature is None or signature.state not in Signature.LIVE_STATES:
+@job_handler(SIGNATURE_SUBMITTED)
+def signature_submitted(payload: dict) -> None:
+    """Every sign POST, new signature or repeat: here is where the two part.
+
+    A new pending signature gets its confirmation link; one the mail ceiling holds
+    back (the same address signed another petition a moment ago) is sent once the
+    ceiling allows. A repeat tells the address's owner they had already signed,
+    with the link they hold if still pending, or nothing if the ceiling holds it.
+    """
+    signature = _load(payload.get("signature"))
+    if signature is None:
+        return  # erased, or a repeat that lost a race with its first signature
+    network = payload.get("net", "")
+    if not payload.get("created"):
+        if signature.state in Signature.LIVE_STATES:
+            pending = signature.state == Signature.State.PENDING
+            unverified_mail_send(
+                signature=signature, template=ALREADY_SIGNED, network=network, with_link=pending
+            )
         return
-    token = payload.get("token", "") if signature.state == Signature.State.PENDING else ""
-    mail_send(
-        template="petitions/email/already_signed",
-        to=signature.email,
-        context=_context(signature, token),
+    if signature.state == Signature.State.CONFIRMED:  # a petition that asks no confirmation
+        handle_signature_confirmed({"signature": signature.pk})
+    elif signature.state == Signature.State.PENDING:
+        permit = unverified_mail_send(
+            signature=signature, template=CONFIRM, network=network, with_link=True
+        )
+        if permit.retry_at is not None:
+            job_record(kind=SIGNATURE_SUBMITTED, payload=payload, delay=_until(permit.retry_at))
+
+
+def _until(moment: datetime) -> timedelta:
+    return max(moment - timezone.now(), timedelta())
+
+
+@job_handler(SEND_CONFIRMATION)
+def send_confirmation(payload: dict) -> None:
+    """The resend form: the link again, to a signature still pending."""
+    signature = _load(payload.get("signature"))
+    if signature is None or signature.state != Signature.State.PENDING:
+        return
+    unverified_mail_send(
+        signature=signature, template=CONFIRM, network=payload.get("net", ""), with_link=True
     )

@@ -177,9 +177,12 @@ class Signature(models.Model):
         related_name="signatures",
         db_index=False,
     )
+    # The link is derived from the nonce with a key only the server holds
+    # (petitions.services.confirmation_token); the row keeps the nonce and the hash the
+    # link is checked against, neither of which confirms anything on its own.
+    token_nonce = models.CharField(max_length=32, blank=True)
     token_hash = models.CharField(max_length=64, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
-    repeat_notice_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # Counting: `counted` says whether this row is folded into PetitionCount;
@@ -254,3 +257,20 @@ class PetitionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}:{self.value} = {self.count}"
+
+
+class MailAllowance(models.Model):
+    """How much mail one unverified address, or one client network, has had lately.
+
+    Keyed by a keyed hash of the canonical email key or of the network prefix, so
+    the table names nobody. The database holds it so the ceiling is one across
+    every worker process and machine.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    window_started_at = models.DateTimeField()
+    sent_in_window = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.sent_in_window} since {self.window_started_at:%Y-%m-%d %H:%M}"

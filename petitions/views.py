@@ -34,7 +34,14 @@ from petitions.services import (
     signature_resend_confirmation,
 )
 
-SIGNED_COOKIE_AGE = 60 * 60 * 24 * 365
+# Proof that this browser opened a confirmation link: the petitions it confirmed a
+# signature on. Only the owner of an address can get it, so "you have signed" is
+# never told to someone who merely typed an address. One cookie for every petition:
+# petition ids stay out of cookie names.
+OWNER_COOKIE = "chorus_confirmed"
+OWNER_COOKIE_SALT = "chorus.confirmed"
+OWNER_COOKIE_AGE = 60 * 60 * 24 * 365
+OWNER_COOKIE_PETITIONS = 50
 
 
 def _public_petition(slug: str) -> Petition:
@@ -44,13 +51,28 @@ def _public_petition(slug: str) -> Petition:
     return petition
 
 
-def _signed_cookie_name(petition: Petition) -> str:
-    return f"signed_{petition.pk}"
+def _confirmed_petitions(request) -> list[int]:
+    value = request.get_signed_cookie(
+        OWNER_COOKIE, default="", salt=OWNER_COOKIE_SALT, max_age=OWNER_COOKIE_AGE
+    )
+    return [int(pk) for pk in value.split(".") if pk.isdigit()]
 
 
-def _signed_code(request, petition: Petition) -> str:
-    return request.get_signed_cookie(
-        _signed_cookie_name(petition), default="", salt="chorus.signed", max_age=SIGNED_COOKIE_AGE
+def _owns_signature(request, petition: Petition) -> bool:
+    return petition.pk in _confirmed_petitions(request)
+
+
+def _remember_confirmation(request, response, petition_id: int) -> None:
+    kept = [pk for pk in _confirmed_petitions(request) if pk != petition_id]
+    petitions = [petition_id, *kept][:OWNER_COOKIE_PETITIONS]
+    response.set_signed_cookie(
+        OWNER_COOKIE,
+        ".".join(map(str, petitions)),
+        salt=OWNER_COOKIE_SALT,
+        max_age=OWNER_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
     )
 
 
@@ -85,11 +107,12 @@ def petition_detail(request, slug):
 @never_cache
 @require_GET
 def visitor_state(request, slug):
-    """What the page's own script fills in per visitor: the CSRF token, whether signed."""
+    """What the page's own script fills in per visitor: the CSRF token, whether signed.
+
+    "Signed" only for a browser that confirmed a signature here through its email link.
+    """
     petition = _public_petition(slug)
-    return JsonResponse(
-        {"csrf": get_token(request), "signed": bool(_signed_code(request, petition))}
-    )
+    return JsonResponse({"csrf": get_token(request), "signed": _owns_signature(request, petition)})
 
 
 @require_safe
@@ -115,7 +138,7 @@ def sign(request, slug):
         # Look like success to the bot; store nothing.
         return redirect("petitions:thanks", slug=petition.slug)
     try:
-        result = signature_create(
+        signature_create(
             petition=petition,
             data=form.cleaned_data,
             request_meta=request.META,
@@ -124,24 +147,12 @@ def sign(request, slug):
     except PetitionClosed:
         form.add_error(None, "This petition is closed and no longer takes signatures.")
         return _render_form_page(request, petition, form, status=400)
+    # A new signature and a repeat get the same answer, without a cookie: nothing
+    # in it may tell whether this address had signed. (signature_create does the
+    # same work for both, so the time taken does not tell either.)
     # HttpResponseRedirect, not redirect(): given a path, redirect() first tries it
     # as a URL name, and that failing lookup walked every pattern on each signature.
-    thanks = _thanks_path(petition.slug, get_script_prefix())
-    if result.created:
-        response = HttpResponseRedirect(thanks)
-        response.set_signed_cookie(
-            _signed_cookie_name(petition),
-            result.code,
-            salt="chorus.signed",
-            max_age=SIGNED_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
-        return response
-    if _signed_code(request, petition) == result.code:
-        return HttpResponseRedirect(thanks + "?already=1")
-    return HttpResponseRedirect(thanks)
+    return HttpResponseRedirect(_thanks_path(petition.slug, get_script_prefix()))
 
 
 def _render_form_page(request, petition, form, status=200):
@@ -154,7 +165,8 @@ def _render_form_page(request, petition, form, status=200):
 @require_GET
 def thanks(request, slug):
     petition = _public_petition(slug)
-    already = request.GET.get("already") == "1" and bool(_signed_code(request, petition))
+    # From the proof of ownership alone, never from what was just submitted.
+    already = _owns_signature(request, petition)
     return render(
         request,
         "petitions/thanks.html",
@@ -183,7 +195,9 @@ def resend(request, slug):
             },
             status=400,
         )
-    signature_resend_confirmation(petition=petition, email=form.cleaned_data["email"])
+    signature_resend_confirmation(
+        petition=petition, email=form.cleaned_data["email"], request_meta=request.META
+    )
     return render(request, "petitions/resent.html", {"petition": petition})
 
 
@@ -194,7 +208,9 @@ def confirm(request, token):
     if request.method == "POST":
         signature = signature_confirm(token=token)
         if signature is not None:
-            return redirect("petitions:confirmed", slug=signature.petition.slug)
+            response = redirect("petitions:confirmed", slug=signature.petition.slug)
+            _remember_confirmation(request, response, signature.petition_id)
+            return response
     else:
         signature = signature_for_token(token)
         if signature is not None:

@@ -1,9 +1,14 @@
 """The staff area's job list: who may see failed jobs, and who may run them again."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job
+from jobs.services import jobs_drain
+from tests.conftest import sign_data
+from tests.links import confirm_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +51,29 @@ def test_a_campaigner_sees_failed_jobs_and_their_errors_but_cannot_retry_them(
 
     failed_job.refresh_from_db()
     assert failed_job.state == Job.State.FAILED
+
+
+def _every_send_job(petition):
+    """One job of every kind that mails a signer, each caused the way the public does."""
+    sign = reverse("petitions:sign", args=[petition.slug])
+    Client().post(sign, sign_data())  # a new signature
+    Client().post(sign, sign_data(first_name="Mallory"))  # a repeat
+    Client().post(
+        reverse("petitions:resend", args=[petition.slug]), {"email": "grace@example.org"}
+    )
+
+
+def test_no_job_page_shows_a_confirmation_token_or_link(owner_client, petition, mailoutbox):
+    _every_send_job(petition)
+    jobs = list(Job.objects.all())
+    jobs_drain()
+    [token] = confirm_tokens(mailoutbox[0])
+
+    pages = [owner_client.get(CHANGELIST)]
+    pages += [owner_client.get(f"{CHANGELIST}{job.pk}/change/") for job in jobs]
+
+    assert {job.kind for job in jobs} == {"signature_submitted", "send_confirmation"}
+    for page in pages:
+        assert page.status_code == 200
+        assert token.encode() not in page.content
+        assert b"/c/" not in page.content

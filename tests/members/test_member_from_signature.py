@@ -2,7 +2,6 @@
 
 import pytest
 
-from jobs.models import Job
 from jobs.services import jobs_drain
 from members.consent import OPT_IN_WORDING, OPT_IN_WORDING_VERSION
 from members.models import ConsentRecord, Member
@@ -11,6 +10,7 @@ from petitions.models import Signature
 from petitions.services import signature_confirm, signature_create
 from tests.conftest import REQUEST_META, sign_data
 from tests.factories import OrganisationFactory, PetitionFactory, SignatureFactory
+from tests.links import confirm_token
 
 pytestmark = pytest.mark.django_db
 
@@ -132,9 +132,10 @@ def test_a_signature_invalidated_before_the_job_runs_makes_no_member(petition):
     assert not ConsentRecord.objects.exists()
 
 
-def test_confirming_through_the_link_makes_the_member_via_the_worker(petition):
+def test_confirming_through_the_link_makes_the_member_via_the_worker(petition, mailoutbox):
     signature_create(petition=petition, data=sign_data(opt_in=True), request_meta=REQUEST_META)
-    token = next(job.payload["token"] for job in Job.objects.filter(kind="send_confirmation"))
+    jobs_drain()
+    token = confirm_token(mailoutbox[0])
     assert not Member.objects.exists()
 
     signature_confirm(token=token)

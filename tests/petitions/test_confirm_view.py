@@ -8,18 +8,20 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from jobs.models import Job
-from petitions.models import Signature
+from jobs.services import jobs_drain
+from petitions.models import MailAllowance, Signature
 from petitions.services import signature_create
 from tests.conftest import REQUEST_META, sign_data
+from tests.links import confirm_token
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pending(petition):
+def pending(petition, mailoutbox):
     signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
-    job = Job.objects.get(kind="send_confirmation")
-    return Signature.objects.get(), job.payload["token"]
+    jobs_drain()
+    return Signature.objects.get(), confirm_token(mailoutbox[0])
 
 
 def _url(token):
@@ -60,7 +62,7 @@ def test_the_link_works_only_once(public_client, pending):
 
     assert again.status_code == 410
     assert b"no longer works" in again.content
-    assert b"Only the link in the newest one works" in again.content
+    assert b"Use the newest one" in again.content
     assert public_client.get(_url(token)).status_code == 410
     assert Job.objects.filter(kind="signature_confirmed").count() == 1
 
@@ -107,3 +109,49 @@ def test_the_confirmed_page_is_public(public_client, petition):
     response = public_client.get(reverse("petitions:confirmed", args=[petition.slug]))
 
     assert response.status_code == 200
+
+
+def test_confirming_gives_this_browser_its_proof_in_one_cookie_for_every_petition(
+    public_client, pending
+):
+    signature, token = pending
+
+    response = public_client.post(_url(token))
+
+    [(name, cookie)] = response.cookies.items()
+    assert name == "chorus_confirmed"  # no petition id in the name
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    thanks = public_client.get(reverse("petitions:thanks", args=[signature.petition.slug]))
+    assert b"You have already signed this petition" in thanks.content
+
+
+def test_no_table_holds_the_token_of_a_link_that_was_sent(pending):
+    _, token = pending
+
+    rows = [
+        *Job.objects.values_list("kind", "payload", "last_error"),
+        *Signature.objects.values_list(),
+        *MailAllowance.objects.values_list(),
+    ]
+
+    assert rows
+    assert all(token not in str(row) for row in rows)
+
+
+def test_a_link_sent_after_the_old_one_expired_is_new_and_the_old_stays_dead(
+    public_client, pending, mailoutbox, settings
+):
+    signature, old_token = pending
+    later = timezone.now() + timedelta(days=settings.CONFIRMATION_TOKEN_DAYS, minutes=1)
+
+    with freeze_time(later):
+        public_client.post(
+            reverse("petitions:resend", args=[signature.petition.slug]),
+            {"email": signature.email},
+        )
+        jobs_drain()
+        new_token = confirm_token(mailoutbox[-1])
+
+        assert new_token != old_token
+        assert public_client.post(_url(old_token)).status_code == 410
+        assert public_client.post(_url(new_token)).status_code == 302

@@ -3,7 +3,14 @@ import pytest
 from jobs.models import Job
 from lib.emails import email_key
 from petitions.models import Petition, Signature
-from petitions.services import PetitionClosed, signature_create, signature_set_state
+from petitions.services import (
+    PetitionClosed,
+    confirmation_token,
+    network_key,
+    signature_create,
+    signature_set_state,
+    token_hash,
+)
 from tests.conftest import REQUEST_META, sign_data
 from tests.factories import PetitionFactory, SignatureFactory
 
@@ -20,7 +27,7 @@ def _jobs(kind):
     return list(Job.objects.filter(kind=kind))
 
 
-def test_it_creates_a_pending_signature_and_a_confirmation_job(petition):
+def test_it_creates_a_pending_signature_and_one_job_for_the_worker(petition):
     result = _sign(petition)
 
     signature = Signature.objects.get()
@@ -30,10 +37,11 @@ def test_it_creates_a_pending_signature_and_a_confirmation_job(petition):
     assert signature.email_key == email_key("grace@example.org")
     assert signature.token_hash and signature.token_expires_at
     assert not signature.count_dirty
-    [job] = _jobs("send_confirmation")
-    assert job.payload["signature"] == signature.pk
-    # The job carries the token itself; only its hash is stored on the row.
-    assert job.payload["token"] and job.payload["token"] != signature.token_hash
+    [job] = _jobs("signature_submitted")
+    assert job.payload["signature"] == signature.pk and job.payload["created"] is True
+    # The link is derived when the email is sent: no token waits in the ledger.
+    assert set(job.payload) == {"signature", "created", "net"}
+    assert signature.token_hash == token_hash(confirmation_token(signature.token_nonce))
 
 
 @pytest.mark.parametrize(
@@ -47,8 +55,9 @@ def test_it_keeps_one_live_signature_per_email(petition, repeat_email):
     assert not repeat.created
     assert repeat.signature.pk == first.signature.pk
     assert Signature.objects.count() == 1
-    [notice] = _jobs("send_already_signed")
-    assert notice.payload["signature"] == first.signature.pk
+    # The repeat records the same kind of job, for the worker to tell the owner.
+    new_job, repeat_job = _jobs("signature_submitted")
+    assert repeat_job.payload == {**new_job.payload, "created": False}
 
 
 def test_it_treats_gmail_dots_and_googlemail_as_the_same_address(petition):
@@ -67,23 +76,21 @@ def test_it_counts_dots_elsewhere_as_different_addresses(petition):
     assert Signature.objects.count() == 2
 
 
-def test_it_sends_a_fresh_link_to_a_pending_repeat_signer(petition):
+def test_a_repeat_leaves_the_link_the_owner_holds_untouched(petition):
     first = _sign(petition)
-    old_hash = first.signature.token_hash
+    held_link = first.signature.token_hash
     _sign(petition)
 
-    [notice] = _jobs("send_already_signed")
     first.signature.refresh_from_db()
-    assert notice.payload["token"]
-    assert first.signature.token_hash != old_hash
+    assert first.signature.token_hash == held_link
 
 
-def test_it_sends_no_link_to_a_confirmed_repeat_signer(petition):
-    SignatureFactory(petition=petition, email="grace@example.org", state="confirmed")
-    _sign(petition)
+def test_the_job_names_the_client_network_only_by_a_keyed_hash(petition):
+    _sign(petition, meta={"REMOTE_ADDR": "198.51.100.77"})
 
-    [notice] = _jobs("send_already_signed")
-    assert "token" not in notice.payload
+    [job] = _jobs("signature_submitted")
+    assert job.payload["net"] == network_key("198.51.100.0/24")
+    assert "198.51.100" not in str(job.payload)
 
 
 @pytest.mark.parametrize("state", [Signature.State.FRAUDULENT, Signature.State.INVALIDATED])
@@ -114,7 +121,8 @@ def test_it_confirms_at_once_when_the_petition_asks_no_confirmation(organisation
     assert signature.confirmed_at is not None
     assert signature.count_dirty and not signature.counted
     assert signature.token_hash == ""
-    assert _jobs("signature_confirmed") and not _jobs("send_confirmation")
+    [job] = _jobs("signature_submitted")
+    assert job.payload["created"] is True
 
 
 @pytest.mark.parametrize("status", [Petition.Status.CLOSED, Petition.Status.WON, "draft"])

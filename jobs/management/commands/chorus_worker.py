@@ -21,6 +21,7 @@ from jobs.services import jobs_drain, jobs_prune
 from jobs.tasks import WORKER_PID_ENV
 from lib.mail import mail_connection_close
 from petitions.counting import counts_fold_all
+from petitions.services import mail_allowances_prune
 
 PRUNE_INTERVAL = 3600.0
 
@@ -118,6 +119,7 @@ class Command(BaseCommand):
                         last_fold = time.monotonic()
                     if time.monotonic() - last_prune >= PRUNE_INTERVAL:
                         jobs_prune()
+                        mail_allowances_prune()
                         last_prune = time.monotonic()
                 except Exception as exc:  # database gone: wait and try again
                     self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")

@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from jobs.models import Job
 from orgs.models import Organisation
-from petitions.models import Petition, Source, Update
-from petitions.services import signature_create
+from petitions.models import Petition, Signature, Source, Update
+from petitions.services import signature_confirmation_token, signature_create
 from tests.conftest import BASE_URL, REQUEST_META, sign_data
 from tests.factories import PetitionFactory
 
@@ -219,7 +218,7 @@ def _hostile_petition() -> Petition:
 def _public_pages(client, petition) -> dict[str, str]:
     slug = petition.slug
     signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
-    token = Job.objects.get(kind="send_confirmation").payload["token"]
+    token = signature_confirmation_token(signature=Signature.objects.get(petition=petition))
     responses = {
         "confirm": client.get(reverse("petitions:confirm", args=[token])),
         "petition page": client.get(reverse("petitions:detail", args=[slug])),

@@ -16,6 +16,7 @@ from petitions import services
 from petitions.models import Signature
 from petitions.services import (
     signature_confirm,
+    signature_confirmation_token,
     signature_create,
     signature_set_state,
     token_hash,
@@ -26,8 +27,9 @@ from tests.conftest import REQUEST_META, postgres_only, sign_data
 
 def _pending(petition) -> tuple[Signature, str]:
     signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
-    job = Job.objects.get(kind="send_confirmation")
-    return Signature.objects.get(), job.payload["token"]
+    signature = Signature.objects.get()
+    # The token the worker derives for the confirmation email.
+    return signature, signature_confirmation_token(signature=signature)
 
 
 def _invalidate(signature):

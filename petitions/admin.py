@@ -8,7 +8,9 @@ from django.utils.html import format_html
 
 from jobs.tasks import recount_petition
 from lib.csvsafe import Echo, csv_cell
+from lib.forms import CleanModelForm
 from petitions.counting import petition_count
+from petitions.forms import PetitionForm
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
 from petitions.services import petition_close, petition_publish, signature_set_state
 
@@ -44,17 +46,20 @@ def signatures_csv_response(queryset, filename: str) -> StreamingHttpResponse:
 
 class SourceInline(admin.TabularInline):
     model = Source
+    form = CleanModelForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 1
 
 
 class UpdateInline(admin.StackedInline):
     model = Update
+    form = CleanModelForm
     extra = 0
 
 
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
+    form = PetitionForm
     list_display = ["title", "status", "confirmed_count", "goal", "published_at", "view_link"]
     list_filter = ["status"]
     search_fields = ["title", "target", "slug"]

@@ -42,8 +42,8 @@ def _clean_text(value: str) -> str:
 
 UNDELIVERABLE_MESSAGE = (
     "This address has characters in the part before the @ that our mail server cannot "
-    "send to, so the confirmation email would never arrive. Please use another address, "
-    "or the same one written in plain letters if your provider offers that."
+    "send to, so the confirmation email would never arrive. Please use an address with "
+    "only unaccented letters, digits and . _ - + before the @."
 )
 
 

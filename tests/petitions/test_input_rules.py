@@ -4,6 +4,7 @@ The public forms are found, not listed: a form added to petitions or members lat
 checked here the day it exists (and fails until it gets valid sample data below).
 """
 
+import contextlib
 import importlib
 import re
 
@@ -59,10 +60,8 @@ VALID_DATA = {
 
 def _public_forms() -> set[type]:
     for app in PUBLIC_APPS:
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(f"{app}.forms")
-        except ModuleNotFoundError:
-            pass
     found, stack = set(), [forms.BaseForm]
     while stack:
         for subclass in stack.pop().__subclasses__():

@@ -76,18 +76,20 @@ def _opened(data: bytes) -> Image.Image:
         # Pillow only warns between its limit and twice it; either way it is refused here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=list(STORED_AS)) as probe:
-                if probe.width * probe.height > MAX_PIXELS:
-                    _refuse("too_many_pixels")
+            probe = Image.open(io.BytesIO(data), formats=list(STORED_AS))
+            too_many_pixels = probe.width * probe.height > MAX_PIXELS
+            if not too_many_pixels:
                 probe.verify()
-            image = Image.open(io.BytesIO(data), formats=list(STORED_AS))
-            image.load()
+                image = Image.open(io.BytesIO(data), formats=list(STORED_AS))
+                image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            _refuse("too_many_pixels")
+            too_many_pixels = True
         except UnidentifiedImageError:
             _refuse("not_an_image")
         except (OSError, SyntaxError, ValueError, EOFError):
             _refuse("broken")
+    if too_many_pixels:
+        _refuse("too_many_pixels")
     return image
 
 

@@ -41,9 +41,8 @@ def _clean_text(value: str) -> str:
 
 
 UNDELIVERABLE_MESSAGE = (
-    "This address has characters in the part before the @ that our mail server cannot "
-    "send to, so the confirmation email would never arrive. Please use an address with "
-    "only unaccented letters, digits and . _ - + before the @."
+    "This address has characters before the @ that our mail server cannot send to. "
+    "Please use an address with only unaccented letters, digits and . _ - + before the @."
 )
 
 

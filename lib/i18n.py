@@ -42,15 +42,20 @@ def _normalised(entry: str, max_length: int) -> str:
     return "-".join(parts)
 
 
-@lru_cache(maxsize=1024)
 def language_tag(accept_language: str, max_length: int = STORED_MAX_LENGTH) -> str:
     """The most preferred well-formed tag in an Accept-Language header, or "".
 
     "*", q=0 and malformed entries are skipped; the quality values themselves are not kept.
-    Cached: browsers send few distinct headers, and the sign path asks on every request.
     """
+    return _language_tag(accept_language[:HEADER_MAX_LENGTH], max_length)
+
+
+# Cached: browsers send few distinct headers, and the sign path asks on every request. The
+# key is the header cut to HEADER_MAX_LENGTH, so hostile headers cannot make entries large.
+@lru_cache(maxsize=1024)
+def _language_tag(accept_language: str, max_length: int) -> str:
     candidates = []
-    for position, item in enumerate(accept_language[:HEADER_MAX_LENGTH].split(",")):
+    for position, item in enumerate(accept_language.split(",")):
         entry, _, parameters = item.partition(";")
         entry = entry.strip()
         if len(entry) > TAG_MAX_LENGTH or not _ENTRY.fullmatch(entry):

@@ -8,7 +8,6 @@ comes from its content, never from its name or the browser's word.
 
 import io
 import secrets
-import warnings
 
 from django.core.files.base import ContentFile
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -71,23 +70,24 @@ def image_clean(upload) -> ContentFile:
 
 
 def _opened(data: bytes) -> Image.Image:
-    """The decoded image, checked whole, with its size bounded before any pixel is decoded."""
-    with warnings.catch_warnings():
-        # Pillow only warns between its limit and twice it; either way it is refused here.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            probe = Image.open(io.BytesIO(data), formats=list(STORED_AS))
-            too_many_pixels = probe.width * probe.height > MAX_PIXELS
-            if not too_many_pixels:
-                probe.verify()
-                image = Image.open(io.BytesIO(data), formats=list(STORED_AS))
-                image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            too_many_pixels = True
-        except UnidentifiedImageError:
-            _refuse("not_an_image")
-        except (OSError, SyntaxError, ValueError, EOFError):
-            _refuse("broken")
+    """The decoded image, checked whole, with its size bounded before any pixel is decoded.
+
+    Pillow refuses more than twice its own limit as it opens the file; below that, the
+    header's size is checked here against the stricter MAX_PIXELS before anything decodes.
+    """
+    try:
+        probe = Image.open(io.BytesIO(data), formats=list(STORED_AS))
+        too_many_pixels = probe.width * probe.height > MAX_PIXELS
+        if not too_many_pixels:
+            probe.verify()
+            image = Image.open(io.BytesIO(data), formats=list(STORED_AS))
+            image.load()
+    except Image.DecompressionBombError:
+        too_many_pixels = True
+    except UnidentifiedImageError:
+        _refuse("not_an_image")
+    except (OSError, SyntaxError, ValueError, EOFError):
+        _refuse("broken")
     if too_many_pixels:
         _refuse("too_many_pixels")
     return image

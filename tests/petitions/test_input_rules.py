@@ -17,6 +17,7 @@ from lib.forms import MultiLineField
 from petitions.forms import (
     UNDELIVERABLE_MESSAGE,
     HoneypotField,
+    PetitionForm,
     ResendForm,
     SignatureForm,
 )
@@ -240,3 +241,19 @@ def test_the_resend_form_refuses_an_undeliverable_address_with_the_same_message(
 
     assert response.status_code == 400
     assert UNDELIVERABLE_MESSAGE in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["english", "en_GB", "<b>", "en;q=1", "sl-rozaj", "*"])
+def test_a_petition_language_must_be_a_well_formed_tag(language):
+    form = PetitionForm(data={"language": language})
+
+    assert not form.is_valid()
+    assert "language" in form.errors
+
+
+def test_a_petition_language_is_stored_in_its_usual_case():
+    form = PetitionForm(data={"language": "pt-br"})
+    form.is_valid()
+
+    assert "language" not in form.errors
+    assert form.cleaned_data["language"] == "pt-BR"

@@ -201,6 +201,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus <petitions@chorus.invalid>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Whether the mail server delivers addresses with non-ASCII before the @ (SMTPUTF8). Without
+# it such addresses are refused at the form, since they would be mangled on the way out.
+EMAIL_SMTPUTF8 = env.bool("EMAIL_SMTPUTF8", default=False)
 
 # Security headers. Nothing third-party loads: the policy only allows self.
 HTTPS = BASE_URL.startswith("https://")

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
 # Bump when the rule changes; keys carry their version so old and new never collide.
@@ -16,17 +17,38 @@ class InvalidEmail(ValueError):
     pass
 
 
-@lru_cache(maxsize=4096)
-def email_normalise(address: str) -> str:
-    """A valid address in the form people typed it, with the domain normalised.
+class UndeliverableEmail(InvalidEmail):
+    """A valid address the configured mail server cannot send to as typed."""
 
-    Cached: the form and the canonical key both ask, and validation is not free.
+
+def email_normalise(address: str) -> str:
+    """A valid address the mailer can deliver, as people typed it, with the domain normalised.
+
+    Internationalised domains are welcome (Django's mailer sends them as punycode); a
+    local part beyond ASCII needs a mail server that speaks SMTPUTF8 (EMAIL_SMTPUTF8):
+    without it the address would be mangled on the way out, so it is refused here.
     """
+    return _normalised(address, smtputf8=settings.EMAIL_SMTPUTF8)
+
+
+@lru_cache(maxsize=4096)
+def _normalised(address: str, *, smtputf8: bool) -> str:
+    """Cached: the form and the canonical key both ask, and validation is not free."""
     try:
         # strict: also the 64-character limit before the @, which mail servers enforce.
-        result = validate_email(address, check_deliverability=False, strict=True)
+        # Quoted local parts ("ada lovelace"@example.org) are rare but valid, and
+        # email-validator drops quotes that are not needed.
+        result = validate_email(
+            address,
+            check_deliverability=False,
+            strict=True,
+            allow_quoted_local=True,
+            allow_smtputf8=True,
+        )
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc)) from exc
+    if result.smtputf8 and not smtputf8:
+        raise UndeliverableEmail("the local part needs SMTPUTF8")
     return result.normalized
 
 
@@ -34,12 +56,14 @@ def email_key(address: str) -> str:
     """The canonical key that says two addresses reach the same person.
 
     Version 1: lower-case everything, drop a +tag, drop dots for providers that
-    ignore them, and fold domain aliases.
+    ignore them, and fold domain aliases. It does not ask whether the mailer can
+    deliver the address: a key names a person, whatever server sends to them.
     """
-    local, _, domain = email_normalise(address).rpartition("@")
+    local, _, domain = _normalised(address, smtputf8=True).rpartition("@")
     local, domain = local.lower(), domain.lower()
     domain = DOMAIN_ALIASES.get(domain, domain)
-    local = local.split("+", 1)[0] or local
-    if domain in DOTLESS_DOMAINS:
-        local = local.replace(".", "")
+    if not local.startswith('"'):  # inside quotes, + and . are just characters
+        local = local.split("+", 1)[0] or local
+        if domain in DOTLESS_DOMAINS:
+            local = local.replace(".", "")
     return f"{EMAIL_KEY_VERSION}:{local}@{domain}"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from lib.forms import CleanModelForm
 from members.models import ConsentRecord, Member
 
 
@@ -16,6 +17,7 @@ class ConsentInline(admin.TabularInline):
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
+    form = CleanModelForm
     list_display = ["email", "first_name", "last_name", "country", "subscribed", "created_at"]
     list_filter = ["subscribed", "country"]
     search_fields = ["email", "first_name", "last_name"]

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.db import models
 
+from lib.forms import CleanModelForm
 from orgs.models import ExportRecord, Organisation
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = CleanModelForm
     list_display = ["name", "privacy_email"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -4,8 +4,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from jobs.tasks import recount_petition
+from lib.forms import CleanModelForm
 from orgs.exports import export_allowed, personal_data_csv_response
 from petitions.counting import petition_count
+from petitions.forms import PetitionForm
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
 from petitions.services import petition_close, petition_publish, signature_set_state
 
@@ -54,17 +56,20 @@ class ExportActionsMixin:
 
 class SourceInline(admin.TabularInline):
     model = Source
+    form = CleanModelForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 1
 
 
 class UpdateInline(admin.StackedInline):
     model = Update
+    form = CleanModelForm
     extra = 0
 
 
 @admin.register(Petition)
 class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
+    form = PetitionForm
     list_display = ["title", "status", "confirmed_count", "goal", "published_at", "view_link"]
     list_filter = ["status"]
     search_fields = ["title", "target", "slug"]

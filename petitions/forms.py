@@ -2,8 +2,10 @@ from django import forms
 from django.http import QueryDict
 from django_countries import countries
 
-from lib.emails import InvalidEmail, email_normalise
-from petitions.models import Channel
+from lib.emails import InvalidEmail, UndeliverableEmail, email_normalise
+from lib.forms import CleanImageField, CleanModelForm, MultiLineField, SingleLineField
+from lib.i18n import language_tag
+from petitions.models import Channel, Petition
 
 # What Django and form_data() put in place of bytes that are not UTF-8.
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -25,21 +27,37 @@ def form_data(request) -> QueryDict:
 
 
 def _clean_text(value: str) -> str:
-    """Refuse text that would not store or show as typed.
+    """Refuse what lib.text lets through but a signature must not hold.
 
-    The messages do not repeat the field's name: it stands above them, and the
-    summary at the top of the form puts it in front of them.
+    Line breaks, control and format characters and invisible text are refused by the
+    fields themselves (lib.forms). The messages do not repeat the field's name: it stands
+    above them, and the summary at the top of the form puts it in front of them.
     """
-    value = value.strip()
     if REPLACEMENT_CHARACTER in value:
         raise forms.ValidationError("Some characters did not arrive intact. Please type it again.")
-    if "\x00" in value or any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise forms.ValidationError(
-            "It has characters we cannot store. Please type it again without them."
-        )
     if "<" in value or ">" in value:
         raise forms.ValidationError("Please remove < and >.")
     return value
+
+
+UNDELIVERABLE_MESSAGE = (
+    "This address has characters before the @ that our mail server cannot send to. "
+    "Please use an address with only unaccented letters, digits and . _ - + before the @."
+)
+
+
+def _clean_email(value: str, invalid_message: str) -> str:
+    value = value.strip()
+    if REPLACEMENT_CHARACTER in value:
+        raise forms.ValidationError(
+            "Your email address did not arrive intact. Please type it again."
+        )
+    try:
+        return email_normalise(value)
+    except UndeliverableEmail:
+        raise forms.ValidationError(UNDELIVERABLE_MESSAGE, code="undeliverable") from None
+    except InvalidEmail:
+        raise forms.ValidationError(invalid_message, code="invalid") from None
 
 
 COUNTRY_CHOICES = [("", "Choose your country"), *countries]
@@ -89,12 +107,12 @@ class HoneypotField(forms.CharField):
 
 
 class SignatureForm(forms.Form):
-    first_name = forms.CharField(max_length=100, label="First name")
-    last_name = forms.CharField(max_length=100, label="Last name")
+    first_name = SingleLineField(max_length=100, label="First name")
+    last_name = SingleLineField(max_length=100, label="Last name")
     email = forms.CharField(max_length=254, label="Email")
     country = CountryCodeField(label="Country")
-    postcode = forms.CharField(max_length=20, required=False, label="Postcode (optional)")
-    comment = forms.CharField(
+    postcode = SingleLineField(max_length=20, required=False, label="Postcode (optional)")
+    comment = MultiLineField(
         max_length=1000,
         required=False,
         label="Why are you signing? (optional)",
@@ -122,17 +140,9 @@ class SignatureForm(forms.Form):
         return _clean_text(self.cleaned_data["comment"])
 
     def clean_email(self):
-        value = self.cleaned_data["email"].strip()
-        if REPLACEMENT_CHARACTER in value:
-            raise forms.ValidationError(
-                "Your email address did not arrive intact. Please type it again."
-            )
-        try:
-            return email_normalise(value)
-        except InvalidEmail:
-            raise forms.ValidationError(
-                "Enter a valid email address, like name@example.org."
-            ) from None
+        return _clean_email(
+            self.cleaned_data["email"], "Enter a valid email address, like name@example.org."
+        )
 
     @property
     def is_bot(self) -> bool:
@@ -143,10 +153,7 @@ class ResendForm(forms.Form):
     email = forms.CharField(max_length=254, label="Your email")
 
     def clean_email(self):
-        try:
-            return email_normalise(self.cleaned_data["email"].strip())
-        except InvalidEmail:
-            raise forms.ValidationError("Enter a valid email address.") from None
+        return _clean_email(self.cleaned_data["email"], "Enter a valid email address.")
 
 
 class _SharedFields(dict):
@@ -162,3 +169,21 @@ class _SharedFields(dict):
 
 
 SignatureForm.base_fields = _SharedFields(SignatureForm.base_fields)
+
+
+class PetitionForm(CleanModelForm):
+    """The staff area's petition form: one-line columns on one line, the image cleaned."""
+
+    class Meta:
+        model = Petition
+        fields = "__all__"
+        field_classes = {"image": CleanImageField}
+
+    def clean_language(self):
+        value = self.cleaned_data["language"]
+        tag = language_tag(value)
+        if tag.lower() != value.strip().lower():
+            raise forms.ValidationError(
+                "Use a language tag such as en, fr or pt-BR.", code="invalid_language"
+            )
+        return tag

@@ -22,6 +22,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from lib.i18n import language_tag
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm, form_data
@@ -142,7 +143,7 @@ def sign(request, slug):
             petition=petition,
             data=form.cleaned_data,
             request_meta=request.META,
-            language=request.META.get("HTTP_ACCEPT_LANGUAGE", "").split(",")[0].strip(),
+            language=language_tag(request.META.get("HTTP_ACCEPT_LANGUAGE", "")),
         )
     except PetitionClosed:
         form.add_error(None, "This petition is closed and no longer takes signatures.")

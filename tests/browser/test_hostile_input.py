@@ -36,6 +36,10 @@ HOSTILE = [
     pytest.param("first_name", "Ada\x00Lovelace", id="nul-byte-in-first-name"),
     pytest.param("email", "ada\x00@example.org", id="nul-byte-in-email"),
     pytest.param("postcode", "=1+1", id="formula-in-postcode"),
+    pytest.param("last_name", "\u202eecalevoL", id="bidi-override-in-last-name"),
+    pytest.param("first_name", "A\u200bda", id="zero-width-space-in-first-name"),
+    pytest.param("comment", "Fine\n\u2067reversed\u2069", id="bidi-isolate-in-comment"),
+    pytest.param("email", "zoë@example.org", id="email-the-mailer-cannot-deliver"),
 ]
 
 

@@ -73,8 +73,9 @@ def test_a_newcomer_signs_confirms_by_email_and_sees_the_count_rise(page, live_a
         "Please confirm your signature: Stop the scraping of our photos for face recognition"
     )
     text, html = mail_bodies(message)
-    assert "Hello Ada," in text
-    assert "Hello Ada," in html
+    # Greeted without a name: whoever typed the address may not be its owner.
+    assert text.startswith("Hello,") and not re.search(r"\bAda\b", text)
+    assert "Hello," in html and not re.search(r"\bAda\b", html)
     [link] = confirm_links(text, live_app.url)
     assert link in confirm_links(html, live_app.url)
 

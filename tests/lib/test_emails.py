@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.emails import EMAIL_KEY_VERSION, InvalidEmail, email_key, email_normalise
+from lib.emails import (
+    EMAIL_KEY_VERSION,
+    InvalidEmail,
+    UndeliverableEmail,
+    email_key,
+    email_normalise,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +103,45 @@ def test_the_key_is_stable_when_fed_back(local):
     key = email_key(f"{local}@gmail.com")
 
     assert email_key(key.partition(":")[2]) == key
+
+
+def test_a_local_part_beyond_ascii_is_refused_when_the_mailer_cannot_send_to_it(settings):
+    settings.EMAIL_SMTPUTF8 = False
+
+    with pytest.raises(UndeliverableEmail):
+        email_normalise("zoë@example.org")
+
+
+def test_a_local_part_beyond_ascii_is_welcome_when_the_mailer_speaks_smtputf8(settings):
+    settings.EMAIL_SMTPUTF8 = True
+
+    assert email_normalise("zoë@example.org") == "zoë@example.org"
+
+
+def test_the_key_of_an_address_does_not_depend_on_the_mailer(settings):
+    settings.EMAIL_SMTPUTF8 = False
+
+    # A stored address keeps its key after a change of mail server, either way round.
+    assert email_key("zoë@example.org") == f"{EMAIL_KEY_VERSION}:zoë@example.org"
+
+
+@pytest.mark.parametrize(
+    ("address", "normalised"),
+    [
+        ("ada@exämple.org", "ada@exämple.org"),
+        ("ada@XN--EXMPLE-CUA.org", "ada@exämple.org"),
+        ("ada@例え.jp", "ada@例え.jp"),
+        ('"ada lovelace"@example.org', '"ada lovelace"@example.org'),
+        ('"ada"@example.org', "ada@example.org"),
+        ("ada+x.y@example.org", "ada+x.y@example.org"),
+        ("o'brien@example.org", "o'brien@example.org"),
+    ],
+)
+def test_exotic_but_deliverable_addresses_are_welcome(settings, address, normalised):
+    settings.EMAIL_SMTPUTF8 = False
+
+    assert email_normalise(address) == normalised
+
+
+def test_inside_quotes_a_plus_is_part_of_the_name_not_a_tag():
+    assert email_key('"ada+lovelace x"@example.org') != email_key('"ada+byron y"@example.org')

@@ -239,5 +239,6 @@ def staff_session_touch(*, session) -> None:
     last_seen = session.get(LAST_SEEN_SESSION_KEY)
     if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
         session[LAST_SEEN_SESSION_KEY] = now
-        # The cookie and the stored session lapse with it (plus the rewrite's slack).
-        session.set_expiry(settings.STAFF_SESSION_IDLE_MINUTES * 60 + LAST_SEEN_RESOLUTION)
+        # The stored session and its cookie lapse too, but later: someone back soon after
+        # the limit is still recognised, and told why they must sign in again.
+        session.set_expiry(2 * settings.STAFF_SESSION_IDLE_MINUTES * 60 + LAST_SEEN_RESOLUTION)

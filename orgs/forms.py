@@ -16,6 +16,8 @@ class SignInForm(forms.Form):
 
 
 class CodeForm(forms.Form):
+    """A code from the app, or a recovery code (letters and digits)."""
+
     code = forms.CharField(
         label="Code",
         max_length=32,
@@ -26,5 +28,18 @@ class CodeForm(forms.Form):
                 "spellcheck": "false",
                 "autofocus": True,
             }
+        ),
+    )
+
+
+class FirstCodeForm(CodeForm):
+    """The first code from a newly added app: digits only. Not focused on arrival, so that
+    a phone shows the set-up's explanation first."""
+
+    code = forms.CharField(
+        label="6-digit code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )

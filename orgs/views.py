@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from orgs import signin
-from orgs.forms import CodeForm, SignInForm
+from orgs.forms import CodeForm, FirstCodeForm, SignInForm
 from petitions.models import Petition
 
 
@@ -120,7 +120,7 @@ def _recovery_code_used(request) -> None:
     left = signin.recovery_codes_left(user=request.user)
     text = f"You used a recovery code: it will not work again. You have {left} left."
     if left <= LOW_ON_RECOVERY_CODES:
-        text += " Make a new set under “Recovery codes” in the staff area's sign-in pages."
+        text += " Make a new set from “Recovery codes” at the top of the staff area."
     messages.warning(request, text)
 
 
@@ -136,7 +136,7 @@ def enrol(request):
         # Replacing an app takes the old one (or an operator: manage.py chorus_reset_2fa).
         return redirect(_with_next("staff_second_factor", next_url))
     device = signin.totp_enrolment_start(user=user)
-    form = CodeForm(request.POST or None)
+    form = FirstCodeForm(request.POST or None)
     failed = False
     if request.method == "POST" and form.is_valid():
         codes = signin.totp_enrolment_confirm(request=request, code=form.cleaned_data["code"])
@@ -144,7 +144,7 @@ def enrol(request):
             request.session[signin.RECOVERY_CODES_SESSION_KEY] = codes
             return redirect(_with_next("staff_recovery_codes", next_url))
         failed = True
-        form = CodeForm()
+        form = FirstCodeForm()
     context = {
         "form": form,
         "error": CODE_FAILED if failed else "",

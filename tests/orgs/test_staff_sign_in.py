@@ -537,3 +537,9 @@ class TestWhereSignInLeads:
 
     def test_sign_in_pages_are_never_cached(self, client, db):
         assert "no-store" in client.get(SIGN_IN)["Cache-Control"]
+
+
+def test_the_staff_area_links_to_ones_recovery_codes(campaigner_client):
+    page = campaigner_client.get(STAFF_INDEX).content.decode()
+
+    assert f'href="{RECOVERY}"' in page

@@ -18,10 +18,12 @@ import unicodedata
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -140,7 +142,8 @@ def second_factor_verify(*, request, code: str):
     if not sign_in_attempt_allowed(username=user.get_username(), meta=request.META):
         return None
     code = _code_normalised(code)
-    devices = TOTPDevice if code.isdigit() else StaticDevice
+    # An app's codes are six digits; recovery codes are eight letters and digits.
+    devices = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
     with transaction.atomic():
         for device in devices.objects.filter(user=user, confirmed=True).select_for_update():
             if device.verify_token(code):
@@ -196,13 +199,25 @@ def recovery_codes_replace(*, user) -> list[str]:
 
 
 def second_factor_reset(*, user) -> int:
-    """Removes the user's app and recovery codes (a lost phone). Sessions that had
-    confirmed a code with them are no longer confirmed (django-otp finds no device), and
-    the next sign-in starts the set-up again."""
+    """Removes the user's app and recovery codes (a lost phone) and ends their sessions:
+    the next sign-in takes the password and starts the set-up again.
+
+    A session left open could otherwise set up a new app without the password, for
+    whoever holds it (the finder of the phone, say).
+    """
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0]
         removed += StaticDevice.objects.filter(user=user).delete()[0]
+        sessions_end(user=user)
     return removed
+
+
+def sessions_end(*, user) -> None:
+    """Deletes every stored session signed in as `user` (database sessions, Chorus's)."""
+    user_id = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == user_id:
+            session.delete()
 
 
 def totp_qr_svg(*, device: TOTPDevice) -> str:

@@ -150,6 +150,7 @@ def enrol(request):
         "error": CODE_FAILED if failed else "",
         "next": next_url,
         "qr_code": signin.totp_qr_svg(device=device),
+        "config_url": device.config_url,
         "secret": signin.totp_secret_text(device=device),
     }
     return render(request, "orgs/enrol.html", context)

@@ -306,14 +306,16 @@ class TestTheCode:
         assert not StaticToken.objects.filter(device__user=campaigner).exists()
         assert sign_in(client, campaigner)["Location"].startswith(SETUP)
 
-    def test_a_reset_ends_the_confirmed_sessions_of_that_person(
-        self, campaigner_client, campaigner
+    def test_a_reset_ends_that_persons_sessions_so_only_the_password_starts_a_new_set_up(
+        self, campaigner_client, campaigner, analyst_client
     ):
         assert campaigner_client.get(STAFF_INDEX).status_code == 200
 
         signin.second_factor_reset(user=campaigner)
 
-        assert campaigner_client.get(STAFF_INDEX).status_code == 302
+        assert "_auth_user_id" not in campaigner_client.session
+        assert campaigner_client.get(SETUP)["Location"].startswith(SIGN_IN)
+        assert analyst_client.get(STAFF_INDEX).status_code == 200
 
 
 class TestThrottling:

@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher, make_password
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import totp
@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
 
 from orgs import signin
+from orgs.middleware import StaffSignInMiddleware
 from tests.conftest import staff_login
 from tests.factories import PetitionFactory, UserFactory
 
@@ -42,8 +43,6 @@ def petition_editor(roles):
 
 
 def signin_permissions(*codenames, app_label):
-    from django.contrib.auth.models import Permission
-
     return Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
 
 
@@ -545,3 +544,14 @@ def test_the_staff_area_links_to_ones_recovery_codes(campaigner_client):
     page = campaigner_client.get(STAFF_INDEX).content.decode()
 
     assert f'href="{RECOVERY}"' in page
+
+
+def test_requests_without_a_session_cookie_pass_the_middleware_untouched(rf):
+    """Signers carry no session: the sign-in middleware must cost them nothing."""
+    request = rf.post("/p/stop-face-scraping/sign/")
+    request.user = user = AnonymousUser()
+    middleware = StaffSignInMiddleware(lambda request: request.user)
+
+    assert middleware(request) is user
+    assert middleware.process_view(request, lambda request: None, (), {}) is None
+    assert request.user is user

@@ -59,6 +59,15 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
     expect(page).to_have_url(f"{live_app.url}/staff/")
     expect(page.locator("#site-name")).to_contain_text("Chorus staff")
 
+    # The codes are not shown again, but a new set can be made from the staff area.
+    page.click("text=Recovery codes")
+    expect(page.locator("main")).to_contain_text("are not shown again")
+    shoot_sizes(page, shoot, "recovery-codes-later")
+    page.click("text=Make new recovery codes")
+    codes = page.locator("[data-recovery-codes] code").all_inner_texts()
+    assert len(codes) == 10
+    page.click("text=I have kept them: continue")
+
     # Signed out, the staff area asks for the password and then a code; a recovery code
     # works in place of the app's.
     page.click("#logout-form button")

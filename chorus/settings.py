@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_countries",
     "django_tasks",
     "django_tasks_db",
@@ -52,7 +53,8 @@ INSTALLED_APPS = [
 ]
 
 # Kept short on purpose: every entry runs on every signature during a spike.
-# Staff two-factor login (django-otp's middleware) comes with the staff-roles work;
+# StaffSignInMiddleware is django-otp's OTPMiddleware plus idle expiry and the second-factor
+# rule; it returns at once for requests without a session cookie (every signer).
 # Chorus speaks one language so far, so LocaleMiddleware waits for a second one.
 # The header middleware sits above WhiteNoise so static files get the same headers,
 # and the body guard above everything that reads a request body (the CSRF check).
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orgs.middleware.StaffSignInMiddleware",
     "lib.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -162,6 +165,15 @@ if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Argon2 for every new or changed password; the others only read older hashes, which
+# Django upgrades to Argon2 at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -317,7 +329,24 @@ PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)
 PETITION_PAGE_CACHE_SECONDS = env.float("PETITION_PAGE_CACHE_SECONDS", default=3.0)
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 
-LOGIN_URL = "admin:login"
+# Staff sign-in (orgs/signin.py). Attempts (passwords and second-factor codes) are counted
+# in the cache per account and per client network, before any password is hashed.
+LOGIN_URL = "staff_sign_in"
+LOGIN_REDIRECT_URL = "admin:index"
+STAFF_SIGN_IN_ACCOUNT_LIMIT = env.int("STAFF_SIGN_IN_ACCOUNT_LIMIT", default=10)
+STAFF_SIGN_IN_NETWORK_LIMIT = env.int("STAFF_SIGN_IN_NETWORK_LIMIT", default=50)
+STAFF_SIGN_IN_WINDOW_MINUTES = env.int("STAFF_SIGN_IN_WINDOW_MINUTES", default=15)
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+for _name in (
+    "STAFF_SIGN_IN_ACCOUNT_LIMIT",
+    "STAFF_SIGN_IN_NETWORK_LIMIT",
+    "STAFF_SIGN_IN_WINDOW_MINUTES",
+    "STAFF_SESSION_IDLE_MINUTES",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Chorus")
 
 LOGGING = {
     "version": 1,

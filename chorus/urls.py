@@ -10,6 +10,7 @@ admin.site.site_title = "Chorus"
 
 urlpatterns = [
     path("staff/petitions/<int:pk>/preview/", petition_preview, name="petition_preview"),
+    path("staff/", include("orgs.signin_urls")),  # before the admin: its login and logout
     path("staff/", admin.site.urls),
     path("", include("petitions.urls")),
     path("", include("orgs.urls")),

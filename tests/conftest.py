@@ -9,8 +9,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.client import MULTIPART_CONTENT, RequestFactory
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lib.localcache import LocalCache
 from orgs.roles import roles_ensure
@@ -122,10 +125,21 @@ def analyst(roles):
     return UserFactory(username="ana-analyst", role="Analyst")
 
 
-def _logged_in(user) -> Client:
-    client = Client()
+def staff_login(client: Client, user) -> Client:
+    """Signs `user` in on `client` as the sign-in pages would: password and, for staff who
+    can see personal data, a confirmed authenticator app (django-otp)."""
     client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    request = HttpRequest()
+    request.session = client.session
+    request.user = user
+    otp_login(request, device)
+    request.session.save()
     return client
+
+
+def _logged_in(user) -> Client:
+    return staff_login(Client(), user)
 
 
 @pytest.fixture

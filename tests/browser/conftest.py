@@ -564,3 +564,26 @@ def expect_count_after_reload(page: Page, expected: int, timeout: float = COUNT_
     expect_after_reload(
         page, lambda: expect(count).to_have_text(str(expected), timeout=3_000), timeout
     )
+
+
+def code_from_secret(secret: str) -> str:
+    """The current code an authenticator app shows for this base32 key, as the page gives it."""
+    import base64
+
+    from django_otp.oath import totp
+
+    key = secret.replace(" ", "").upper()
+    return f"{totp(base64.b32decode(key + '=' * (-len(key) % 8))):06d}"
+
+
+def staff_sign_in(page: Page, *, username: str, password: str, secret: str = "") -> None:
+    """Signs in through the staff sign-in pages; with the app's key, confirms with a code
+    too (staff who can see signatures need one: see orgs/signin.py)."""
+    page.goto("/staff/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button.primary")
+    if secret:
+        expect(page.locator("#id_code")).to_be_visible()
+        page.fill("#id_code", code_from_secret(secret))
+        page.click("button.primary")

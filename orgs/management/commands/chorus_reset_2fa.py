@@ -1,0 +1,27 @@
+"""Remove a staff member's authenticator app and recovery codes (a lost or replaced phone)."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from orgs.signin import second_factor_reset
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove USERNAME's authenticator app and recovery codes. Their next sign-in with "
+        "their password starts the set-up again. Check who is asking before you run it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+
+    def handle(self, *args, username, **options):
+        try:
+            user = get_user_model().objects.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user named {username!r}.")
+        removed = second_factor_reset(user=user)
+        self.stdout.write(
+            f"Removed {removed} device(s) from {username}. Their next sign-in sets up a new "
+            "authenticator app and new recovery codes."
+        )

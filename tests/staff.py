@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from orgs.roles import roles_ensure
+from tests.conftest import staff_login
 from tests.factories import UserFactory
 
 PERSONAS = ["owner", "campaigner", "analyst", "superuser", "view_only"]
@@ -29,6 +30,4 @@ def staff_user(persona: str) -> User:
 
 def staff_client(persona: str) -> tuple[User, Client]:
     user = staff_user(persona)
-    client = Client()
-    client.force_login(user)
-    return user, client
+    return user, staff_login(Client(), user)

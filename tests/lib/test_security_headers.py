@@ -19,7 +19,7 @@ from django.test import Client
 
 from lib.middleware import accepted_hosts
 from lib.wsgi import KeptResponses
-from tests.conftest import sign_data
+from tests.conftest import sign_data, staff_login
 from tests.lib.test_kept_responses_wsgi import CountingApp, call
 from tests.lib.test_request_body_guard import _urls, world  # noqa: F401 - a fixture
 
@@ -140,7 +140,7 @@ def _echo_data() -> dict:
 @pytest.mark.parametrize("csrf", ["valid", "failing"])
 def test_every_response_that_echoes_what_was_typed_is_never_stored(world, csrf):  # noqa: F811
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world["owner"])
+    staff_login(client, world["owner"])
     token = _get_new_csrf_string()
     client.cookies["csrftoken"] = token
     body = urlencode(_echo_data()).encode()

@@ -15,6 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from orgs.models import ExportRecord
+from tests.conftest import staff_login
 from tests.factories import JobFactory, SignatureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +130,7 @@ def test_posting_an_export_action_directly_gets_no_file(superuser, everything_bu
     exports = _export_actions(superuser)
     ExportRecord.objects.all().delete()
     client = Client()
-    client.force_login(everything_but_export)
+    staff_login(client, everything_but_export)
 
     for model, _, _, name in exports:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -166,7 +167,7 @@ def test_no_url_named_for_export_hands_a_file_to_staff_without_the_permission(
     everything_but_export, petition
 ):
     client = Client()
-    client.force_login(everything_but_export)
+    staff_login(client, everything_but_export)
     named = [
         (name, pattern)
         for name, pattern in _url_patterns(get_resolver().url_patterns)

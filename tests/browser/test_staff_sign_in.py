@@ -19,8 +19,9 @@ SIZES = {"wide": (1280, 800), "phone": (390, 844)}
 def demo_login(live_app):
     """The demo's staff login, as `make run` tells a newcomer where to find it; its app
     and recovery codes are removed again afterwards for the tests that follow."""
-    password = (live_app.log_dir / "demo-login.txt").read_text().strip()
-    yield "campaigner", password
+    text = (live_app.log_dir / "demo-login.txt").read_text()
+    login = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    yield login["username"], login["password"]
     second_factor_reset(user=User.objects.get(username="campaigner"))
 
 

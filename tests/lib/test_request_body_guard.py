@@ -22,7 +22,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
-from tests.conftest import sign_data
+from tests.conftest import sign_data, staff_login
 from tests.factories import JobFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def _rows() -> dict[str, int]:
 def _hostile_client(owner) -> Client:
     """A signed-in browser with a valid CSRF cookie and token, as the CSRF check wants."""
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
-    client.force_login(owner)
+    staff_login(client, owner)  # past the second factor, so staff views are reached
     client.cookies["csrftoken"] = _get_new_csrf_string()
     return client
 

@@ -129,16 +129,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_HEALTH_CHECKS"] = True
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
-    # Connections are checked before use (see chorus/dbpool.py for which ones).
+    # Django's backend, with pooled connections checked only after sitting idle
+    # (chorus/db/postgresql/base.py).
+    _db["ENGINE"] = "chorus.db.postgresql"
     _db["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
-        from chorus.dbpool import check_if_idle
-
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
-            "check": check_if_idle,
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -150,7 +149,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["OPTIONS"]["server_side_binding"] = True
     _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").lower()
     _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "none" else int(_prepare)
-IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = _db["ENGINE"] == "chorus.db.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

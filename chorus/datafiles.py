@@ -16,7 +16,7 @@ from django.core import checks
 
 logger = logging.getLogger("chorus.files")
 
-SQLITE_SUFFIXES = ("", "-wal", "-shm", "-writelock")
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-writelock", "-signers")
 
 
 def sqlite_database_path() -> Path | None:

@@ -215,8 +215,10 @@ def _one_statement(values: dict, job_kind: str, job_extra: dict) -> tuple[bool, 
     signature_create tries once more.
     """
     job_params = _job_params(job_kind, timezone.now())
+    # The signature's values as they are: every column is a plain value psycopg adapts
+    # itself, and preparing each through its field was a few per cent of the request.
     params = [
-        *_signature_params(values),
+        *(values[f.attname] for f in signature_fields()),
         values["petition_id"],
         values["email_key"],
         *job_params,

@@ -9,8 +9,6 @@ class ChorusConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from chorus.datafiles import data_files_check, sqlite_files_restrict
-        from chorus.dbpool import pool_check_install
 
-        connection_created.connect(pool_check_install, dispatch_uid="chorus.dbpool")
         connection_created.connect(sqlite_files_restrict, dispatch_uid="chorus.datafiles")
         checks.register(data_files_check, checks.Tags.security)

@@ -16,13 +16,13 @@ from django.core import checks
 
 logger = logging.getLogger("chorus.files")
 
-SQLITE_SUFFIXES = ("", "-wal", "-shm")
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-writelock", "-signers")
 
 
 def sqlite_database_path() -> Path | None:
     database = settings.DATABASES["default"]
     name = str(database.get("NAME") or "")
-    if database["ENGINE"] != "django.db.backends.sqlite3" or not name.startswith("/"):
+    if database["ENGINE"] != "chorus.db.sqlite3" or not name.startswith("/"):
         return None  # PostgreSQL, or an in-memory test database
     return Path(name)
 

@@ -5,12 +5,11 @@ import traceback
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from jobs.models import Job
-from lib.writelock import grouped_write, write_transaction
 
 logger = logging.getLogger("chorus.jobs")
 
@@ -46,7 +45,7 @@ def jobs_claim(*, limit: int = 50) -> list[Job]:
     due = Q(state=Job.State.DUE, run_after__lte=now) & (
         Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     )
-    with write_transaction():
+    with transaction.atomic():
         candidates = Job.objects.filter(due).order_by("run_after")
         if connection.vendor == "postgresql":
             candidates = candidates.select_for_update(skip_locked=True)
@@ -81,25 +80,18 @@ def job_run(job: Job) -> bool:
 
 def _job_done(job: Job) -> None:
     """Mark a job done, in plain SQL: one per email, and the ORM's update compiled
-    afresh each time was a tenth of the send loop.
-
-    On SQLite the marks of one moment from this process's threads share a commit
-    (`grouped_write`), and wait for signers to have had their turn, so a sending
-    worker takes the write turn from them rarely during a spike. Each thread still
-    waits for its own mark before the next email, so at most one email per thread
-    can be in flight when a worker dies.
+    afresh each time was a tenth of the send loop. Each thread waits for its own
+    mark before the next email, so at most one email per thread can be in flight
+    when a worker dies.
     """
     sql = (
         f"UPDATE {Job._meta.db_table} SET state = %s, done_at = %s, leased_until = NULL, "
         "last_error = '' WHERE id = %s"
     )
 
-    def mark() -> None:
-        done_at = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [Job.State.DONE, done_at, job.pk])
-
-    grouped_write(mark, urgent=False)
+    done_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Job.State.DONE, done_at, job.pk])
 
 
 def _lease_renew(job: Job) -> bool:

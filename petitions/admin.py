@@ -74,7 +74,7 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title", "target", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["goal", "version", "published_at", "closed_at"]
+    readonly_fields = ["goal", "published_at", "closed_at"]
     inlines = [SourceInline, UpdateInline]
     actions = ["publish", "close", "declare_victory", "export_signatures", "recount"]
     fieldsets = [
@@ -100,7 +100,6 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
                     "status",
                     "require_confirmation",
                     "goal",
-                    "version",
                     "published_at",
                     "closed_at",
                 ]
@@ -138,11 +137,6 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
             return fieldsets
         name, options = fieldsets[-1]
         return [*fieldsets[:-1], (name, {**options, "description": UNDELETABLE})]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1  # a new version invalidates the cached page
-        super().save_model(request, obj, form, change)
 
     @admin.action(description="Publish the selected petitions", permissions=["change"])
     def publish(self, request, queryset):

@@ -12,7 +12,6 @@ from collections import Counter
 from django.db import connection, transaction
 from django.db.models import Count, F
 
-from lib.writelock import write_transaction
 from petitions.models import Petition, PetitionCount, Signature, goal_for
 
 FOLD_BATCH = 5000
@@ -20,12 +19,8 @@ COUNT_LOCK_ID = 7_201_001  # any constant shared by every Chorus process
 
 
 def counts_fold(*, batch: int = FOLD_BATCH) -> int:
-    """Fold one batch of changed signatures into the counts; returns rows folded.
-
-    On SQLite the fold queues for the write turn with the signers (lib.writelock)
-    rather than on SQLite's busy timer, which under a spike could keep it waiting.
-    """
-    with write_transaction():
+    """Fold one batch of changed signatures into the counts; returns rows folded."""
+    with transaction.atomic():
         if not _lock_counts(wait=False):
             return 0
         dirty = Signature.objects.filter(count_dirty=True).order_by()

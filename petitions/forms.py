@@ -2,7 +2,7 @@ from django import forms
 from django.http import QueryDict
 from django_countries import countries
 
-from lib.emails import InvalidEmail, UndeliverableEmail, email_normalise
+from lib.addresses import InvalidEmail, UndeliverableEmail, email_normalise
 from lib.forms import CleanImageField, CleanModelForm, MultiLineField, SingleLineField
 from lib.i18n import language_tag
 from petitions.models import Channel, Petition
@@ -154,21 +154,6 @@ class ResendForm(forms.Form):
 
     def clean_email(self):
         return _clean_email(self.cleaned_data["email"], "Enter a valid email address.")
-
-
-class _SharedFields(dict):
-    """Form fields that every SignatureForm shares instead of deep-copying.
-
-    Django copies every field (widgets, validators) for each form built, a
-    tenth of the sign path under load. Nothing in Chorus changes a field per
-    form, so one set serves them all; errors and data live on the form.
-    """
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-SignatureForm.base_fields = _SharedFields(SignatureForm.base_fields)
 
 
 class PetitionForm(CleanModelForm):

@@ -65,7 +65,6 @@ class Petition(models.Model):
         default=True, help_text="Count a signature only after its email address is confirmed."
     )
     goal = models.PositiveIntegerField(default=100, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -164,9 +163,6 @@ class Signature(models.Model):
     opt_in_wording_version = models.CharField(max_length=50, blank=True)
     language = models.CharField(max_length=10, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
-    # Filled in by the mailings and partners work; plain ids until those models exist.
-    mailing_id = models.BigIntegerField(null=True, blank=True)
-    partner_id = models.BigIntegerField(null=True, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     ip_prefix = models.CharField(max_length=50, blank=True)
     member = models.ForeignKey(

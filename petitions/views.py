@@ -27,11 +27,11 @@ from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm, form_data
 from petitions.models import Petition, goal_for
+from petitions.selectors import signature_for_token
 from petitions.services import (
     PetitionClosed,
     signature_confirm,
     signature_create,
-    signature_for_token,
     signature_resend_confirmation,
 )
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from jobs.models import Job
-from lib.emails import email_key
+from lib.addresses import email_key
 from orgs.models import Organisation
 from petitions.models import Petition, Signature
 

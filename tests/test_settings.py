@@ -46,6 +46,6 @@ def test_postgresql_prepares_statements_unless_told_not_to(tmp_path, value, expe
 def test_sqlite_keeps_each_threads_connection(tmp_path):
     database = _database_settings(tmp_path)
 
-    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["ENGINE"] == "chorus.db.sqlite3"
     assert database["CONN_MAX_AGE"] == 600
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -16,7 +16,7 @@ def _fail(*args, **kwargs):
 def test_signing_answers_503_and_never_thanks_when_the_database_is_down(
     public_client, petition, monkeypatch
 ):
-    monkeypatch.setattr("petitions.services._insert_with_job", _fail)
+    monkeypatch.setattr("petitions.signing_insert.signature_insert_with_job", _fail)
 
     response = public_client.post(f"/p/{petition.slug}/sign/", sign_data())
 
@@ -42,18 +42,18 @@ def test_after_an_outage_is_seen_the_process_answers_503_at_once_for_a_moment(
     public_client, petition, monkeypatch
 ):
     from lib.middleware import DatabaseUnavailableMiddleware
-    from petitions import services
+    from petitions import signing_insert
 
     clock = [500.0]
     monkeypatch.setattr("lib.middleware.time.monotonic", lambda: clock[0])
     monkeypatch.setattr(DatabaseUnavailableMiddleware, "_unavailable_until", 0.0)
-    real_insert, database_up, attempts = services._insert_with_job, [False], []
+    real_insert, database_up, attempts = signing_insert.signature_insert_with_job, [False], []
 
     def insert(*args, **kwargs):
         attempts.append(1)
         return real_insert(*args, **kwargs) if database_up[0] else _fail()
 
-    monkeypatch.setattr(services, "_insert_with_job", insert)
+    monkeypatch.setattr(signing_insert, "signature_insert_with_job", insert)
     first = public_client.post(f"/p/{petition.slug}/sign/", sign_data())
     during = public_client.post(f"/p/{petition.slug}/sign/", sign_data(email="b@example.org"))
     database_up[0] = True
@@ -74,7 +74,7 @@ def test_sqlite_busy_writers_do_not_trip_the_breaker(public_client, petition, mo
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("petitions.services._insert_with_job", locked)
+    monkeypatch.setattr("petitions.signing_insert.signature_insert_with_job", locked)
     assert public_client.post(f"/p/{petition.slug}/sign/", sign_data()).status_code == 503
 
     assert DatabaseUnavailableMiddleware._unavailable_until == 0.0

@@ -1,6 +1,6 @@
 """What the mail server is asked to deliver for addresses beyond plain ASCII."""
 
-from lib.emails import email_normalise
+from lib.addresses import email_normalise
 from lib.mail import mail_send
 from tests.lib.test_mail import smtp_server  # noqa: F401 (a fixture)
 

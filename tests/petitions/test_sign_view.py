@@ -377,3 +377,18 @@ def test_behind_two_trusted_proxies_it_signs_with_the_client_the_outer_proxy_saw
 
     assert response.status_code == 302
     assert Signature.objects.get().ip_prefix == prefix
+
+
+def test_a_signature_validates_its_email_address_once(public_client, petition, monkeypatch):
+    import lib.addresses
+
+    validated = []
+    validate = lib.addresses.validate_email
+    monkeypatch.setattr(
+        lib.addresses,
+        "validate_email",
+        lambda address, **options: validated.append(address) or validate(address, **options),
+    )
+
+    assert _post(public_client, petition).status_code == 302
+    assert validated == ["grace@example.org"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from jobs.models import Job
-from petitions import services
+from petitions import selectors
 from petitions.models import Signature
 from petitions.services import (
     signature_confirm,
@@ -50,16 +50,16 @@ def _replace_link(signature):
 
 def _after_the_look_up(monkeypatch, meanwhile):
     """Run `meanwhile` on the signature just after confirming has looked it up."""
-    look_up = services.signature_for_token
+    look_up = selectors.signature_for_token
 
     def look_up_then_meanwhile(token):
         signature = look_up(token)
         if signature is not None:
-            monkeypatch.setattr(services, "signature_for_token", look_up)  # once only
+            monkeypatch.setattr(selectors, "signature_for_token", look_up)  # once only
             meanwhile(signature)
         return signature
 
-    monkeypatch.setattr(services, "signature_for_token", look_up_then_meanwhile)
+    monkeypatch.setattr(selectors, "signature_for_token", look_up_then_meanwhile)
 
 
 BETWEEN_LOOK_UP_AND_UPDATE = {

@@ -1,7 +1,7 @@
 import pytest
 
 from jobs.models import Job
-from lib.emails import email_key
+from lib.addresses import email_key
 from petitions.models import Petition, Signature
 from petitions.services import (
     PetitionClosed,

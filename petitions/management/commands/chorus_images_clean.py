@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         cleaned = refused = 0
-        for petition in Petition.objects.exclude(image="").only("id", "image", "version"):
+        for petition in Petition.objects.exclude(image="").only("id", "image"):
             old = petition.image
             try:
                 with old.open("rb") as stored:
@@ -25,10 +25,7 @@ class Command(BaseCommand):
                 continue
             old_name = old.name
             petition.image.save(clean.name, clean, save=False)
-            # A new version, so cached pages stop linking the old file.
-            Petition.objects.filter(pk=petition.pk).update(
-                image=petition.image.name, version=petition.version + 1
-            )
+            Petition.objects.filter(pk=petition.pk).update(image=petition.image.name)
             old.storage.delete(old_name)
             cleaned += 1
         self.stdout.write(f"{cleaned} image(s) cleaned, {refused} left as they were.")

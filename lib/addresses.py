@@ -1,7 +1,5 @@
 """Email addresses: validation without network lookups, and the canonical key."""
 
-from functools import lru_cache
-
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
@@ -28,12 +26,12 @@ def email_normalise(address: str) -> str:
     local part beyond ASCII needs a mail server that speaks SMTPUTF8 (EMAIL_SMTPUTF8):
     without it the address would be mangled on the way out, so it is refused here.
     """
-    return _normalised(address, smtputf8=settings.EMAIL_SMTPUTF8)
+    return _validated(address, smtputf8=settings.EMAIL_SMTPUTF8)
 
 
-@lru_cache(maxsize=4096)
-def _normalised(address: str, *, smtputf8: bool) -> str:
-    """Cached: the form and the canonical key both ask, and validation is not free."""
+def _validated(address: str, *, smtputf8: bool) -> str:
+    # No cache in front of this: an address typed recently would validate faster than
+    # a new one, which would tell a stranger timing the form who has just signed.
     try:
         # strict: also the 64-character limit before the @, which mail servers enforce.
         # Quoted local parts ("ada lovelace"@example.org) are rare but valid, and
@@ -53,13 +51,19 @@ def _normalised(address: str, *, smtputf8: bool) -> str:
 
 
 def email_key(address: str) -> str:
+    """The canonical key of an address not yet validated (see normalised_email_key)."""
+    return normalised_email_key(_validated(address, smtputf8=True))
+
+
+def normalised_email_key(normalised: str) -> str:
     """The canonical key that says two addresses reach the same person.
 
-    Version 1: lower-case everything, drop a +tag, drop dots for providers that
+    Takes an address email_normalise() returned, so a signature validates its address
+    once. Version 1: lower-case everything, drop a +tag, drop dots for providers that
     ignore them, and fold domain aliases. It does not ask whether the mailer can
     deliver the address: a key names a person, whatever server sends to them.
     """
-    local, _, domain = _normalised(address, smtputf8=True).rpartition("@")
+    local, _, domain = normalised.rpartition("@")
     local, domain = local.lower(), domain.lower()
     domain = DOMAIN_ALIASES.get(domain, domain)
     if not local.startswith('"'):  # inside quotes, + and . are just characters

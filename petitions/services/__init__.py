@@ -1,0 +1,53 @@
+"""What happens to petitions and signatures, one module per flow; every entry point calls these.
+
+signing (a sign POST), confirming (the link: sending, resending, following it),
+mail_ceiling (how much email may go to unverified addresses), moderation (staff
+state changes) and petitions (publish, close). Reads shared by flows are in
+petitions.selectors. Every public name is importable from here as well.
+"""
+
+from petitions.links import confirmation_token, token_hash
+from petitions.services.confirming import (
+    LINK_EXTEND_STEP,
+    SEND_CONFIRMATION,
+    signature_confirm,
+    signature_confirmation_token,
+    signature_resend_confirmation,
+)
+from petitions.services.mail_ceiling import (
+    MailPermit,
+    mail_allowances_prune,
+    unverified_mail_permit,
+    unverified_mail_permit_return,
+)
+from petitions.services.moderation import signature_set_state
+from petitions.services.petitions import petition_close, petition_publish
+from petitions.services.signing import (
+    SIGNATURE_SUBMITTED,
+    PetitionClosed,
+    SignResult,
+    network_key,
+    signature_create,
+)
+
+__all__ = [
+    "LINK_EXTEND_STEP",
+    "SEND_CONFIRMATION",
+    "SIGNATURE_SUBMITTED",
+    "MailPermit",
+    "PetitionClosed",
+    "SignResult",
+    "confirmation_token",
+    "mail_allowances_prune",
+    "network_key",
+    "petition_close",
+    "petition_publish",
+    "signature_confirm",
+    "signature_confirmation_token",
+    "signature_create",
+    "signature_resend_confirmation",
+    "signature_set_state",
+    "token_hash",
+    "unverified_mail_permit",
+    "unverified_mail_permit_return",
+]

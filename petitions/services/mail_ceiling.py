@@ -1,0 +1,122 @@
+"""The mail ceiling: how much email may go to addresses nobody has proven to own."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from petitions.models import MailAllowance
+
+
+@dataclass(frozen=True)
+class _Ceiling:
+    interval: timedelta  # at least this long between two emails
+    per_window: int  # at most this many emails ...
+    window: timedelta  # ... in a window this long from its first
+
+
+def _ceilings(address: str, network: str) -> dict[str, _Ceiling]:
+    ceilings = {
+        _allowance_key("address", address): _Ceiling(
+            timedelta(seconds=settings.UNVERIFIED_MAIL_INTERVAL),
+            settings.UNVERIFIED_MAIL_PER_DAY,
+            timedelta(days=1),
+        )
+    }
+    if network and settings.UNVERIFIED_MAIL_PER_NETWORK_HOUR:
+        ceilings[_allowance_key("network", network)] = _Ceiling(
+            timedelta(), settings.UNVERIFIED_MAIL_PER_NETWORK_HOUR, timedelta(hours=1)
+        )
+    return ceilings
+
+
+def _allowance_key(kind: str, value: str) -> str:
+    return salted_hmac(f"chorus.petitions.mail.{kind}", value, algorithm="sha256").hexdigest()
+
+
+@dataclass
+class MailPermit:
+    """The mail ceiling's answer: `granted`, or held (until `retry_at`, if ever)."""
+
+    granted: bool
+    retry_at: datetime | None = None
+    # What each allowance was before this permit took from it, to give it back.
+    taken: list = field(default_factory=list)
+
+
+def _held_until(allowance: MailAllowance, ceiling: _Ceiling, now: datetime) -> datetime | None:
+    waits = []
+    if allowance.last_sent_at and allowance.last_sent_at + ceiling.interval > now:
+        waits.append(allowance.last_sent_at + ceiling.interval)
+    window_ends = allowance.window_started_at + ceiling.window
+    if window_ends > now and allowance.sent_in_window >= ceiling.per_window:
+        waits.append(window_ends)
+    return max(waits, default=None)
+
+
+_ALLOWANCE_FIELDS = ["last_sent_at", "window_started_at", "sent_in_window"]
+
+
+def unverified_mail_permit(*, email_key: str, network: str = "") -> MailPermit:
+    """May one more email go to this unverified address now? If so, it is counted.
+
+    Every email to an address nobody has proven to own asks here first (through
+    petitions.emails.unverified_mail_send): at most one every
+    UNVERIFIED_MAIL_INTERVAL seconds and UNVERIFIED_MAIL_PER_DAY a day per email
+    key, whichever path sends it, and at most UNVERIFIED_MAIL_PER_NETWORK_HOUR an
+    hour caused from one client network (`network`, from network_key()). Both are
+    taken together or not at all, in the database, so the ceiling is one across
+    processes and machines. `retry_at` says when the address may have mail again;
+    a mail held by its network has none.
+    """
+    ceilings = _ceilings(email_key, network)
+    address = next(iter(ceilings))
+
+    with transaction.atomic():
+        now = timezone.now()
+        MailAllowance.objects.bulk_create(
+            [MailAllowance(key=key, window_started_at=now) for key in sorted(ceilings)],
+            ignore_conflicts=True,
+        )
+        allowances = list(
+            MailAllowance.objects.select_for_update().filter(key__in=ceilings).order_by("key")
+        )
+        held = {a.key: _held_until(a, ceilings[a.key], now) for a in allowances}
+        if any(held.values()):
+            network_held = any(until for key, until in held.items() if key != address)
+            return MailPermit(False, None if network_held else held[address])
+        taken = []
+        for allowance in allowances:
+            taken.append((allowance.key, now, [getattr(allowance, f) for f in _ALLOWANCE_FIELDS]))
+            if allowance.window_started_at + ceilings[allowance.key].window <= now:
+                allowance.window_started_at, allowance.sent_in_window = now, 0
+            allowance.sent_in_window += 1
+            allowance.last_sent_at = now
+            allowance.save(update_fields=_ALLOWANCE_FIELDS)
+        return MailPermit(True, taken=taken)
+
+
+def unverified_mail_permit_return(*, permit: MailPermit) -> None:
+    """Give back what a permit took, when its email could not be sent after all.
+
+    Only while nothing else has taken from the allowance since, so a returned
+    permit never lets more through than the ceiling.
+    """
+    if not permit.taken:
+        return
+    with transaction.atomic():
+        for key, taken_at, before in permit.taken:
+            MailAllowance.objects.filter(key=key, last_sent_at=taken_at).update(
+                **dict(zip(_ALLOWANCE_FIELDS, before, strict=True))
+            )
+
+
+def mail_allowances_prune() -> int:
+    """Forget allowances no ceiling looks at any more (every window is at most a day)."""
+    cutoff = timezone.now() - timedelta(days=2)
+    stale = MailAllowance.objects.filter(window_started_at__lt=cutoff)
+    deleted, _ = stale.exclude(last_sent_at__gte=cutoff).delete()
+    return deleted

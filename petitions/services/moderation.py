@@ -1,0 +1,23 @@
+"""Staff moving a signature between states (fraudulent, invalidated, confirmed)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from petitions.models import Signature, SignatureEvent
+
+
+def signature_set_state(*, signature: Signature, state: str, by=None, note: str = "") -> None:
+    """Move a signature to a new state (staff actions); the counts follow."""
+    with transaction.atomic():
+        current = Signature.objects.select_for_update().get(pk=signature.pk)
+        if current.state == state:
+            return
+        Signature.objects.filter(pk=current.pk).update(
+            state=state,
+            count_dirty=True,
+            confirmed_at=current.confirmed_at
+            or (timezone.now() if state == Signature.State.CONFIRMED else None),
+        )
+        SignatureEvent.objects.create(
+            signature=current, from_state=current.state, to_state=state, by=by, note=note[:300]
+        )

@@ -208,8 +208,12 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 3600
 
-# Mail. By default it is printed by the worker; set EMAIL_URL=smtp://... to send it.
+# Mail. By default it is not sent: the worker prints a few lines per email (to, subject,
+# links) and keeps the whole message in DATA_DIR/mail/ (chorus/consolemail.py). Set
+# EMAIL_URL=smtp://... to send it.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "chorus.consolemail.ConsoleSummaryBackend"
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus <petitions@chorus.invalid>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)

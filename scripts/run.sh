@@ -22,11 +22,14 @@ stop_grace=${STOP_GRACE:-5}
 say() { echo "run: $*"; }
 
 # A second server on a taken port would not fail: granian binds with SO_REUSEPORT, so two
-# servers (one running stale code) would share the port. A plain bind fails on either.
+# servers (one running stale code) would share the port. A bind without it fails while
+# anything listens there (SO_REUSEADDR: closed connections of a server just stopped do not
+# count).
 port_free_or_exit() {
     if ! "$python" - "$PORT" <<'PY'; then
 import socket, sys
 with socket.socket() as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind(("127.0.0.1", int(sys.argv[1])))
     except OSError:

@@ -71,7 +71,9 @@ class ConsoleSummaryBackend(BaseEmailBackend):
 
     def summary(self, message, path: Path) -> str:
         lines = [f"mail: to {', '.join(message.to)}: {message.subject}"]
-        lines += [f"  {link}" for link in dict.fromkeys(LINK.findall(message.body))]
+        # A link that ends a sentence keeps its full stop out of the printed link.
+        links = (link.rstrip(".,;:!?") for link in LINK.findall(message.body))
+        lines += [f"  {link}" for link in dict.fromkeys(links)]
         lines.append(f"  (whole message: {path})")
         return "\n".join(lines) + "\n"
 

@@ -23,7 +23,7 @@ TESTING = env.bool("CHORUS_TESTING", default="pytest" in sys.modules)
 if not DEBUG and not TESTING and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the development key while DEBUG is off. "
-        "Set SECRET_KEY in the environment or in .env (make run writes one)."
+        "Set SECRET_KEY in the environment or in .env (scripts/env.sh writes one)."
     )
 
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -301,7 +301,7 @@ if not TESTING and (not IP_HASH_KEY or IP_HASH_KEY == SECRET_KEY):
     # Its own key, so SECRET_KEY can be rotated (or leak) without touching the hashes.
     raise ImproperlyConfigured(
         "IP_HASH_KEY must be set, and differ from SECRET_KEY. "
-        "Set it in the environment or in .env (make run writes one)."
+        "Set it in the environment or in .env (scripts/env.sh writes one)."
     )
 IP_HASH_KEY = IP_HASH_KEY or "test-ip-hash-key"
 

@@ -23,7 +23,7 @@ TESTING = env.bool("CHORUS_TESTING", default="pytest" in sys.modules)
 if not DEBUG and not TESTING and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the development key while DEBUG is off. "
-        "Set SECRET_KEY in the environment or in .env (make run writes one)."
+        "Set SECRET_KEY in the environment or in .env (scripts/env.sh writes one)."
     )
 
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -221,8 +221,12 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 3600
 
-# Mail. By default it is printed by the worker; set EMAIL_URL=smtp://... to send it.
+# Mail. By default it is not sent: the worker prints a few lines per email (to, subject,
+# links) and keeps the whole message in DATA_DIR/mail/ (chorus/consolemail.py). Set
+# EMAIL_URL=smtp://... to send it.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "chorus.consolemail.ConsoleSummaryBackend"
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus <petitions@chorus.invalid>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
@@ -310,7 +314,7 @@ if not TESTING and (not IP_HASH_KEY or IP_HASH_KEY == SECRET_KEY):
     # Its own key, so SECRET_KEY can be rotated (or leak) without touching the hashes.
     raise ImproperlyConfigured(
         "IP_HASH_KEY must be set, and differ from SECRET_KEY. "
-        "Set it in the environment or in .env (make run writes one)."
+        "Set it in the environment or in .env (scripts/env.sh writes one)."
     )
 IP_HASH_KEY = IP_HASH_KEY or "test-ip-hash-key"
 

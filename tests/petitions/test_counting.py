@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from petitions import counting
 from petitions.counting import counts_fold, counts_fold_all, petition_count, petition_recount
 from petitions.models import GOAL_STEPS, PetitionCount, Signature, goal_for
 from petitions.services import signature_set_state
@@ -256,11 +255,12 @@ def test_a_signature_with_a_lower_id_that_commits_after_a_fold_is_still_counted(
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_state_change_committed_during_a_fold_is_not_lost(monkeypatch):
+def test_a_state_change_committed_during_a_fold_is_not_lost():
     """Staff invalidate a signature while the fold is working on it."""
     petition = PetitionFactory()
     [signature] = _confirmed(petition)
-    apply_deltas = counting._apply
+    counts_table = PetitionCount._meta.db_table
+    staff = {}
     errors = []
 
     def invalidate():
@@ -271,19 +271,19 @@ def test_a_state_change_committed_during_a_fold_is_not_lost(monkeypatch):
         finally:
             connection.close()
 
-    def apply_while_staff_act(deltas):
-        thread = threading.Thread(target=invalidate)
-        thread.start()
-        # If the fold holds the row, the staff action waits for it; either way
-        # we go on after a moment, and the action completes after our commit.
-        thread.join(timeout=1)
-        apply_while_staff_act.thread = thread
-        apply_deltas(deltas)
+    def staff_act_as_the_fold_writes_counts(execute, sql, params, many, context):
+        # Only the fold's own connection runs through this hook (connections are per thread).
+        if "thread" not in staff and sql.startswith("INSERT") and counts_table in sql:
+            staff["thread"] = threading.Thread(target=invalidate)
+            staff["thread"].start()
+            # If the fold holds the row, the staff action waits for it; either way
+            # we go on after a moment, and the action completes after our commit.
+            staff["thread"].join(timeout=1)
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(counting, "_apply", apply_while_staff_act)
-    counts_fold()
-    apply_while_staff_act.thread.join(timeout=20)
-    monkeypatch.setattr(counting, "_apply", apply_deltas)
+    with connection.execute_wrapper(staff_act_as_the_fold_writes_counts):
+        counts_fold()
+    staff["thread"].join(timeout=20)
     assert not errors, errors
 
     counts_fold_all()

@@ -41,11 +41,11 @@ def test_the_petition_page_answers_503_when_the_database_is_down(
 def test_after_an_outage_is_seen_the_process_answers_503_at_once_for_a_moment(
     public_client, petition, monkeypatch
 ):
-    from lib.middleware import DatabaseUnavailableMiddleware
+    from chorus.middleware import DatabaseUnavailableMiddleware
     from petitions import services
 
     clock = [500.0]
-    monkeypatch.setattr("lib.middleware.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("chorus.middleware.time.monotonic", lambda: clock[0])
     monkeypatch.setattr(DatabaseUnavailableMiddleware, "_unavailable_until", 0.0)
     real_insert, database_up, attempts = services._insert_with_job, [False], []
 
@@ -67,7 +67,7 @@ def test_after_an_outage_is_seen_the_process_answers_503_at_once_for_a_moment(
 
 
 def test_sqlite_busy_writers_do_not_trip_the_breaker(public_client, petition, monkeypatch):
-    from lib.middleware import DatabaseUnavailableMiddleware
+    from chorus.middleware import DatabaseUnavailableMiddleware
 
     monkeypatch.setattr(DatabaseUnavailableMiddleware, "_unavailable_until", 0.0)
 

@@ -59,20 +59,20 @@ INSTALLED_APPS = [
 # The header middleware sits above WhiteNoise so static files get the same headers,
 # and the body guard above everything that reads a request body (the CSRF check).
 MIDDLEWARE = [
-    "lib.middleware.SharedCacheMiddleware",
+    "chorus.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "lib.middleware.SecurityHeadersMiddleware",
-    "lib.middleware.CSPMiddleware",
+    "chorus.middleware.SecurityHeadersMiddleware",
+    "chorus.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "lib.middleware.RequestBodyGuardMiddleware",
+    "chorus.middleware.RequestBodyGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "orgs.middleware.StaffSignInMiddleware",
-    "lib.middleware.DatabaseUnavailableMiddleware",
+    "chorus.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "chorus.urls"
@@ -248,7 +248,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.int("TRUSTED_PROXIES", default=0) else None
 )
-# HSTS whenever BASE_URL is https (lib.middleware.SecurityHeadersMiddleware sends it
+# HSTS whenever BASE_URL is https (chorus.middleware.SecurityHeadersMiddleware sends it
 # even when the proxy does not say the request was https).
 SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=365 * 24 * 3600) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -319,7 +319,7 @@ if not TESTING and (not IP_HASH_KEY or IP_HASH_KEY == SECRET_KEY):
 IP_HASH_KEY = IP_HASH_KEY or "test-ip-hash-key"
 
 # Request bodies, refused from their Content-Length before they are read
-# (lib.middleware.RequestBodyGuardMiddleware). The longest valid sign form, every
+# (chorus.middleware.RequestBodyGuardMiddleware). The longest valid sign form, every
 # character four bytes of UTF-8 and percent-encoded, is under 20 kB.
 PUBLIC_BODY_MAX_BYTES = env.int("PUBLIC_BODY_MAX_BYTES", default=32 * 1024)
 # The staff area uploads petition images; keep the proxy's limit at least this.

@@ -18,5 +18,5 @@ urlpatterns = [
 ]
 
 # Error pages that never read the request body (Django's run the CSRF check, which does).
-handler400 = "lib.middleware.bad_request"
-handler500 = "lib.middleware.server_error"
+handler400 = "chorus.middleware.bad_request"
+handler500 = "chorus.middleware.server_error"

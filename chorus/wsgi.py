@@ -7,12 +7,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
 django_application = get_wsgi_application()
 
 from chorus.datafiles import data_files_warn  # noqa: E402 - needs the settings configured above
-from lib.wsgi import KeptResponses  # noqa: E402
+from chorus.pagecache import KeptPagesDoor  # noqa: E402
 
 data_files_warn()  # system checks do not run in a web server
 
 # Kept pages (the petition page, the count) are answered before Django builds a request.
-application = KeptResponses(django_application)
+application = KeptPagesDoor(django_application)
 
 
 def _warm_and_freeze() -> None:

@@ -1,7 +1,5 @@
 """Building the public petition page, which is the same HTML for every visitor."""
 
-import hashlib
-from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import markdown
@@ -71,14 +69,8 @@ def petition_context(petition: Petition) -> dict:
 
 
 # Petitions looked up for signing and the other per-visitor pages, per web process.
-# (The rendered page itself is kept by lib.middleware.SharedCacheMiddleware.)
+# (The rendered page itself is kept by the page cache, chorus.pagecache.)
 petition_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    html: str
-    etag: str
 
 
 def public_petition(slug: str) -> Petition | None:
@@ -90,18 +82,14 @@ def _load_public_petition(slug: str) -> Petition | None:
     return Petition.objects.public().select_related("organisation").filter(slug=slug).first()
 
 
-def petition_page(slug: str) -> RenderedPage | None:
+def petition_page(slug: str) -> str | None:
     """The whole petition page, the same for every visitor, so it can be kept whole."""
     petition = _load_public_petition(slug)
     if petition is None:
         return None
     context = petition_context(petition)
     context["organisation"] = petition.organisation
-    html = render_to_string("petitions/detail.html", context)
-    # The page's own digest: it changes whenever the page does, and says nothing about
-    # the petition's row (no id, no edit count) to whoever reads the header.
-    digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
-    return RenderedPage(html=html, etag=f'"{digest}"')
+    return render_to_string("petitions/detail.html", context)
 
 
 SHARE_TARGETS = [

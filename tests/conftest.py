@@ -40,7 +40,7 @@ def _post_as_browsers_do(post):
     """The test client posts a dict URL-encoded, as a browser posts Chorus's forms.
 
     Django's client sends multipart unless told otherwise, which no page of Chorus
-    does without a file field, and which public forms refuse (lib.middleware's body
+    does without a file field, and which public forms refuse (chorus.middleware's body
     guard). A post with a file, or with its content type named, goes as it did.
     """
 
@@ -71,7 +71,7 @@ def _clean_slate(settings):
     settings.TRUSTED_PROXIES = 0
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "evil.example"]
     _local_caches_clear()
-    from lib.middleware import DatabaseUnavailableMiddleware
+    from chorus.middleware import DatabaseUnavailableMiddleware
 
     # A test that saw the database "down" must not leave the 503 breaker tripped.
     DatabaseUnavailableMiddleware._unavailable_until = 0.0
@@ -84,7 +84,7 @@ def _clean_slate(settings):
 
 def _local_caches_clear() -> None:
     for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in {"petitions", "members", "jobs", "lib", "orgs"}:
+        if name.split(".")[0] not in {"chorus", "petitions", "members", "jobs", "lib", "orgs"}:
             continue
         for value in list(vars(module).values()):
             if isinstance(value, LocalCache):

@@ -9,7 +9,7 @@ import contextlib
 import pytest
 from django.db import OperationalError, connection
 
-from lib.middleware import DatabaseUnavailableMiddleware
+from chorus.middleware import DatabaseUnavailableMiddleware
 from petitions.models import Signature
 from tests.conftest import sign_data
 
@@ -61,7 +61,7 @@ def test_after_an_outage_is_seen_the_process_answers_503_at_once_for_a_moment(
     public_client, petition, monkeypatch
 ):
     clock = [500.0]
-    monkeypatch.setattr("lib.middleware.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("chorus.middleware.time.monotonic", lambda: clock[0])
 
     with database_as(Database()) as database:
         first = public_client.post(f"/p/{petition.slug}/sign/", sign_data())

@@ -95,3 +95,13 @@ def test_with_nothing_to_fall_back_on_the_error_reaches_the_caller():
 
     with pytest.raises(ConnectionError):
         cache.get_or_set("page", database_down)
+
+
+def test_keys_nobody_keeps_leave_nothing_behind():
+    cache = LocalCache(ttl=60, max_entries=10)
+
+    for n in range(10_000):
+        cache.get_or_set(f"/c/{n}/", lambda: "for one visitor", ttl_for=lambda value: 0)
+
+    assert len(cache) == 0
+    assert cache.refreshing == 0

@@ -17,11 +17,10 @@ import pytest
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
-from lib.middleware import accepted_hosts
-from lib.wsgi import KeptResponses
+from chorus.pagecache import KeptPagesDoor, accepted_hosts
 from tests.conftest import sign_data, staff_login
-from tests.lib.test_kept_responses_wsgi import CountingApp, call
 from tests.lib.test_request_body_guard import _urls, world  # noqa: F401 - a fixture
+from tests.test_pagecache_door import CountingApp, call
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +54,7 @@ def _answers(petition) -> dict:
     kept_first = client.get(f"/p/{petition.slug}/")
     kept_again = client.get(f"/p/{petition.slug}/")
     accepted_hosts.clear()
-    door = KeptResponses(CountingApp())
+    door = KeptPagesDoor(CountingApp())
     call(door, f"/p/{petition.slug}/")
     return {
         "static file": client.get("/static/chorus/chorus.css"),

@@ -1,5 +1,6 @@
-"""lib.wsgi.KeptResponses: kept pages answered before Django, and only those."""
+"""chorus.pagecache.KeptPagesDoor: kept pages answered before Django, and only those."""
 
+import gzip
 import io
 import sys
 
@@ -7,9 +8,11 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import translation
 
-from lib.middleware import accepted_hosts, kept_responses
-from lib.wsgi import KeptResponses
+from chorus.pagecache import KeptPagesDoor, accepted_hosts, kept_pages
+from petitions import pages
+from tests.factories import PetitionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +70,7 @@ def call(app, path, method="GET", host="127.0.0.1", query="", **headers):
 def door():
     accepted_hosts.clear()
     inner = CountingApp()
-    return KeptResponses(inner), inner
+    return KeptPagesDoor(inner), inner
 
 
 def test_a_kept_page_is_answered_at_the_door_with_what_django_answered(petition, door):
@@ -121,7 +124,98 @@ def test_once_the_kept_copy_expires_django_renders_it_again(petition, door):
     app, django = door
     call(app, f"/p/{petition.slug}/")
 
-    kept_responses.clear()  # as when its seconds run out
+    kept_pages.clear()  # as when its seconds run out
     call(app, f"/p/{petition.slug}/")
 
     assert django.calls == 2
+
+
+def test_the_door_serves_the_encoding_the_client_accepts_as_django_would(petition, door):
+    app, django = door
+    plain = call(app, f"/p/{petition.slug}/")
+
+    zipped = call(app, f"/p/{petition.slug}/", accept_encoding="gzip")
+    head = call(app, f"/p/{petition.slug}/", method="HEAD", accept_encoding="gzip")
+    not_modified = call(
+        app,
+        f"/p/{petition.slug}/",
+        accept_encoding="gzip",
+        if_none_match=zipped["headers"]["ETag"],
+    )
+
+    assert django.calls == 1
+    assert zipped["headers"]["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped["body"]) == plain["body"]
+    assert head["body"] == b"" and head["headers"] == zipped["headers"]
+    assert not_modified["status"].startswith("304")
+
+
+def test_the_door_keys_by_the_negotiated_language(petition, door, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    app, django = door
+    try:
+        call(app, f"/p/{petition.slug}/", accept_language="fr")
+        call(app, f"/p/{petition.slug}/", accept_language="en")
+
+        french = call(app, f"/p/{petition.slug}/", accept_language="fr-BE, en;q=0.5")
+        junk = call(app, f"/p/{petition.slug}/", accept_language="xx, *")
+        cookie = call(app, f"/p/{petition.slug}/", cookie="django_language=fr")
+    finally:
+        translation.deactivate()
+
+    assert django.calls == 2
+    assert french["headers"]["Content-Language"] == "fr"
+    assert junk["headers"]["Content-Language"] == "en"
+    assert cookie["headers"]["Content-Language"] == "fr"
+
+
+# 100,000 distinct URLs: the kinds a crawler, a mail scanner or an attacker would send.
+# Most are query strings (cheap to answer); thousands are distinct paths that reach a
+# view, which is where the old cache kept a lock per path.
+CONFIRMATION_LINKS = 2_000
+UNKNOWN_PETITIONS = 2_000
+UNKNOWN_VISITOR_STATES = 2_000
+UNKNOWN_PATHS = 1_000
+PETITIONS = 40
+DISTINCT_URLS = 100_000
+MAX_KEPT = 50
+
+
+def _distinct_urls(slugs: list[str]):
+    for n in range(CONFIRMATION_LINKS):
+        yield f"/c/{n:040x}/", ""
+    for n in range(UNKNOWN_PETITIONS):
+        yield f"/p/no-such-petition-{n}/", ""
+    for n in range(UNKNOWN_VISITOR_STATES):
+        yield f"/p/no-such-petition-{n}/me.json", ""
+    for n in range(UNKNOWN_PATHS):
+        yield f"/nothing-here-{n}/", ""
+    for slug in slugs:
+        yield f"/p/{slug}/", ""
+        yield f"/p/{slug}/count.json", ""
+    left = DISTINCT_URLS - CONFIRMATION_LINKS - UNKNOWN_PETITIONS - UNKNOWN_VISITOR_STATES
+    left -= UNKNOWN_PATHS + 2 * len(slugs)
+    for n in range(left):
+        yield f"/p/{slugs[0]}/", f"utm_source=mail&n={n}"
+
+
+def test_a_hundred_thousand_distinct_urls_keep_memory_within_its_bounds(
+    organisation, door, monkeypatch
+):
+    monkeypatch.setattr(kept_pages, "max_entries", MAX_KEPT)
+    slugs = [PetitionFactory(organisation=organisation).slug for _ in range(PETITIONS)]
+    app, _ = door
+
+    statuses = {}
+    most_kept = 0
+    for path, query in _distinct_urls(slugs):
+        status = call(app, path, query=query)["status"][:3]
+        statuses[status] = statuses.get(status, 0) + 1
+        most_kept = max(most_kept, len(kept_pages))
+
+    assert sum(statuses.values()) == DISTINCT_URLS
+    assert set(statuses) == {"200", "404", "410"}
+    assert most_kept <= MAX_KEPT
+    assert kept_pages.refreshing == 0
+    assert len(pages.petition_cache) <= pages.petition_cache.max_entries
+    assert pages.petition_cache.refreshing == 0

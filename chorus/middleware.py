@@ -1,6 +1,8 @@
+"""The project's middleware and error handlers (the page cache is in chorus.pagecache)."""
+
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from csp.constants import HEADER
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
@@ -8,14 +10,11 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseNotModified, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-
-from lib.localcache import LocalCache
 
 logger = logging.getLogger("chorus.db")
 
@@ -133,7 +132,7 @@ class DatabaseUnavailableMiddleware:
     for the next BREAKER_SECONDS instead of letting every request wait out the
     connection timeouts: during an outage under load, waiting requests would
     fill every thread and nobody would get an answer at all. Pages kept by
-    SharedCacheMiddleware (listed before this one) go on being served.
+    the page cache (chorus.pagecache, first in MIDDLEWARE) go on being served.
     """
 
     BREAKER_SECONDS = 1.0
@@ -170,108 +169,6 @@ def _is_pool_timeout(exception) -> bool:
     except ImportError:  # pragma: no cover - psycopg is a locked dependency
         return False
     return isinstance(exception, PoolTimeout)
-
-
-# Responses kept per process by SharedCacheMiddleware, each for the seconds its view chose.
-kept_responses = LocalCache(ttl=0, max_entries=2000)
-# (Host, X-Forwarded-Host) pairs Django has accepted (ALLOWED_HOSTS), so lib.wsgi can
-# serve kept responses without building a request. Bounded: hostile Host headers are
-# refused by Django and never land here.
-accepted_hosts: set[tuple[str, str]] = set()
-
-
-@dataclass(frozen=True)
-class _KeptResponse:
-    status: int
-    headers: tuple
-    content: bytes
-    seconds: float
-
-
-class SharedCacheMiddleware:
-    """Serve what shared caches may keep straight from memory, and keep it clean.
-
-    A view marks a response that is the same for every visitor with
-    `shared_cache = <seconds>` (the petition page, the count). This middleware,
-    first in MIDDLEWARE, then
-    * strips anything per visitor from it: a browser carrying a stale CSRF or
-      session cookie would otherwise get Set-Cookie (and Vary: Cookie), and a
-      CDN would not cache the page, or cache it per visitor;
-    * keeps it in this process for that many seconds, keyed by path and language
-      (never the query string), and answers later GETs for it before any other
-      middleware or view runs: no database, no Redis, no session, no cookie.
-      While one thread renders an expired page the others serve the old one, and
-      while the database is down (the view answers 503) the old one goes on
-      being served, so the people watching a petition never see an error page.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.method not in ("GET", "HEAD"):
-            return self.get_response(request)
-        request.get_host()  # ALLOWED_HOSTS holds on the fast path too
-        if len(accepted_hosts) < 100:
-            accepted_hosts.add(
-                (request.META.get("HTTP_HOST", ""), request.META.get("HTTP_X_FORWARDED_HOST", ""))
-            )
-        key = (request.path, translation.get_language())
-        passed_through = []
-
-        def respond():
-            response = self.get_response(request)
-            passed_through.append(response)
-            if response.status_code == 503:
-                raise _Unavailable(response)  # keep serving the old copy, if there is one
-            seconds = getattr(response, "shared_cache", 0)
-            if not seconds or response.status_code != 200 or response.streaming:
-                return None
-            _strip_per_visitor(response)
-            return _KeptResponse(
-                response.status_code, tuple(response.items()), response.content, float(seconds)
-            )
-
-        try:
-            kept = kept_responses.get_or_set(key, respond, ttl_for=lambda k: k.seconds if k else 0)
-        except _Unavailable as outage:
-            return outage.response  # the database is down and nothing was kept
-        if kept is not None:
-            return _replay(kept, request)
-        if passed_through:  # not for sharing: a 404, a 304, a page for one visitor
-            return passed_through[0]
-        return self.get_response(request)  # another request found this path not for sharing
-
-
-class _Unavailable(Exception):
-    def __init__(self, response):
-        super().__init__("service unavailable")
-        self.response = response
-
-
-def _strip_per_visitor(response) -> None:
-    response.cookies.clear()
-    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
-    vary = [v for v in vary if v.lower() != "cookie"]
-    if vary:
-        response["Vary"] = ", ".join(vary)
-    elif "Vary" in response:
-        del response["Vary"]
-
-
-def _replay(kept: _KeptResponse, request) -> HttpResponse:
-    headers = dict(kept.headers)
-    etag = headers.get("ETag")
-    if etag and etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(
-            b"" if request.method == "HEAD" else kept.content, status=kept.status
-        )
-    for name, value in kept.headers:
-        if name.lower() != "content-length" or request.method != "HEAD":
-            response[name] = value
-    return response
 
 
 class CSPMiddleware(BaseCSPMiddleware):

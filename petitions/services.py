@@ -16,7 +16,6 @@ from django.utils.crypto import salted_hmac
 
 from jobs.models import Job
 from jobs.services import job_record
-from jobs.wake import wake_workers
 from lib.clientip import client_ip, ip_fingerprint
 from lib.emails import email_key
 from lib.writelock import grouped_write
@@ -27,6 +26,8 @@ from petitions.models import MailAllowance, Petition, Signature, SignatureEvent,
 SIGNATURE_SUBMITTED = "signature_submitted"
 # A confirmation link asked for again through the resend form.
 SEND_CONFIRMATION = "send_confirmation"
+# A signature whose address was proven: its signer becomes a member.
+SIGNATURE_CONFIRMED = "signature_confirmed"
 # A link sent again keeps its token and is valid for CONFIRMATION_TOKEN_DAYS from
 # that email; the expiry is only moved when it would gain more than this.
 LINK_EXTEND_STEP = timedelta(hours=1)
@@ -136,7 +137,6 @@ def signature_create(
     if not confirmed:
         values.update(_new_link())
     created, signature_id = _insert_with_job(values, {"net": network_key(ip_prefix)})
-    wake_workers()
     if signature_id is None and _retry:
         # A live row the statement could not see yet (committed by a concurrent
         # signature meanwhile), or one that left the live states: once more.
@@ -324,7 +324,6 @@ def signature_resend_confirmation(*, petition: Petition, email: str, request_met
         job_record(kind=SEND_CONFIRMATION, payload={"signature": pending, "net": net})
 
     grouped_write(record)
-    wake_workers()
 
 
 def signature_confirmation_token(*, signature: Signature) -> str | None:
@@ -392,7 +391,7 @@ def signature_confirm(*, token: str) -> Signature | None:
         SignatureEvent.objects.create(
             signature=signature, from_state="pending", to_state="confirmed", note="email link"
         )
-        job_record(kind="signature_confirmed", payload={"signature": signature.pk})
+        job_record(kind=SIGNATURE_CONFIRMED, payload={"signature": signature.pk})
     signature.refresh_from_db()
     return signature
 

@@ -47,9 +47,7 @@ CAUSES = {
 
 
 def _app_kinds() -> set[str]:
-    return {
-        kind for kind, handler in KINDS.items() if not handler.__module__.startswith("tests")
-    }
+    return {kind for kind, handler in KINDS.items() if not handler.__module__.startswith("tests")}
 
 
 def test_every_job_kind_is_known_to_these_tests():

@@ -59,9 +59,7 @@ def test_an_import_from_a_higher_floor_is_caught(tmp_path):
     for package in MAY_IMPORT:
         (tmp_path / package).mkdir()
     (tmp_path / "members" / "services.py").write_text(
-        "from orgs.models import Organisation\n"
-        "def later():\n"
-        "    import petitions.models\n"
+        "from orgs.models import Organisation\ndef later():\n    import petitions.models\n"
     )
     (tmp_path / "orgs" / "views.py").write_text("from petitions.models import Petition\n")
     (tmp_path / "lib" / "text.py").write_text("from jobs import services\n")

@@ -67,7 +67,7 @@ def test_the_same_function_imported_again_is_not_a_clash(clean_registry):
     registry.job_kind("welcome")(welcome)
     registry.job_kind("welcome")(welcome)
 
-    assert registry.KINDS == {"welcome": welcome}
+    assert {"welcome": welcome} == registry.KINDS
 
 
 def test_an_app_that_claims_another_apps_kind_stops_chorus_from_starting(tmp_path):

@@ -31,8 +31,10 @@ from petitions.models import Petition
 from petitions.services import signature_create
 petition = Petition.objects.get(slug="stop-face-scraping")
 for n in range(int(sys.argv[1])):
-    signature_create(petition=petition, request_meta={"REMOTE_ADDR": f"10.{n // 250 % 250}.{n % 250}.1"},
-        data={"first_name": "Backlog", "last_name": "Load", "email": f"backlog{n}@example.org", "country": "GB"})
+    meta = {"REMOTE_ADDR": f"10.{n // 250 % 250}.{n % 250}.1"}
+    data = {"first_name": "Backlog", "last_name": "Load", "email": f"backlog{n}@example.org",
+            "country": "GB"}
+    signature_create(petition=petition, request_meta=meta, data=data)
 """
 
 WRITE_AND_SAMPLE = """
@@ -46,8 +48,9 @@ started = time.monotonic(); stored = 0; samples = []
 while time.monotonic() - started < seconds:
     due = int((time.monotonic() - started) * rate)
     while stored < due:
-        signature_create(petition=petition, request_meta={"REMOTE_ADDR": "10.9.9.9"},
-            data={"first_name": "Now", "last_name": "Counted", "email": f"now{stored}@example.org", "country": "GB"})
+        data = {"first_name": "Now", "last_name": "Counted", "email": f"now{stored}@example.org",
+                "country": "GB"}
+        signature_create(petition=petition, request_meta={"REMOTE_ADDR": "10.9.9.9"}, data=data)
         stored += 1
     samples.append(stored - petition_count(petition))
     time.sleep(0.1)
@@ -61,11 +64,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def django_run(env: dict, code: str, *args: str) -> str:
-    prelude = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'chorus.settings'); django.setup()\n"
+def django_run(env: dict, code: str, *args: str, timeout: float = 600) -> str:
+    prelude = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'chorus.settings'); "
+        "django.setup()\n"
+    )
     done = subprocess.run(
         [h.PY, "-c", prelude + code, *args], env=env, cwd=h.ROOT, check=True,
-        capture_output=True, text=True,
+        capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     return done.stdout
 
@@ -78,6 +84,8 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=3000)
     parser.add_argument("--hogs", type=int, default=2)
     args = parser.parse_args()
+    # Stopped from outside, still stop what it started (the busy loops above all).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     work = h.ROOT / ".tmp" / "fold-lag"
     work.mkdir(parents=True, exist_ok=True)
@@ -97,9 +105,8 @@ def main() -> None:
 
     started = []
     try:
-        started.append(
-            subprocess.Popen([h.PY, "bench/smtp_sink.py", "--port", str(port), "--log", str(mail_log)], cwd=h.ROOT)
-        )  # fmt: skip
+        sink = [h.PY, "bench/smtp_sink.py", "--port", str(port), "--log", str(mail_log)]
+        started.append(subprocess.Popen(sink, cwd=h.ROOT))
         time.sleep(1)
         for _ in range(args.hogs):
             started.append(subprocess.Popen([h.PY, "-c", "while True: pass"]))
@@ -107,12 +114,23 @@ def main() -> None:
         started.append(subprocess.Popen([h.PY, *worker], env=env, cwd=h.ROOT))
         time.sleep(2)
         mails_before = sum(1 for _ in mail_log.open()) if mail_log.exists() else 0
-        result = json.loads(django_run(env, WRITE_AND_SAMPLE, str(args.seconds), str(args.rate)))
+        try:
+            sampled = django_run(
+                env, WRITE_AND_SAMPLE, str(args.seconds), str(args.rate), timeout=args.seconds * 6
+            )
+        except subprocess.TimeoutExpired:
+            # The writer itself stalled: the worker held what signing needs.
+            print(json.dumps({"idle_cpu": args.idle_cpu, "stalled": True}))
+            return
+        result = json.loads(sampled)
         mails = sum(1 for _ in mail_log.open()) - mails_before
     finally:
         for process in reversed(started):
-            os.kill(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     lags = sorted(result["lag_samples"])
     print(
         json.dumps(

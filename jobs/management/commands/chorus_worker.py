@@ -86,7 +86,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--idle-cpu",
             action="store_true",
-            help="Run the job threads only on CPU time nothing else wants (SCHED_IDLE).",
+            help="Run the job threads only on CPU time nothing else wants (SCHED_IDLE). "
+            "Off by default: under load it starved the emails and, through the threads' "
+            "share of the GIL and the write turn, the count fold too (docs/benchmarks.md).",
         )
         parser.add_argument(
             "--once", action="store_true", help="Run every loop, drain the ledger, exit."

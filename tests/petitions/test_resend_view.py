@@ -84,9 +84,7 @@ def _work(petition, email) -> list[str]:
     return [re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql) for sql in shapes]
 
 
-def test_it_does_the_same_work_for_a_pending_a_confirmed_and_an_unknown_address(
-    petition, monkeypatch
-):
+def test_it_does_the_same_work_for_a_pending_a_confirmed_and_an_unknown_address(petition):
     _sign(petition)
     SignatureFactory(petition=petition, email="confirmed@example.org", state="confirmed")
     _resend(Client(), petition, "warm@example.org")  # the petition cache

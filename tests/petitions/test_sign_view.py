@@ -175,9 +175,7 @@ def _work(petition, **overrides) -> tuple[list[str], list[tuple]]:
 
 
 @pytest.mark.parametrize("earlier", ["pending", "confirmed"])
-def test_a_repeat_does_the_same_work_in_the_request_as_a_new_signature(
-    petition, monkeypatch, earlier
-):
+def test_a_repeat_does_the_same_work_in_the_request_as_a_new_signature(petition, earlier):
     _post(Client(), petition)  # also warms the per-process petition cache
     if earlier == "confirmed":
         Signature.objects.update(state=Signature.State.CONFIRMED)

@@ -43,8 +43,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_countries",
-    "django_tasks",
-    "django_tasks_db",
     "chorus",
     "orgs",
     "members",
@@ -170,14 +168,8 @@ else:
         }
     }
 
-# Background work. The durable ledger (jobs.Job) is the truth; the task
-# queue only wakes workers and runs the periodic jobs.
-if REDIS_URL:
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    INSTALLED_APPS.append("django_rq")
-else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background work lives in the ledger (jobs.Job), which chorus_worker polls: no task
+# queue (see docs/architecture.md, "Background work").
 
 # Argon2 for every new or changed password; the others only read older hashes, which
 # Django upgrades to Argon2 at the next successful sign-in.

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from petitions.views import petition_preview
+from chorus.views import health
+from petitions.views import home, petition_preview
 
 admin.site.site_header = "Chorus staff"
 admin.site.site_title = "Chorus"
@@ -13,7 +14,8 @@ urlpatterns = [
     path("staff/", include("orgs.signin_urls")),  # before the admin: its login and logout
     path("staff/", admin.site.urls),
     path("", include("petitions.urls")),
-    path("", include("orgs.urls")),
+    path("", home, name="home"),
+    path("healthz", health, name="health"),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 

@@ -1,10 +1,10 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class JobsConfig(AppConfig):
     name = "jobs"
 
     def ready(self):
-        # Job handlers register themselves when their modules are imported.
-        import members.services  # noqa: F401
-        import petitions.emails  # noqa: F401
+        # Every app's job kinds and periodic loops, from its own jobs.py.
+        autodiscover_modules("jobs")

@@ -1,75 +1,86 @@
-"""Members: one per organisation and email key, made from confirmed signatures."""
+"""Members: one per organisation and email key, with the consent each one gave.
+
+Callers pass plain values (what the person typed, what they agreed to and where),
+so members know nothing of petitions or any other way people reach Chorus.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from jobs.services import job_handler
-from members.consent import OPT_IN_WORDING
 from members.models import ConsentRecord, Member
-from petitions.models import Signature
 
 
-def member_from_signature(*, signature: Signature) -> Member:
-    """Create or match the member behind a confirmed signature, and record consent.
+@dataclass(frozen=True)
+class Consent:
+    """What a person agreed to: the exact words, their version, where and when."""
 
-    Safe to run twice for the same signature: a retried job changes nothing more.
+    wording: str
+    wording_version: str
+    source: str  # the page the choice was made on
+    at: datetime
+    topic: str = "email"
+    signature_id: int | None = None  # the signature that carried it, so it counts once
+
+
+def member_record(
+    *,
+    organisation_id: int,
+    email: str,
+    email_key: str,
+    first_name: str,
+    last_name: str,
+    country: str,
+    postcode: str = "",
+    consent: Consent | None = None,
+) -> Member:
+    """Create or match the member behind a proven address, and record any consent given.
+
+    The latest details win. Safe to run twice with the same values: a retried job
+    changes nothing more. No consent is not a withdrawal of earlier consent.
     """
+    fields = {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "country": country,
+        "postcode": postcode,
+    }
     with transaction.atomic():
-        member = _member_get_or_create(signature)
-        if signature.member_id != member.pk:
-            Signature.objects.filter(pk=signature.pk).update(member=member)
-        # Leaving the box unticked is not a withdrawal of earlier consent.
-        if signature.opt_in:
-            _consent_grant(member, signature)
+        member = _member_get_or_create(organisation_id, email_key, fields)
+        if consent is not None:
+            _consent_grant(member, consent)
     return member
 
 
-def _member_get_or_create(signature: Signature) -> Member:
-    organisation_id = signature.petition.organisation_id
-    fields = {
-        "email": signature.email,
-        "first_name": signature.first_name,
-        "last_name": signature.last_name,
-        "country": signature.country,
-        "postcode": signature.postcode,
-    }
+def _member_get_or_create(organisation_id: int, email_key: str, fields: dict) -> Member:
     try:
         with transaction.atomic():
             member, created = Member.objects.get_or_create(
-                organisation_id=organisation_id, email_key=signature.email_key, defaults=fields
+                organisation_id=organisation_id, email_key=email_key, defaults=fields
             )
     except IntegrityError:  # another worker made it a moment ago
-        member = Member.objects.get(organisation_id=organisation_id, email_key=signature.email_key)
+        member = Member.objects.get(organisation_id=organisation_id, email_key=email_key)
         created = False
     if not created:
-        # The latest confirmed signature carries the freshest details.
         Member.objects.filter(pk=member.pk).update(**fields)
     return member
 
 
-def _consent_grant(member: Member, signature: Signature) -> None:
-    wording = OPT_IN_WORDING.format(organisation=signature.petition.organisation.name)
-    ConsentRecord.objects.get_or_create(
-        signature=signature,
-        topic="email",
-        defaults={
-            "member": member,
-            "action": ConsentRecord.Action.GRANTED,
-            "wording": wording,
-            "wording_version": signature.opt_in_wording_version,
-            "source": signature.petition.get_absolute_url(),
-            "at": signature.created_at,
-        },
-    )
+def _consent_grant(member: Member, consent: Consent) -> None:
+    defaults = {
+        "member": member,
+        "action": ConsentRecord.Action.GRANTED,
+        "wording": consent.wording,
+        "wording_version": consent.wording_version,
+        "source": consent.source,
+        "at": consent.at,
+    }
+    if consent.signature_id is None:
+        ConsentRecord.objects.create(topic=consent.topic, **defaults)
+    else:
+        ConsentRecord.objects.get_or_create(
+            signature_id=consent.signature_id, topic=consent.topic, defaults=defaults
+        )
     Member.objects.filter(pk=member.pk).update(subscribed=True)
-
-
-@job_handler("signature_confirmed")
-def handle_signature_confirmed(payload: dict) -> None:
-    signature = (
-        Signature.objects.select_related("petition__organisation")
-        .filter(pk=payload["signature"])
-        .first()
-    )
-    if signature is None or signature.state != Signature.State.CONFIRMED:
-        return  # erased or invalidated since: nothing to record
-    member_from_signature(signature=signature)

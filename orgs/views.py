@@ -4,8 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,19 +14,6 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from orgs import signin
 from orgs.forms import CodeForm, FirstCodeForm, SignInForm
-from petitions.models import Petition
-
-
-def home(request):
-    petitions = Petition.objects.public().order_by("-published_at")[:20]
-    return render(request, "home.html", {"petitions": petitions})
-
-
-def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
-
 
 # --- Staff sign-in (orgs/signin.py holds the rules) ---------------------------------------
 

@@ -3,11 +3,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
-from jobs.tasks import recount_petition
+from jobs.services import job_record
 from lib.forms import CleanModelForm
 from orgs.exports import export_allowed, personal_data_csv_response
 from petitions.counting import petition_count
 from petitions.forms import PetitionForm
+from petitions.jobs import PETITION_RECOUNT
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
 from petitions.services import petition_close, petition_publish, signature_set_state
 
@@ -160,7 +161,7 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
     )
     def recount(self, request, queryset):
         for petition in queryset:
-            recount_petition.enqueue(petition.pk)
+            job_record(kind=PETITION_RECOUNT, payload={"petition": petition.pk})
         messages.success(request, "Recount queued; the counts update within a few seconds.")
 
     @admin.action(

@@ -260,3 +260,8 @@ def petition_preview(request, pk):
     context = pages.petition_context(petition)
     context["preview"] = True
     return render(request, "petitions/detail.html", context)
+
+
+def home(request):
+    petitions = Petition.objects.public().order_by("-published_at")[:20]
+    return render(request, "home.html", {"petitions": petitions})

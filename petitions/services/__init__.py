@@ -10,6 +10,7 @@ from petitions.links import confirmation_token, token_hash
 from petitions.services.confirming import (
     LINK_EXTEND_STEP,
     SEND_CONFIRMATION,
+    SIGNATURE_CONFIRMED,
     signature_confirm,
     signature_confirmation_token,
     signature_resend_confirmation,
@@ -33,6 +34,7 @@ from petitions.services.signing import (
 __all__ = [
     "LINK_EXTEND_STEP",
     "SEND_CONFIRMATION",
+    "SIGNATURE_CONFIRMED",
     "SIGNATURE_SUBMITTED",
     "MailPermit",
     "PetitionClosed",

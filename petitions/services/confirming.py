@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.services import job_record
-from jobs.wake import wake_workers
 from lib.addresses import normalised_email_key
 from lib.clientip import client_ip, ip_fingerprint
 from petitions import selectors
@@ -17,6 +16,8 @@ from petitions.services.signing import network_key
 
 # A confirmation link asked for again through the resend form.
 SEND_CONFIRMATION = "send_confirmation"
+# A signature whose address was proven: its signer becomes a member.
+SIGNATURE_CONFIRMED = "signature_confirmed"
 # A link sent again keeps its token and is valid for CONFIRMATION_TOKEN_DAYS from
 # that email; the expiry is only moved when it would gain more than this.
 LINK_EXTEND_STEP = timedelta(hours=1)
@@ -37,7 +38,6 @@ def signature_resend_confirmation(*, petition: Petition, email: str, request_met
             petition_id=petition.pk, email_key=key, states=[Signature.State.PENDING]
         )
         job_record(kind=SEND_CONFIRMATION, payload={"signature": pending, "net": net})
-    wake_workers()
 
 
 def signature_confirmation_token(*, signature: Signature) -> str | None:
@@ -90,6 +90,6 @@ def signature_confirm(*, token: str) -> Signature | None:
         SignatureEvent.objects.create(
             signature=signature, from_state="pending", to_state="confirmed", note="email link"
         )
-        job_record(kind="signature_confirmed", payload={"signature": signature.pk})
+        job_record(kind=SIGNATURE_CONFIRMED, payload={"signature": signature.pk})
     signature.refresh_from_db()
     return signature

@@ -64,7 +64,7 @@ def unverified_mail_permit(*, email_key: str, network: str = "") -> MailPermit:
     """May one more email go to this unverified address now? If so, it is counted.
 
     Every email to an address nobody has proven to own asks here first (through
-    petitions.emails.unverified_mail_send): at most one every
+    petitions.jobs.unverified_mail_send): at most one every
     UNVERIFIED_MAIL_INTERVAL seconds and UNVERIFIED_MAIL_PER_DAY a day per email
     key, whichever path sends it, and at most UNVERIFIED_MAIL_PER_NETWORK_HOUR an
     hour caused from one client network (`network`, from network_key()). Both are

@@ -6,7 +6,6 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from jobs.wake import wake_workers
 from lib.addresses import normalised_email_key
 from lib.clientip import client_ip, ip_fingerprint
 from members.consent import OPT_IN_WORDING_VERSION
@@ -100,7 +99,6 @@ def signature_create(
     created, signature_id = signing_insert.signature_insert_with_job(
         values=values, job_kind=SIGNATURE_SUBMITTED, job_extra={"net": network_key(ip_prefix)}
     )
-    wake_workers()
     if signature_id is None and _retry:
         # A live row the statement could not see yet (committed by a concurrent
         # signature meanwhile), or one that left the live states: once more.

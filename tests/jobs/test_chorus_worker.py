@@ -1,13 +1,24 @@
-"""manage.py chorus_worker: runs due jobs and folds counts."""
+"""manage.py chorus_worker: runs due jobs and the apps' loops (the count fold among them)."""
+
+import email
+import email.policy
+import os
+import signal
+import socket
+import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from jobs.models import Job
 from petitions.counting import petition_count
 from petitions.models import Signature
 from petitions.services import signature_create
 from tests.conftest import REQUEST_META, sign_data
+from tests.links import CONFIRM_LINK
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +64,68 @@ def test_job_threads_run_on_idle_cpu_only_and_leave_the_caller_alone():
 
     assert seen["policy"] == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+class Mailbox:
+    """An SMTP server's inbox: each message as received, parsed."""
+
+    def __init__(self):
+        self.messages = []
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        self.arrived.set()
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox(settings):
+    inbox = Mailbox()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
+
+
+def _run_worker_until(arrived: threading.Event) -> None:
+    """Run the real worker command until `arrived`, then stop it as a supervisor would."""
+
+    def stop_when_arrived():
+        arrived.wait(timeout=120)  # a safety net: without mail the test fails, not hangs
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    threading.Thread(target=stop_when_arrived, daemon=True).start()
+    try:
+        call_command("chorus_worker", "--nice", "0", "--threads", "2", "--idle-sleep", "0.05")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_worker_sends_a_new_signer_the_email_whose_link_confirms_them(
+    petition, mailbox
+):
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+
+    _run_worker_until(mailbox.arrived)
+
+    [(recipients, message)] = mailbox.messages
+    assert recipients == ["grace@example.org"]
+    assert message["To"] == "grace@example.org"
+    assert petition.title in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    [token] = CONFIRM_LINK.findall(text)
+    response = Client().post(reverse("petitions:confirm", args=[token]))
+    assert response.status_code == 302
+    assert Signature.objects.get().state == Signature.State.CONFIRMED

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from jobs import services
+from jobs import registry
 from jobs.models import Job
 from jobs.services import (
     LEASE,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def ran(monkeypatch):
     """A handler for `test_job` that remembers its payloads."""
     payloads = []
-    monkeypatch.setitem(services.HANDLERS, "test_job", payloads.append)
+    monkeypatch.setitem(registry.KINDS, "test_job", payloads.append)
     return payloads
 
 
@@ -39,7 +39,7 @@ def broken(monkeypatch):
     def fail(payload):
         raise RuntimeError("the mail server said no")
 
-    monkeypatch.setitem(services.HANDLERS, "broken_job", fail)
+    monkeypatch.setitem(registry.KINDS, "broken_job", fail)
 
 
 def test_recorded_work_is_due_at_once_or_after_its_delay(ran):

@@ -5,7 +5,7 @@ import pytest
 from jobs.services import jobs_drain
 from members.consent import OPT_IN_WORDING, OPT_IN_WORDING_VERSION
 from members.models import ConsentRecord, Member
-from members.services import handle_signature_confirmed, member_from_signature
+from petitions.jobs import member_from_signature, signature_confirmed
 from petitions.models import Signature
 from petitions.services import signature_confirm, signature_create
 from tests.conftest import REQUEST_META, sign_data
@@ -106,13 +106,13 @@ def test_running_the_job_twice_changes_nothing_more(petition):
     signature = _confirmed(petition, opt_in=True)
     payload = {"signature": signature.pk}
 
-    handle_signature_confirmed(payload)
+    signature_confirmed(payload)
     snapshot = (
         list(Member.objects.values()),
         list(ConsentRecord.objects.values()),
         list(Signature.objects.values("member_id")),
     )
-    handle_signature_confirmed(payload)
+    signature_confirmed(payload)
 
     assert (
         list(Member.objects.values()),
@@ -125,8 +125,8 @@ def test_a_signature_invalidated_before_the_job_runs_makes_no_member(petition):
     signature = _confirmed(petition, opt_in=True)
     Signature.objects.filter(pk=signature.pk).update(state=Signature.State.INVALIDATED)
 
-    handle_signature_confirmed({"signature": signature.pk})
-    handle_signature_confirmed({"signature": 987654})  # erased meanwhile
+    signature_confirmed({"signature": signature.pk})
+    signature_confirmed({"signature": 987654})  # erased meanwhile
 
     assert not Member.objects.exists()
     assert not ConsentRecord.objects.exists()

@@ -1,7 +1,10 @@
 """petitions.counting.petition_recount: repairing counts that drifted from the signatures."""
 
 import pytest
+from django.urls import reverse
 
+from jobs.models import Job
+from jobs.services import jobs_drain
 from petitions.counting import counts_fold_all, petition_count, petition_recount
 from petitions.models import Signature
 from tests.factories import SignatureFactory
@@ -37,3 +40,22 @@ def test_it_leaves_other_petitions_alone(petition):
 
     assert petition_count(other) == 2
     assert petition_count(petition) == 0
+
+
+def test_the_staff_recount_action_records_a_ledger_job_that_repairs_the_count(
+    owner_client, petition
+):
+    rows = SignatureFactory.create_batch(2, petition=petition, state="confirmed", count_dirty=True)
+    counts_fold_all()
+    Signature.objects.filter(pk=rows[0].pk).update(state="invalidated")  # behind the fold
+
+    owner_client.post(
+        reverse("admin:petitions_petition_changelist"),
+        {"action": "recount", "_selected_action": [petition.pk]},
+    )
+
+    assert list(Job.objects.values_list("kind", "payload")) == [
+        ("petition_recount", {"petition": petition.pk})
+    ]
+    jobs_drain()
+    assert petition_count(petition) == 1

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from jobs import wake
 from jobs.models import Job
 from jobs.services import jobs_drain
 from petitions.models import Signature
@@ -85,13 +84,10 @@ def _work(petition, email) -> list[str]:
     return [re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql) for sql in shapes]
 
 
-def test_it_does_the_same_work_for_a_pending_a_confirmed_and_an_unknown_address(
-    petition, monkeypatch
-):
+def test_it_does_the_same_work_for_a_pending_a_confirmed_and_an_unknown_address(petition):
     _sign(petition)
     SignatureFactory(petition=petition, email="confirmed@example.org", state="confirmed")
-    _resend(Client(), petition, "warm@example.org")  # the petition cache, the wake-up
-    monkeypatch.setattr(wake, "WAKE_INTERVAL", float("inf"))
+    _resend(Client(), petition, "warm@example.org")  # the petition cache
     jobs_before = Job.objects.count()
 
     pending = _work(petition, "grace@example.org")

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
-from jobs import wake
 from jobs.models import Job
 from petitions.models import Signature
 from petitions.services import petition_close
@@ -176,14 +175,10 @@ def _work(petition, **overrides) -> tuple[list[str], list[tuple]]:
 
 
 @pytest.mark.parametrize("earlier", ["pending", "confirmed"])
-def test_a_repeat_does_the_same_work_in_the_request_as_a_new_signature(
-    petition, monkeypatch, earlier
-):
+def test_a_repeat_does_the_same_work_in_the_request_as_a_new_signature(petition, earlier):
     _post(Client(), petition)  # also warms the per-process petition cache
     if earlier == "confirmed":
         Signature.objects.update(state=Signature.State.CONFIRMED)
-    # The wake-up is sent at most once a second, whichever signature comes then.
-    monkeypatch.setattr(wake, "WAKE_INTERVAL", float("inf"))
 
     new = _work(petition, email="katherine@example.org")
     repeat = _work(petition, first_name="Mallory")

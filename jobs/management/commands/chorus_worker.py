@@ -1,33 +1,27 @@
-"""The background worker: runs due ledger jobs and folds counts, forever.
+"""The background worker: runs due ledger jobs and every registered periodic loop.
 
-Start as many as you like, on as many machines as you like: jobs are claimed
-under leases, and the count fold takes a lock so only one runs at a time.
-Alongside, it runs the task backend's own worker for queued tasks.
+Start as many as you like, on as many machines as you like: jobs are claimed under
+leases, and a loop that must run alone (the count fold) takes its own lock. What
+runs is whatever the apps registered in their jobs.py (jobs.registry): this
+command knows no app.
 """
 
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from jobs.services import jobs_drain, jobs_prune
-from jobs.tasks import WORKER_PID_ENV
+from jobs.registry import LOOPS
+from jobs.services import jobs_drain
 from lib.mail import mail_connection_close
-from petitions.counting import counts_fold_all
-from petitions.services import mail_allowances_prune
-
-PRUNE_INTERVAL = 3600.0
 
 
 def lower_priority(nice: int) -> None:
-    """Yield the CPU to web processes; threads and the task worker child inherit it.
+    """Yield the CPU to web processes; threads inherit it.
 
     With the kernel's autogroup scheduling on (the default on most distributions),
     niceness only ranks threads within one session, and the CPU is first shared fairly
@@ -48,8 +42,7 @@ def use_idle_cpu_only() -> None:
     """Run this thread only on CPU time nothing else wants (Linux's SCHED_IDLE).
 
     Niceness still gives a busy worker a tenth of a contended core; under a spike the
-    web processes need all of it, and the emails can wait until it passes. The count
-    fold stays in the main thread at plain lowered priority, so counts keep moving.
+    web processes need all of it, and the emails can wait until it passes.
     """
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         # Not allowed here: niceness alone it is.
@@ -57,16 +50,25 @@ def use_idle_cpu_only() -> None:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
+def loops_run_due(last_run: dict[str, float]) -> int:
+    """Run each registered loop whose interval has passed; how much they did."""
+    worked = 0
+    for loop in LOOPS.values():
+        if time.monotonic() - last_run.get(loop.name, float("-inf")) >= loop.interval():
+            worked += loop.run() or 0
+            last_run[loop.name] = time.monotonic()
+    return worked
+
+
 class Command(BaseCommand):
-    help = "Run background jobs and the periodic count fold."
+    help = "Run background jobs and the periodic loops the apps registered."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--idle-sleep",
             type=float,
-            default=1.0,
-            help="Seconds an idle job thread waits before looking again, unless woken "
-            "by the task queue (signing wakes it at once).",
+            default=0.25,
+            help="Seconds an idle job thread waits before asking the ledger again.",
         )
         parser.add_argument(
             "--threads",
@@ -78,64 +80,58 @@ class Command(BaseCommand):
             "--nice",
             type=int,
             default=10,
-            help="Scheduling niceness; above 0 the job threads also run only on CPU time "
-            "nothing else wants (SCHED_IDLE): on a machine shared with web processes, "
-            "people signing come first and emails catch up after the spike (0 to turn off).",
+            help="Scheduling niceness: on a machine shared with web processes, people "
+            "signing come first (0 to turn off).",
         )
-        parser.add_argument("--once", action="store_true", help="Drain everything, then exit.")
         parser.add_argument(
-            "--no-task-worker",
+            "--idle-cpu",
             action="store_true",
-            help="Do not start the task backend's worker beside this one.",
+            help="Run the job threads only on CPU time nothing else wants (SCHED_IDLE). "
+            "Off by default: under load it starved the emails and, through the threads' "
+            "share of the GIL and the write turn, the count fold too (docs/benchmarks.md).",
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="Run every loop, drain the ledger, exit."
         )
 
-    def handle(self, *args, idle_sleep, threads, nice, once, no_task_worker, **options):
+    def handle(self, *args, idle_sleep, threads, nice, idle_cpu, once, **options):
         if nice > 0:
             lower_priority(nice)
         if once:
             jobs_drain(budget_seconds=3600)
-            counts_fold_all()
+            loops_run_due({})
             return
         self.running = True
-        self.wake = threading.Event()
+        self.stopping = threading.Event()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGUSR1, lambda *_: self.wake.set())
-        child = None if no_task_worker else self._start_task_worker()
         runners = [
-            threading.Thread(target=self._run_jobs, args=(idle_sleep, nice > 0), daemon=True)
+            threading.Thread(target=self._run_jobs, args=(idle_sleep, idle_cpu), daemon=True)
             for _ in range(max(1, threads))
         ]
         for runner in runners:
             runner.start()
-        last_fold = last_prune = 0.0
         try:
-            while self.running:
-                close_old_connections()
-                try:
-                    worked = 0
-                    if time.monotonic() - last_fold >= settings.COUNT_FOLD_INTERVAL:
-                        worked += counts_fold_all()
-                        last_fold = time.monotonic()
-                    if time.monotonic() - last_prune >= PRUNE_INTERVAL:
-                        jobs_prune()
-                        mail_allowances_prune()
-                        last_prune = time.monotonic()
-                except Exception as exc:  # database gone: wait and try again
-                    self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
-                    time.sleep(1.0)
-                    continue
-                if not worked:
-                    time.sleep(min(idle_sleep, settings.COUNT_FOLD_INTERVAL))
+            self._run_loops(idle_sleep)
         finally:
             for runner in runners:
                 runner.join(timeout=30)
-            if child is not None:
-                child.terminate()
-                child.wait(timeout=10)
 
-    def _run_jobs(self, idle_sleep: float, idle_class: bool) -> None:
-        if idle_class:
+    def _run_loops(self, idle_sleep: float) -> None:
+        last_run: dict[str, float] = {}
+        while self.running:
+            close_old_connections()
+            try:
+                worked = loops_run_due(last_run)
+            except Exception as exc:  # database gone: wait and try again
+                self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
+                self.stopping.wait(1.0)
+                continue
+            if not worked:
+                self.stopping.wait(idle_sleep)
+
+    def _run_jobs(self, idle_sleep: float, idle_cpu: bool) -> None:
+        if idle_cpu:
             use_idle_cpu_only()
         while self.running:
             close_old_connections()
@@ -143,28 +139,14 @@ class Command(BaseCommand):
                 worked = jobs_drain(budget_seconds=2.0)
             except Exception as exc:  # database gone: wait and try again
                 self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
-                time.sleep(1.0)
+                self.stopping.wait(1.0)
                 continue
             if not worked:
                 mail_connection_close()
-                if self.wake.wait(idle_sleep):
-                    self.wake.clear()
+                self.stopping.wait(idle_sleep)
         mail_connection_close()
         close_old_connections()
 
     def _stop(self, signum, frame):
         self.running = False
-        self.wake.set()
-
-    def _start_task_worker(self):
-        if settings.REDIS_URL:
-            # SimpleWorker runs each task in this process: the default forks a copy of
-            # Django per task, which under a spike of wake-ups cost more than the work.
-            command = [
-                "rqworker", "default", "--job-class", "django_tasks_rq.Job",
-                "--worker-class", "rq.worker.SimpleWorker",
-            ]  # fmt: skip
-        else:
-            command = ["db_worker", "--interval", "1"]
-        env = {**os.environ, WORKER_PID_ENV: str(os.getpid())}
-        return subprocess.Popen([sys.executable, sys.argv[0], *command], env=env)
+        self.stopping.set()

@@ -1,24 +1,33 @@
-"""The emails a signer receives, sent by workers from the job ledger.
+"""Petitions' background work: the job kinds and periodic loops chorus_worker runs.
 
-A signer's address is unverified until they confirm, so every email here goes out
-through `unverified_mail_send`, and so under the one mail ceiling
-(`petitions.services.unverified_mail_permit`), whichever job asked for it.
+The emails a signer receives are sent here. A signer's address is unverified until
+they confirm, so every one goes out through `unverified_mail_send`, and so under the
+one mail ceiling (`petitions.services.unverified_mail_permit`), whichever job asked.
+A confirmed signature makes (or matches) a member, through members' own service.
 """
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.services import job_handler, job_record
+from jobs.registry import job_kind, periodic
+from jobs.services import job_record
 from lib.localcache import LocalCache
 from lib.mail import absolute_url, mail_send
-from members.services import handle_signature_confirmed
+from members.consent import OPT_IN_WORDING
+from members.models import Member
+from members.services import Consent, member_record
+from petitions.counting import counts_fold_all, petition_recount
 from petitions.models import Petition, Signature
 from petitions.services import (
     SEND_CONFIRMATION,
+    SIGNATURE_CONFIRMED,
     SIGNATURE_SUBMITTED,
     MailPermit,
+    mail_allowances_prune,
     signature_confirmation_token,
     unverified_mail_permit,
     unverified_mail_permit_return,
@@ -31,6 +40,8 @@ _petitions = LocalCache(ttl=30)
 
 CONFIRM = "petitions/email/confirm"
 ALREADY_SIGNED = "petitions/email/already_signed"
+# A staff request to count a petition again from its signatures.
+PETITION_RECOUNT = "petition_recount"
 
 
 def _context(signature: Signature, token: str = "") -> dict:
@@ -97,7 +108,7 @@ def unverified_mail_send(
     return permit
 
 
-@job_handler(SIGNATURE_SUBMITTED)
+@job_kind(SIGNATURE_SUBMITTED)
 def signature_submitted(payload: dict) -> None:
     """Every sign POST, new signature or repeat: here is where the two part.
 
@@ -118,7 +129,7 @@ def signature_submitted(payload: dict) -> None:
             )
         return
     if signature.state == Signature.State.CONFIRMED:  # a petition that asks no confirmation
-        handle_signature_confirmed({"signature": signature.pk})
+        signature_confirmed({"signature": signature.pk})
     elif signature.state == Signature.State.PENDING:
         permit = unverified_mail_send(
             signature=signature, template=CONFIRM, network=network, with_link=True
@@ -131,7 +142,7 @@ def _until(moment: datetime) -> timedelta:
     return max(moment - timezone.now(), timedelta())
 
 
-@job_handler(SEND_CONFIRMATION)
+@job_kind(SEND_CONFIRMATION)
 def send_confirmation(payload: dict) -> None:
     """The resend form: the link again, to a signature still pending."""
     signature = _load(payload.get("signature"))
@@ -140,3 +151,59 @@ def send_confirmation(payload: dict) -> None:
     unverified_mail_send(
         signature=signature, template=CONFIRM, network=payload.get("net", ""), with_link=True
     )
+
+
+@job_kind(SIGNATURE_CONFIRMED)
+def signature_confirmed(payload: dict) -> None:
+    """A proven address: the person behind it becomes (or stays) a member."""
+    signature = (
+        Signature.objects.select_related("petition__organisation")
+        .filter(pk=payload["signature"])
+        .first()
+    )
+    if signature is None or signature.state != Signature.State.CONFIRMED:
+        return  # erased or invalidated since: nothing to record
+    member_from_signature(signature=signature)
+
+
+def member_from_signature(*, signature: Signature) -> Member:
+    """Create or match the member behind a confirmed signature, and record consent.
+
+    Safe to run twice for the same signature: a retried job changes nothing more.
+    """
+    petition = signature.petition
+    consent = None
+    # Leaving the box unticked is not a withdrawal of earlier consent.
+    if signature.opt_in:
+        consent = Consent(
+            wording=OPT_IN_WORDING.format(organisation=petition.organisation.name),
+            wording_version=signature.opt_in_wording_version,
+            source=petition.get_absolute_url(),
+            at=signature.created_at,
+            signature_id=signature.pk,
+        )
+    with transaction.atomic():
+        member = member_record(
+            organisation_id=petition.organisation_id,
+            email=signature.email,
+            email_key=signature.email_key,
+            first_name=signature.first_name,
+            last_name=signature.last_name,
+            country=str(signature.country),
+            postcode=signature.postcode,
+            consent=consent,
+        )
+        if signature.member_id != member.pk:
+            Signature.objects.filter(pk=signature.pk).update(member=member)
+    return member
+
+
+@job_kind(PETITION_RECOUNT)
+def recount(payload: dict) -> None:
+    petition = Petition.objects.filter(pk=payload["petition"]).first()
+    if petition is not None:
+        petition_recount(petition=petition)
+
+
+periodic("counts_fold", every=lambda: settings.COUNT_FOLD_INTERVAL)(counts_fold_all)
+periodic("mail_allowances_prune", every=3600)(mail_allowances_prune)

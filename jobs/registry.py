@@ -1,0 +1,63 @@
+"""What the ledger runs: job kinds and periodic loops, declared by the apps that own them.
+
+Each app lists its own in `<app>/jobs.py`; `jobs.apps` imports every such module at
+start-up (autodiscovery), so the ledger names no app. A kind or loop registered
+twice is a start-up error: silently replacing a handler would send one app's work
+to another's code.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Loop:
+    name: str
+    interval: Callable[[], float]  # seconds; read at each turn so settings can change it
+    run: Callable[[], int | None]  # returns how much it did, for the worker's idle sleep
+
+
+KINDS: dict[str, Callable[[dict], None]] = {}
+LOOPS: dict[str, Loop] = {}
+
+
+def _origin(func) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def _register(table: dict, what: str, name: str, entry, func) -> None:
+    known = table.get(name)
+    known_func = getattr(known, "run", known)
+    # The same function again is the same module imported twice, not a clash.
+    if known is not None and _origin(known_func) != _origin(func):
+        raise ImproperlyConfigured(
+            f"{what} {name!r} is registered twice: by {_origin(known_func)} and by {_origin(func)}"
+        )
+    table[name] = entry
+
+
+def job_kind(kind: str):
+    """Register the function that runs ledger jobs of this kind (it gets the payload)."""
+
+    def register(func):
+        _register(KINDS, "Job kind", kind, func, func)
+        return func
+
+    return register
+
+
+def periodic(name: str, *, every: float | Callable[[], float]):
+    """Register a function chorus_worker calls every `every` seconds.
+
+    It should return how much work it did (0 when idle), and take a lock of its own
+    if only one worker at a time may run it.
+    """
+    interval = every if callable(every) else (lambda: every)
+
+    def register(func):
+        _register(LOOPS, "Periodic loop", name, Loop(name, interval, func), func)
+        return func
+
+    return register

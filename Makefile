@@ -10,10 +10,8 @@ SYNCED := $(VENV)/.chorus-synced
 
 # Debian 12 packages: Chromium for browser tests (Playwright drives /usr/bin/chromium; its
 # driver needs libatomic1), PostgreSQL 15 and Redis for the second test run and production,
-# wrk for benchmarks, and the Pango/HarfBuzz libraries and a font that WeasyPrint renders
-# PDFs with.
-SYSTEM_PACKAGES := chromium libatomic1 postgresql redis-server wrk \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
+# and wrk for benchmarks.
+SYSTEM_PACKAGES := chromium libatomic1 postgresql redis-server wrk
 
 .PHONY: help setup system venv run serve test lint fmt bench clean
 

@@ -12,7 +12,7 @@ language (never the query string), once it has been made fit for everyone:
   per visitor);
 * an ETag, the view's own or a digest of the body (which says nothing about the
   rows behind it), and Content-Language;
-* compressed once, here, with gzip (and brotli when that package is installed),
+* compressed once, here, with gzip and brotli,
   each encoding with its own ETag, `Vary: Accept-Encoding` on all of them.
 
 Every answer from a kept page, whether just rendered or from memory, by the
@@ -30,16 +30,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from http.cookies import SimpleCookie
 
+import brotli
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 
 from lib.localcache import LocalCache
-
-try:  # a locked dependency of WeasyPrint's fonttools; gzip alone if it ever goes
-    import brotli
-except ImportError:  # pragma: no cover
-    brotli = None
 
 MAX_KEPT_PAGES = 2000
 # Smaller bodies gain less from compression than its header costs (as Django's GZipMiddleware).
@@ -111,10 +107,11 @@ def page_keep(response: HttpResponse, *, language: str) -> KeptPage:
 def _compressed(body: bytes, content_type: str) -> dict[str, bytes]:
     if len(body) < MIN_COMPRESS_BYTES or not content_type.startswith(COMPRESSIBLE_TYPES):
         return {}
-    bodies = {"gzip": gzip.compress(body, compresslevel=9, mtime=0)}
-    if brotli is not None:
+    bodies = {
+        "gzip": gzip.compress(body, compresslevel=9, mtime=0),
         # Quality 5 is within a few per cent of 11 on a page, at a tenth of the time.
-        bodies["br"] = brotli.compress(body, quality=5)
+        "br": brotli.compress(body, quality=5),
+    }
     return {encoding: content for encoding, content in bodies.items() if len(content) < len(body)}
 
 

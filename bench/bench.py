@@ -101,10 +101,15 @@ class Bench:
     def chorus_up(self, env: dict, name: str, server: Server | None = None) -> str:
         command, cwd = (server or self.server).command("chorus", CHORUS_PORT)
         self.procs.start(name, command, env, cwd)
+        # Each worker as deploy.md runs it: a loops process and a jobs process on idle CPU.
         for n in range(self.args.bench_workers):
-            self.procs.start(
-                f"{name}-worker{n}", [h.PY, "manage.py", "chorus_worker"], env, h.ROOT
-            )
+            for part, options in (("loops", []), ("jobs", ["--idle-cpu"])):
+                self.procs.start(
+                    f"{name}-worker{n}-{part}",
+                    [h.PY, "manage.py", "chorus_worker", "--only", part, *options],
+                    env,
+                    h.ROOT,
+                )
         base = f"http://127.0.0.1:{CHORUS_PORT}"
         h.wait_http(f"{base}/p/{h.DEMO_SLUG}/count.json")
         h.wait_settled(("chorus_worker", "rqworker", "db_worker"))
@@ -112,7 +117,8 @@ class Bench:
 
     def chorus_down(self, name: str) -> None:
         for n in range(self.args.bench_workers):
-            self.procs.stop(f"{name}-worker{n}")
+            for part in ("loops", "jobs"):
+                self.procs.stop(f"{name}-worker{n}-{part}")
         self.procs.stop(name)
 
     def ceiling_up(self, env: dict, name: str) -> str:
@@ -325,7 +331,9 @@ class Bench:
         finally:
             self.chorus_down(key)
         locked = h.log_mentions(
-            self.logs, "database is locked", [key] + [f"{key}-worker{n}" for n in range(9)]
+            self.logs,
+            "database is locked",
+            [key] + [f"{key}-worker{n}-{part}" for n in range(9) for part in ("loops", "jobs")],
         )
         self.results[key]["database_is_locked_in_logs"] = locked
 

@@ -144,7 +144,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # the sign statement's CPU, and it lets psycopg prepare a statement once it has run
     # this many times on a connection (the sign statement, mainly). "none" for a
     # pooler that cannot keep prepared statements.
-    _db["OPTIONS"]["server_side_binding"] = True
+    _db["OPTIONS"]["server_side_binding"] = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
     _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").lower()
     _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "none" else int(_prepare)
 IS_POSTGRES = _db["ENGINE"] == "chorus.db.postgresql"

@@ -102,7 +102,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-"$python" manage.py chorus_worker &
+# Two worker processes: the periodic loops (the count fold), and the job threads, which
+# send mail on idle CPU only so a spike's signers come first (docs/architecture.md).
+"$python" manage.py chorus_worker --only loops &
+groups+=($!)
+"$python" manage.py chorus_worker --only jobs --idle-cpu &
 groups+=($!)
 app_server &
 server=$!

@@ -96,7 +96,7 @@ def mailbox(settings):
     controller.stop()
 
 
-def _run_worker_until(arrived: threading.Event) -> None:
+def _run_worker_until(arrived: threading.Event, *options: str) -> None:
     """Run the real worker command until `arrived`, then stop it as a supervisor would."""
 
     def stop_when_arrived():
@@ -106,7 +106,9 @@ def _run_worker_until(arrived: threading.Event) -> None:
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     threading.Thread(target=stop_when_arrived, daemon=True).start()
     try:
-        call_command("chorus_worker", "--nice", "0", "--threads", "2", "--idle-sleep", "0.05")
+        call_command(
+            "chorus_worker", "--nice", "0", "--threads", "2", "--idle-sleep", "0.05", *options
+        )
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
@@ -129,3 +131,45 @@ def test_the_running_worker_sends_a_new_signer_the_email_whose_link_confirms_the
     response = Client().post(reverse("petitions:confirm", args=[token]))
     assert response.status_code == 302
     assert Signature.objects.get().state == Signature.State.CONFIRMED
+
+
+def _when(condition) -> threading.Event:
+    """An event set once `condition()` holds, polled from another thread."""
+    happened = threading.Event()
+
+    def poll():
+        while not happened.is_set():
+            if condition():
+                happened.set()
+            threading.Event().wait(0.05)
+
+    threading.Thread(target=poll, daemon=True).start()
+    return happened
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jobs_only_worker_sends_the_email_and_leaves_the_counts_to_the_loops(petition, mailbox):
+    petition.require_confirmation = False
+    petition.save()
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+
+    _run_worker_until(
+        _when(lambda: not Job.objects.filter(state=Job.State.DUE).exists()), "--only", "jobs"
+    )
+
+    assert not Job.objects.filter(state=Job.State.DUE).exists()
+    assert Signature.objects.get().member is not None
+    assert petition_count(petition) == 0  # folding is the loops' work
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loops_only_worker_folds_the_counts_and_sends_nothing(petition, mailbox):
+    petition.require_confirmation = False
+    petition.save()
+    signature_create(petition=petition, data=sign_data(), request_meta=REQUEST_META)
+
+    _run_worker_until(_when(lambda: petition_count(petition) == 1), "--only", "loops")
+
+    assert petition_count(petition) == 1
+    assert Job.objects.filter(state=Job.State.DUE).count() == 1
+    assert mailbox.messages == []

@@ -91,10 +91,18 @@ class Command(BaseCommand):
             "share of the GIL and the write turn, the count fold too (docs/benchmarks.md).",
         )
         parser.add_argument(
+            "--only",
+            choices=["jobs", "loops"],
+            help="Run only the job threads, or only the periodic loops (the count fold). "
+            "Two processes, `--only loops` and `--only jobs --idle-cpu`, let the emails wait "
+            "for idle CPU during a spike without stalling the fold, which shares the GIL "
+            "with job threads in one process (docs/architecture.md).",
+        )
+        parser.add_argument(
             "--once", action="store_true", help="Run every loop, drain the ledger, exit."
         )
 
-    def handle(self, *args, idle_sleep, threads, nice, idle_cpu, once, **options):
+    def handle(self, *args, idle_sleep, threads, nice, idle_cpu, only, once, **options):
         if nice > 0:
             lower_priority(nice)
         if once:
@@ -105,14 +113,18 @@ class Command(BaseCommand):
         self.stopping = threading.Event()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        job_threads = 0 if only == "loops" else max(1, threads)
         runners = [
             threading.Thread(target=self._run_jobs, args=(idle_sleep, idle_cpu), daemon=True)
-            for _ in range(max(1, threads))
+            for _ in range(job_threads)
         ]
         for runner in runners:
             runner.start()
         try:
-            self._run_loops(idle_sleep)
+            if only == "jobs":
+                self.stopping.wait()
+            else:
+                self._run_loops(idle_sleep)
         finally:
             for runner in runners:
                 runner.join(timeout=30)

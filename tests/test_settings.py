@@ -43,9 +43,25 @@ def test_postgresql_prepares_statements_unless_told_not_to(tmp_path, value, expe
     assert database["OPTIONS"]["prepare_threshold"] == expected
 
 
-def test_sqlite_keeps_each_threads_connection(tmp_path):
-    database = _database_settings(tmp_path)
+def test_sqlite_keeps_each_threads_connection_across_requests_in_wal_mode(tmp_path):
+    # What the settings are for, seen from a process with the default database: the
+    # connection outlives the end of a request (opening one runs the pragmas, closing the
+    # last checkpoints the WAL), and readers run beside the writer (WAL).
+    script = (
+        "import django; django.setup(); "
+        "from django.db import close_old_connections, connection; "
+        "connection.ensure_connection(); first = connection.connection; "
+        "close_old_connections(); connection.ensure_connection(); "
+        "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
+        "print(connection.vendor, connection.connection is first, cursor.fetchone()[0])"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
 
-    assert database["ENGINE"] == "chorus.db.sqlite3"
-    assert database["CONN_MAX_AGE"] == 600
-    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["sqlite", "True", "wal"]

@@ -101,9 +101,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'chorus.sqlite3'}")
 }
 _db = DATABASES["default"]
-if _db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+if _db.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
     raise ImproperlyConfigured(
-        f"DATABASE_URL names {_db['ENGINE']}: Chorus runs on SQLite (sqlite:///path) "
+        f"DATABASE_URL names {_db.get('ENGINE') or 'no database'}: Chorus runs on SQLite "
+        "(sqlite:///path) "
         "or PostgreSQL (postgres://user:password@host/name) only."
     )
 if _db["ENGINE"] == "django.db.backends.sqlite3":

@@ -14,13 +14,14 @@ from jobs.models import Job
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_an_unsupported_database_is_refused_at_start_with_a_clear_message(tmp_path):
+@pytest.mark.parametrize("url", ["mysql://chorus:secret@127.0.0.1/chorus", "", "nonsense"])
+def test_an_unsupported_database_is_refused_at_start_with_a_clear_message(tmp_path, url):
     environment = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     environment.update(
         DJANGO_SETTINGS_MODULE="chorus.settings",
         DATA_DIR=str(tmp_path),
         CHORUS_TESTING="1",
-        DATABASE_URL="mysql://chorus:secret@127.0.0.1/chorus",
+        DATABASE_URL=url,
     )
     done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

@@ -79,7 +79,8 @@ class RequestBodyGuardMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.staff_prefix = reverse("admin:index")
+        # The workspace and the operators' admin take bigger bodies (uploads, imports).
+        self.staff_prefixes = (reverse("staff:home"), reverse("admin:index"))
         self.public_max_bytes = settings.PUBLIC_BODY_MAX_BYTES
         self.staff_max_bytes = settings.STAFF_BODY_MAX_BYTES
 
@@ -95,7 +96,7 @@ class RequestBodyGuardMiddleware:
         length = _content_length(request.META.get("CONTENT_LENGTH"))
         if length is None:
             return request_refused(400)
-        staff = request.path_info.startswith(self.staff_prefix)
+        staff = request.path_info.startswith(self.staff_prefixes)
         if length > (self.staff_max_bytes if staff else self.public_max_bytes):
             return request_refused(413)
         charset = request.content_params.get("charset") if request.content_params else None

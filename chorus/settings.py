@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "members",
     "petitions",
     "jobs",
+    "staff",
 ]
 
 # Kept short on purpose: every entry runs on every signature during a spike.
@@ -342,7 +343,7 @@ COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 # Staff sign-in (orgs/signin.py). Attempts (passwords and second-factor codes) are counted
 # in the cache per account and per client network, before any password is hashed.
 LOGIN_URL = "staff_sign_in"
-LOGIN_REDIRECT_URL = "admin:index"
+LOGIN_REDIRECT_URL = "staff:home"
 STAFF_SIGN_IN_ACCOUNT_LIMIT = env.int("STAFF_SIGN_IN_ACCOUNT_LIMIT", default=10)
 STAFF_SIGN_IN_NETWORK_LIMIT = env.int("STAFF_SIGN_IN_NETWORK_LIMIT", default=50)
 STAFF_SIGN_IN_WINDOW_MINUTES = env.int("STAFF_SIGN_IN_WINDOW_MINUTES", default=15)

@@ -3,16 +3,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from chorus.views import health
+from chorus.views import admin_sign_in, health
 from petitions.views import home, petition_preview
 
-admin.site.site_header = "Chorus staff"
-admin.site.site_title = "Chorus"
+admin.site.site_header = "Chorus operators' admin"
+admin.site.site_title = "Chorus admin"
 
 urlpatterns = [
     path("staff/petitions/<int:pk>/preview/", petition_preview, name="petition_preview"),
-    path("staff/", include("orgs.signin_urls")),  # before the admin: its login and logout
-    path("staff/", admin.site.urls),
+    path("staff/", include("orgs.signin_urls")),
+    path("staff/", include("staff.urls")),
+    # The operators' admin signs in through the staff sign-in (password and code), never
+    # through its own form.
+    path("admin/login/", admin_sign_in, name="admin_sign_in"),
+    path("admin/", admin.site.urls),
     path("", include("petitions.urls")),
     path("", home, name="home"),
     path("healthz", health, name="health"),

@@ -73,7 +73,7 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
     # works in place of the app's.
     page.click("#logout-form button")
     expect(page.locator(".notice")).to_contain_text("You have signed out")
-    page.goto("/staff/petitions/signature/")
+    page.goto("/admin/petitions/signature/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button.primary")
@@ -81,7 +81,7 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
     shoot_sizes(page, shoot, "code")
     page.fill("#id_code", codes[0])
     page.click("button.primary")
-    expect(page).to_have_url(f"{live_app.url}/staff/petitions/signature/")
+    expect(page).to_have_url(f"{live_app.url}/admin/petitions/signature/")
     expect(page.locator("body")).to_contain_text("You have 9 left")
 
 

@@ -12,7 +12,7 @@ from tests.links import confirm_tokens
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "/staff/jobs/job/"
+CHANGELIST = "/admin/jobs/job/"
 
 
 @pytest.fixture

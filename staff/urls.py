@@ -1,0 +1,14 @@
+"""The workspace at /staff/. Each area keeps its URLs in its own module."""
+
+from django.urls import include, path
+
+from staff.views import home
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("petitions/", include("staff.urls_petitions")),
+    path("people/", include("staff.urls_people")),
+    path("organisation/", include("staff.urls_brand")),
+]

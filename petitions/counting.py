@@ -8,9 +8,11 @@ out again.
 """
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, F
+from django.db.models.functions import TruncDay, TruncHour
 
 from petitions.models import Petition, PetitionCount, Signature, goal_for
 
@@ -30,15 +32,15 @@ def counts_fold(*, batch: int = FOLD_BATCH) -> int:
             # counted. Rows busy elsewhere wait for the next fold.
             dirty = dirty.select_for_update(skip_locked=True)
         rows = list(
-            dirty.values_list("id", "petition_id", "state", "counted", "country", "channel")[
-                :batch
-            ]
+            dirty.values_list(
+                "id", "petition_id", "state", "counted", "country", "channel", "confirmed_at"
+            )[:batch]
         )
         if not rows:
             return 0
         deltas: Counter = Counter()
         now_counted, now_uncounted = [], []
-        for pk, petition_id, state, counted, country, channel in rows:
+        for pk, petition_id, state, counted, country, channel, confirmed_at in rows:
             should_count = state == Signature.State.CONFIRMED
             (now_counted if should_count else now_uncounted).append(pk)
             if should_count == counted:
@@ -47,11 +49,20 @@ def counts_fold(*, batch: int = FOLD_BATCH) -> int:
             deltas[(petition_id, "total", "")] += step
             deltas[(petition_id, "country", country)] += step
             deltas[(petition_id, "channel", channel)] += step
+            day, hour = series_keys(confirmed_at)
+            deltas[(petition_id, "day", day)] += step
+            deltas[(petition_id, "hour", hour)] += step
         _apply(deltas)
         Signature.objects.filter(pk__in=now_counted).update(counted=True, count_dirty=False)
         Signature.objects.filter(pk__in=now_uncounted).update(counted=False, count_dirty=False)
         _raise_goals({p for p, _, _ in deltas})
     return len(rows)
+
+
+def series_keys(confirmed_at: datetime | None) -> tuple[str, str]:
+    """The day and hour values (UTC) a confirmation is counted under."""
+    moment = (confirmed_at or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-%dT%H")
 
 
 def _lock_counts(*, wait: bool) -> bool:
@@ -127,6 +138,20 @@ def petition_recount(*, petition: Petition) -> None:
                         dimension=dimension,
                         value=item[dimension],
                         count=item["n"],
+                    )
+                )
+        for dimension, trunc in (("day", TruncDay), ("hour", TruncHour)):
+            series = (
+                counted.annotate(at=trunc("confirmed_at", tzinfo=UTC))
+                .values("at")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            for item in series:
+                value = series_keys(item["at"])[0 if dimension == "day" else 1]
+                rows.append(
+                    PetitionCount(
+                        petition=petition, dimension=dimension, value=value, count=item["n"]
                     )
                 )
         PetitionCount.objects.filter(petition=petition).delete()

@@ -232,12 +232,15 @@ class SignatureEvent(models.Model):
 
 
 class PetitionCount(models.Model):
-    """Folded counts of confirmed signatures: the total, per country, per channel."""
+    """Folded counts of confirmed signatures: the total, per country, per channel, and the
+    series by day ("2026-11-30") and by hour ("2026-11-30T14"), in UTC, of confirmation."""
 
     class Dimension(models.TextChoices):
         TOTAL = "total"
         COUNTRY = "country"
         CHANNEL = "channel"
+        DAY = "day"
+        HOUR = "hour"
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="counts")
     dimension = models.CharField(max_length=10, choices=Dimension.choices)

@@ -7,7 +7,7 @@ Every view under /staff/ is wrapped by `staff_view(permission)`. The wrapper
 * refuses an inactive or non-staff account the same way;
 * answers a signed-in colleague whose role lacks `permission` with the workspace's 403
   page, which names their role and who can help;
-* and records `permission` on the view, so tests/staff/test_url_walk.py can walk every
+* and records `permission` on the view, so tests/workspace/test_url_walk.py can walk every
   workspace URL as every role and know what each should see.
 
 `permission` is a Django permission name ("petitions.change_petition") or None for

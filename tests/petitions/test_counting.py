@@ -1,6 +1,7 @@
 """petitions.counting: the fold that turns confirmed signatures into counts."""
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection, transaction
@@ -21,12 +22,16 @@ def _confirmed(petition, n=1, **fields):
     )
 
 
-def _counts(petition) -> dict:
+def _counts(petition, dimensions=("total", "country", "channel")) -> dict:
     return {
         (c.dimension, c.value): c.count
-        for c in PetitionCount.objects.filter(petition=petition)
+        for c in PetitionCount.objects.filter(petition=petition, dimension__in=dimensions)
         if c.count
     }
+
+
+def _at(text: str):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.mark.django_db
@@ -47,6 +52,43 @@ class TestFold:
         }
         assert not Signature.objects.filter(count_dirty=True).exists()
         assert Signature.objects.filter(counted=True).count() == 5
+
+    def test_it_keeps_a_series_by_utc_day_and_hour_of_confirmation(self, petition):
+        _confirmed(petition, 2, confirmed_at=_at("2026-11-29T23:10"))
+        _confirmed(petition, 1, confirmed_at=_at("2026-11-30T00:05"))
+        _confirmed(petition, 1, confirmed_at=_at("2026-11-30T00:55"))
+
+        counts_fold_all()
+
+        assert _counts(petition, ["day", "hour"]) == {
+            ("day", "2026-11-29"): 2,
+            ("day", "2026-11-30"): 2,
+            ("hour", "2026-11-29T23"): 2,
+            ("hour", "2026-11-30T00"): 2,
+        }
+
+    def test_a_signature_leaving_confirmed_leaves_its_day_and_hour(self, petition):
+        first, second = _confirmed(petition, 2, confirmed_at=_at("2026-11-30T09:30"))
+        counts_fold_all()
+
+        signature_set_state(signature=first, state="invalidated", note="test")
+        counts_fold_all()
+
+        assert _counts(petition, ["day", "hour"]) == {
+            ("day", "2026-11-30"): 1,
+            ("hour", "2026-11-30T09"): 1,
+        }
+
+    def test_a_recount_rebuilds_the_same_series_as_the_fold(self, petition):
+        _confirmed(petition, 3, confirmed_at=_at("2026-11-28T10:00"))
+        _confirmed(petition, 1, confirmed_at=_at("2026-11-30T17:45"))
+        counts_fold_all()
+        folded = _counts(petition, ["day", "hour"])
+
+        petition_recount(petition=petition)
+
+        assert _counts(petition, ["day", "hour"]) == folded
+        assert folded[("hour", "2026-11-28T10")] == 3
 
     def test_it_keeps_petitions_apart(self, petition):
         other = PetitionFactory(organisation=petition.organisation)

@@ -1,0 +1,3 @@
+"""One petition's tabs: overview, signatures, updates, export (staff/views/petition_tabs.py)."""
+
+urlpatterns: list = []

@@ -48,8 +48,6 @@ class TestTheRule:
         assert "Campaigner" in response.content.decode()
 
     def test_an_account_with_no_role_is_told_so(self):
-        from tests.conftest import staff_login
-        from tests.factories import UserFactory
 
         client = staff_login(Client(), UserFactory(username="nobody"))
 

@@ -67,9 +67,7 @@ class ExportRecord(models.Model):
 class InvitationQuerySet(models.QuerySet):
     def pending(self, *, now=None) -> "InvitationQuerySet":
         """Invitations that can still be accepted: not used, not withdrawn, not expired."""
-        return self.filter(
-            accepted_at=None, revoked_at=None, expires_at__gt=now or timezone.now()
-        )
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=now or timezone.now())
 
 
 class Invitation(models.Model):

@@ -7,6 +7,7 @@ import pytest
 from orgs.people import invitation_create
 from tests.factories import UserFactory
 from tests.staff import staff_client
+from tests.workspace.walk import workspace_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,18 @@ def test_only_owners_see_people(persona):
 
     assert client.get("/staff/people/").status_code == 403
     assert b"/staff/people/" not in client.get("/staff/petitions/").content
+
+
+def test_every_people_page_declares_a_permission_only_owners_hold():
+    owner, campaigner = staff_client("owner")[0], staff_client("campaigner")[0]
+    analyst = staff_client("analyst")[0]
+    samples = {"user_pk": owner.pk, "invitation_pk": 1, "pk": 1, "signature_pk": 1}
+    samples |= {"update_pk": 1, "token": "x"}
+    people_urls = [u for u in workspace_urls(samples) if u.name.startswith("people")]
+
+    assert len(people_urls) == 7
+    for url in people_urls:
+        assert url.permission and url.permission.startswith("auth."), url.name
+        assert owner.has_perm(url.permission)
+        assert not campaigner.has_perm(url.permission)
+        assert not analyst.has_perm(url.permission)

@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from orgs.models import StaffEvent
+from orgs.people import invitation_create
 from tests.staff import staff_client
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,21 @@ def test_a_deactivated_superuser_is_not_let_in():
     user.save()
 
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_the_people_log_is_read_only_in_the_admin_too():
+    user, client = staff_client("superuser")
+    owner, _ = staff_client("owner")
+    invitation_create(email="ada@example.org", role="Analyst", by=owner)
+    event = StaffEvent.objects.get()
+
+    assert client.get("/admin/orgs/staffevent/").status_code == 200
+    assert (
+        client.post(f"/admin/orgs/staffevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/admin/orgs/staffevent/{event.pk}/change/", {"detail": "x"}).status_code
+        == 403
+    )
+    assert StaffEvent.objects.get().detail == "Analyst"

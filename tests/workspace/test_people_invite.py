@@ -9,7 +9,13 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.services import jobs_drain
 from orgs.models import Invitation, StaffEvent
-from orgs.people import PeopleRefused, invitation_create, invitation_for_token
+from orgs.people import (
+    PeopleRefused,
+    invitation_create,
+    invitation_for_token,
+    invitation_revoke,
+)
+from staff.jobs import invitation_send
 from tests.factories import OrganisationFactory, UserFactory
 from tests.staff import staff_client
 from tests.workspace.people import invited, join_tokens
@@ -97,9 +103,6 @@ class TestTheEmail:
         assert join_tokens(message) == {token}
 
     def test_a_withdrawn_invitation_sends_no_email(self, inviter):
-        from orgs.people import invitation_revoke
-        from staff.jobs import invitation_send
-
         invitation = invitation_send(email="ada@example.org", role="Analyst", by=inviter[0])
         invitation_revoke(invitation=invitation, by=inviter[0])
 

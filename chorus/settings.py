@@ -348,11 +348,14 @@ STAFF_SIGN_IN_ACCOUNT_LIMIT = env.int("STAFF_SIGN_IN_ACCOUNT_LIMIT", default=10)
 STAFF_SIGN_IN_NETWORK_LIMIT = env.int("STAFF_SIGN_IN_NETWORK_LIMIT", default=50)
 STAFF_SIGN_IN_WINDOW_MINUTES = env.int("STAFF_SIGN_IN_WINDOW_MINUTES", default=15)
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+# How long an invitation link into the workspace works (orgs.people).
+STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
 for _name in (
     "STAFF_SIGN_IN_ACCOUNT_LIMIT",
     "STAFF_SIGN_IN_NETWORK_LIMIT",
     "STAFF_SIGN_IN_WINDOW_MINUTES",
     "STAFF_SESSION_IDLE_MINUTES",
+    "STAFF_INVITATION_DAYS",
 ):
     if vars()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")

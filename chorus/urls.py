@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from chorus.views import admin_sign_in, health
+from chorus.views import admin_permitted, admin_sign_in, health
 from petitions.views import home, petition_preview
 
 admin.site.site_header = "Chorus operators' admin"
 admin.site.site_title = "Chorus admin"
+# Superusers only: owners and everyone else work in the workspace at /staff/.
+admin.site.has_permission = admin_permitted
 
 urlpatterns = [
     path("staff/petitions/<int:pk>/preview/", petition_preview, name="petition_preview"),

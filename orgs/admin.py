@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from lib.forms import CleanModelForm
-from orgs.models import ExportRecord, Organisation
+from orgs.models import ExportRecord, Organisation, StaffEvent
 
 
 @admin.register(Organisation)
@@ -24,6 +24,25 @@ class ExportRecordAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "at"
     readonly_fields = [f.name for f in ExportRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffEvent)
+class StaffEventAdmin(admin.ModelAdmin):
+    """Who did what to which staff account: read-only, written by orgs.people only."""
+
+    list_display = ["at", "actor", "action", "user", "detail"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "user"]
+    readonly_fields = [f.name for f in StaffEvent._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -61,3 +62,89 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, *, now=None) -> "InvitationQuerySet":
+        """Invitations that can still be accepted: not used, not withdrawn, not expired."""
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """An owner's invitation of a colleague into the workspace, with a role.
+
+    The link's token is derived from `token_nonce` and SECRET_KEY when the email is
+    sent (orgs.people.invitation_token); the row keeps only the nonce and the token's
+    hash, so neither a backup nor the job ledger holds a working link.
+    """
+
+    class Role(models.TextChoices):
+        OWNER = "Owner", "Owner"
+        CAMPAIGNER = "Campaigner", "Campaigner"
+        ANALYST = "Analyst", "Analyst"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_nonce = models.CharField(max_length=40)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        "auth.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role}"
+
+
+class StaffEvent(models.Model):
+    """One thing done to a staff account or an invitation: who did it, to whom, when.
+
+    Append-only: only the services in orgs.people write here, and no role can change
+    or delete a row (there is no such permission to grant).
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITATION_REVOKED = "invitation_revoked", "Withdrew the invitation"
+        INVITATION_ACCEPTED = "invitation_accepted", "Accepted the invitation"
+        ROLE_CHANGED = "role_changed", "Changed the role"
+        DEACTIVATED = "deactivated", "Deactivated the account"
+        REACTIVATED = "reactivated", "Reactivated the account"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    user = models.ForeignKey(
+        "auth.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_events",
+        help_text="The account acted on, if any yet.",
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ["view"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

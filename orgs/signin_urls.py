@@ -14,4 +14,6 @@ urlpatterns = [
     path("login/setup/", views.enrol, name="staff_enrol"),
     path("login/recovery-codes/", views.recovery_codes, name="staff_recovery_codes"),
     path("logout/", views.sign_out, name="staff_sign_out"),
+    # Outside the workspace's namespace: the invitee is not signed in yet.
+    path("join/<str:token>/", views.invitation_accept, name="staff_invitation_accept"),
 ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,8 +13,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from orgs import signin
-from orgs.forms import CodeForm, FirstCodeForm, SignInForm
+from orgs import people, signin
+from orgs.forms import CodeForm, FirstCodeForm, JoinForm, SignInForm
 
 # --- Staff sign-in (orgs/signin.py holds the rules) ---------------------------------------
 
@@ -165,3 +166,59 @@ def sign_out(request):
     logout(request)
     messages.info(request, "You have signed out.")
     return redirect("staff_sign_in")
+
+
+# --- Joining by invitation (orgs/people.py holds the rules) ---------------------------------
+
+INVITATION_GONE_STATUS = 404
+
+
+def _invitation_gone(request):
+    # One page for every link that does not work (used, expired, withdrawn, unknown,
+    # or too many tries from this network), so the page tells a guesser nothing.
+    return render(request, "orgs/join_gone.html", status=INVITATION_GONE_STATUS)
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+def invitation_accept(request, token: str):
+    if request.user.is_authenticated:
+        return render(request, "orgs/join_signed_in.html")
+    throttle_key = "invitation:" + token[:43]
+    if not signin.sign_in_attempt_allowed(username=throttle_key, meta=request.META):
+        return _invitation_gone(request)
+    invitation = people.invitation_for_token(token)
+    if invitation is None:
+        return _invitation_gone(request)
+    # A working link is not a guess: only failures use up the allowance.
+    signin.sign_in_attempt_succeeded(username=throttle_key, meta=request.META)
+    form = JoinForm(
+        request.POST or None, initial={"username": people.username_suggested(invitation.email)}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = people.invitation_accept(
+                invitation=invitation,
+                username=data["username"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+        except people.PeopleRefused:
+            return _invitation_gone(request)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field, messages_)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            signin.staff_session_touch(session=request.session)
+            messages.success(request, "Your account is ready. One more step before you start.")
+            return _step_after_password(request, resolve_url(settings.LOGIN_REDIRECT_URL))
+    inviter = invitation.invited_by
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "inviter_name": inviter.get_full_name() or inviter.get_username(),
+    }
+    return render(request, "orgs/join.html", context)

@@ -57,8 +57,9 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
     shoot_sizes(page, shoot, "recovery-codes")
 
     page.click("text=I have kept them: continue")
-    expect(page).to_have_url(f"{live_app.url}/staff/")
-    expect(page.locator("#site-name")).to_contain_text("Chorus staff")
+    # The workspace's front door opens the first section of the campaigner's role.
+    expect(page).to_have_url(f"{live_app.url}/staff/petitions/")
+    expect(page.locator("h1")).to_have_text("Petitions")
 
     # The codes are not shown again, but a new set can be made from the staff area.
     page.click("text=Recovery codes")
@@ -71,9 +72,9 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
 
     # Signed out, the staff area asks for the password and then a code; a recovery code
     # works in place of the app's.
-    page.click("#logout-form button")
+    page.click(".ws-who .sign-out button")
     expect(page.locator(".notice")).to_contain_text("You have signed out")
-    page.goto("/admin/petitions/signature/")
+    page.goto("/staff/petitions/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button.primary")
@@ -81,7 +82,7 @@ def test_a_newcomer_sets_up_an_app_keeps_recovery_codes_and_reaches_the_staff_ar
     shoot_sizes(page, shoot, "code")
     page.fill("#id_code", codes[0])
     page.click("button.primary")
-    expect(page).to_have_url(f"{live_app.url}/admin/petitions/signature/")
+    expect(page).to_have_url(f"{live_app.url}/staff/petitions/")
     expect(page.locator("body")).to_contain_text("You have 9 left")
 
 

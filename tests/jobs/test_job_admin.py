@@ -1,4 +1,8 @@
-"""The staff area's job list: who may see failed jobs, and who may run them again."""
+"""The operators' admin's job list: superusers see failed jobs and run them again.
+
+Jobs are internal: no workspace role sees them, and the admin refuses everyone but
+superusers.
+"""
 
 import pytest
 from django.test import Client
@@ -9,6 +13,7 @@ from jobs.models import Job
 from jobs.services import jobs_drain
 from tests.conftest import sign_data
 from tests.links import confirm_tokens
+from tests.staff import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +36,28 @@ def _retry(client, job):
     return client.post(CHANGELIST, {"action": "retry", "_selected_action": [job.pk]}, follow=True)
 
 
-def test_an_owner_can_retry_a_failed_job(owner_client, failed_job):
-    response = _retry(owner_client, failed_job)
+@pytest.fixture
+def operator_client():
+    return staff_client("superuser")[1]
+
+
+def test_an_operator_can_retry_a_failed_job(operator_client, failed_job):
+    response = _retry(operator_client, failed_job)
 
     assert response.status_code == 200
     failed_job.refresh_from_db()
     assert failed_job.state == Job.State.DUE and failed_job.attempts == 0
 
 
-def test_a_campaigner_sees_failed_jobs_and_their_errors_but_cannot_retry_them(
-    campaigner_client, failed_job
-):
-    listing = campaigner_client.get(CHANGELIST)
-    assert listing.status_code == 200
-    assert b"send_confirmation" in listing.content
-    assert b'value="retry"' not in listing.content
+@pytest.mark.parametrize("persona", ["owner", "campaigner", "analyst"])
+def test_no_role_sees_or_retries_jobs_in_the_admin(persona, failed_job):
+    _, client = staff_client(persona)
 
-    _retry(campaigner_client, failed_job)
+    listing = client.get(CHANGELIST)
+    assert listing.status_code == 302 and listing["Location"].startswith("/admin/login/")
+    assert b"send_confirmation" not in client.get(CHANGELIST, follow=True).content
+
+    _retry(client, failed_job)
 
     failed_job.refresh_from_db()
     assert failed_job.state == Job.State.FAILED
@@ -63,14 +73,14 @@ def _every_send_job(petition):
     )
 
 
-def test_no_job_page_shows_a_confirmation_token_or_link(owner_client, petition, mailoutbox):
+def test_no_job_page_shows_a_confirmation_token_or_link(operator_client, petition, mailoutbox):
     _every_send_job(petition)
     jobs = list(Job.objects.all())
     jobs_drain()
     [token] = confirm_tokens(mailoutbox[0])
 
-    pages = [owner_client.get(CHANGELIST)]
-    pages += [owner_client.get(f"{CHANGELIST}{job.pk}/change/") for job in jobs]
+    pages = [operator_client.get(CHANGELIST)]
+    pages += [operator_client.get(f"{CHANGELIST}{job.pk}/change/") for job in jobs]
 
     assert {job.kind for job in jobs} == {"signature_submitted", "send_confirmation"}
     for page in pages:

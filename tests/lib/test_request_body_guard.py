@@ -22,6 +22,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
+from orgs.people import invitation_create
 from tests.conftest import sign_data, staff_login
 from tests.factories import JobFactory, SignatureFactory
 
@@ -91,7 +92,8 @@ def world(petition, owner):
     SignatureFactory(petition=petition)
     JobFactory()
     Group.objects.get_or_create(name="Campaigner")
-    return {"petition": petition, "owner": owner}
+    invitation = invitation_create(email="new@openfaces.example", role="Analyst", by=owner)
+    return {"petition": petition, "owner": owner, "invitation": invitation}
 
 
 def _urls(world) -> list[str]:
@@ -123,6 +125,10 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
     if kwarg == "token":
         # Shaped as a real link's token; the guard answers before any view looks it up.
         return secrets.token_hex(32)
+    if kwarg == "user_pk":
+        return str(world["owner"].pk)
+    if kwarg == "invitation_pk":
+        return str(world["invitation"].pk)
     if kwarg in ("object_id", "id", "pk"):
         return str(_instance_for(url_name, world).pk)
     if kwarg == "app_label":

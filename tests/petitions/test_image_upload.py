@@ -20,8 +20,16 @@ from chorus import urls
 from lib.forms import CleanImageField
 from petitions.models import Petition
 from tests.factories import PetitionFactory
+from tests.staff import staff_client
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client():
+    """The admin is for superusers; the workspace's petition pages serve the roles."""
+    return staff_client("superuser")[1]
+
 
 GPS_IFD = 0x8825
 MAKE, MODEL, ORIENTATION, DATETIME_ORIGINAL = 0x010F, 0x0110, 0x0112, 0x9003
@@ -106,13 +114,13 @@ def _upload(client, petition, filename: str, data: bytes):
 
 
 def test_the_served_image_has_no_gps_position_camera_or_xmp(
-    campaigner_client, public_client, petition, media_root
+    operator_client, public_client, petition, media_root
 ):
     photo = _photo_with_position()
     assert Image.open(io.BytesIO(photo)).getexif().get_ifd(GPS_IFD)  # the test's own premise
     assert "SnoopCam" in _metadata_left(photo)
 
-    response = _upload(campaigner_client, petition, "IMG_2041 at home.jpg", photo)
+    response = _upload(operator_client, petition, "IMG_2041 at home.jpg", photo)
 
     assert response.status_code == 302, response.content[:3000]
     petition.refresh_from_db()
@@ -129,9 +137,9 @@ def test_the_served_image_has_no_gps_position_camera_or_xmp(
 
 
 def test_the_petition_page_links_the_cleaned_image(
-    campaigner_client, public_client, petition, media_root
+    operator_client, public_client, petition, media_root
 ):
-    _upload(campaigner_client, petition, "photo.jpg", _photo_with_position())
+    _upload(operator_client, petition, "photo.jpg", _photo_with_position())
     petition.refresh_from_db()
 
     page = public_client.get(petition.get_absolute_url())
@@ -141,11 +149,11 @@ def test_the_petition_page_links_the_cleaned_image(
 
 @pytest.mark.parametrize(("fmt", "extension"), [("PNG", "png"), ("WEBP", "webp"), ("GIF", "png")])
 def test_each_accepted_format_is_stored_cleaned_under_its_own_type(
-    campaigner_client, public_client, petition, media_root, fmt, extension
+    operator_client, public_client, petition, media_root, fmt, extension
 ):
     photo = _photo_with_position(fmt)
 
-    response = _upload(campaigner_client, petition, f"photo.{fmt.lower()}", photo)
+    response = _upload(operator_client, petition, f"photo.{fmt.lower()}", photo)
 
     assert response.status_code == 302, response.content[:3000]
     petition.refresh_from_db()
@@ -155,9 +163,9 @@ def test_each_accepted_format_is_stored_cleaned_under_its_own_type(
 
 
 def test_a_png_named_jpg_is_stored_as_the_png_it_is(
-    campaigner_client, public_client, petition, media_root
+    operator_client, public_client, petition, media_root
 ):
-    response = _upload(campaigner_client, petition, "photo.jpg", _png())
+    response = _upload(operator_client, petition, "photo.jpg", _png())
 
     assert response.status_code == 302
     petition.refresh_from_db()
@@ -223,9 +231,9 @@ def _saved(image, fmt) -> bytes:
     ("filename", "make", "message"), HOSTILE_UPLOADS.values(), ids=HOSTILE_UPLOADS.keys()
 )
 def test_a_hostile_upload_gets_a_clear_error_and_nothing_is_stored(
-    campaigner_client, petition, media_root, filename, make, message
+    operator_client, petition, media_root, filename, make, message
 ):
-    response = _upload(campaigner_client, petition, filename, make())
+    response = _upload(operator_client, petition, filename, make())
 
     assert response.status_code == 200  # the form again, with its error
     assert message in response.content.decode()
@@ -272,9 +280,9 @@ def test_every_file_column_is_cleaned_by_the_staff_form_that_takes_it(model, nam
 
 
 def test_a_petition_keeps_its_image_when_the_form_is_saved_without_a_new_one(
-    campaigner_client, petition, media_root
+    operator_client, petition, media_root
 ):
-    _upload(campaigner_client, petition, "photo.jpg", _photo_with_position())
+    _upload(operator_client, petition, "photo.jpg", _photo_with_position())
     petition.refresh_from_db()
     stored = petition.image.name
 
@@ -294,7 +302,7 @@ def test_a_petition_keeps_its_image_when_the_form_is_saved_without_a_new_one(
         "updates-TOTAL_FORMS": "0",
         "updates-INITIAL_FORMS": "0",
     }
-    response = campaigner_client.post(
+    response = operator_client.post(
         reverse("admin:petitions_petition_change", args=[petition.pk]), form
     )
 
@@ -303,9 +311,9 @@ def test_a_petition_keeps_its_image_when_the_form_is_saved_without_a_new_one(
     assert petition.image.name == stored
 
 
-def test_a_draft_without_an_image_still_saves(campaigner_client, organisation, media_root):
+def test_a_draft_without_an_image_still_saves(operator_client, organisation, media_root):
     draft = PetitionFactory(organisation=organisation, status=Petition.Status.DRAFT)
 
-    response = _upload(campaigner_client, draft, "photo.jpg", _photo_with_position())
+    response = _upload(operator_client, draft, "photo.jpg", _photo_with_position())
 
     assert response.status_code == 302

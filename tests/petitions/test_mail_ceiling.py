@@ -43,6 +43,8 @@ CAUSES = {
     "send_confirmation": _resend,
     "signature_confirmed": None,  # the address has just been proven
     "petition_recount": None,  # staff only, and it mails nobody
+    # An owner's invitation of a colleague: the public cannot cause it (staff.jobs).
+    "staff_invitation_mail": None,
 }
 
 

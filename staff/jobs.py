@@ -1,0 +1,57 @@
+"""The workspace's background work: the email that carries an invitation's link.
+
+Invitations live in orgs, below the job ledger, so the workspace records the email
+here in the same transaction that stores the invitation: a crash between the two
+loses nothing, and a failed send is retried by the ledger.
+"""
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.urls import reverse
+
+from jobs.registry import job_kind
+from jobs.services import job_record
+from lib.mail import absolute_url, mail_send
+from orgs.models import Invitation, Organisation
+from orgs.people import invitation_create, invitation_revoke, invitation_token
+
+INVITATION_MAIL = "staff_invitation_mail"
+INVITATION_TEMPLATE = "staff/email/invitation"
+
+
+def invitation_send(*, email: str, role: str, by: User) -> Invitation:
+    """Invites `email` with `role` and records the email with its link."""
+    with transaction.atomic():
+        invitation = invitation_create(email=email, role=role, by=by)
+        job_record(kind=INVITATION_MAIL, payload={"invitation": invitation.pk})
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation, by: User) -> Invitation | None:
+    """A new link for a pending invitation: the old one is withdrawn, a new one sent
+    with a fresh expiry. None if the invitation was no longer pending."""
+    with transaction.atomic():
+        if not invitation_revoke(invitation=invitation, by=by):
+            return None
+        return invitation_send(email=invitation.email, role=invitation.role, by=by)
+
+
+@job_kind(INVITATION_MAIL)
+def invitation_mail(payload: dict) -> None:
+    invitation = (
+        Invitation.objects.pending()
+        .select_related("invited_by")
+        .filter(pk=payload["invitation"])
+        .first()
+    )
+    if invitation is None:
+        return  # withdrawn or expired before the worker got to it: no link to send
+    link = absolute_url(reverse("staff_invitation_accept", args=[invitation_token(invitation)]))
+    inviter = invitation.invited_by
+    context = {
+        "invitation": invitation,
+        "organisation": Organisation.objects.current(),
+        "inviter_name": inviter.get_full_name() or inviter.get_username(),
+        "accept_url": link,
+    }
+    mail_send(template=INVITATION_TEMPLATE, to=invitation.email, context=context)

@@ -1,9 +1,14 @@
 """Reads of petitions and signatures that more than one flow makes."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from petitions.links import token_hash
-from petitions.models import Signature
+from petitions.models import PetitionCount, Signature
 
 
 def live_signature_id(*, petition_id: int, email_key: str, states=None) -> int | None:
@@ -30,3 +35,140 @@ def signature_for_token(token: str) -> Signature | None:
         )
         .first()
     )
+
+
+# ---- The staff workspace: one petition's counts and signatures --------------------------
+#
+# Every read here is bounded, whatever the size of the petition: counts come from the
+# folded PetitionCount rows, lists are keyset pages (never OFFSET, never COUNT), and the
+# one count of signature rows (awaiting confirmation) stops at PENDING_COUNT_LIMIT.
+
+PENDING_COUNT_LIMIT = 10_000
+SIGNATURES_PAGE_SIZE = 50
+LATEST_SIGNERS = 10
+# What a staff list shows of a signature: never the email address, the IP fingerprint,
+# the link's nonce and hash or the counting flags.
+SIGNATURE_LIST_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "country",
+    "channel",
+    "state",
+    "created_at",
+)
+
+
+def petition_counts(*, petition_id: int) -> dict[str, dict[str, int]]:
+    """The folded counts of a petition by dimension, then value ({"total": {"": 12}, ...}).
+
+    The hourly series is left out: a busy petition has thousands of hours, no page needs them.
+    """
+    counts: dict[str, dict[str, int]] = {d: {} for d in PetitionCount.Dimension.values}
+    rows = PetitionCount.objects.filter(petition_id=petition_id).exclude(dimension="hour")
+    for dimension, value, count in rows.values_list("dimension", "value", "count"):
+        counts[dimension][value] = count
+    return counts
+
+
+def pending_count(*, petition_id: int, limit: int = PENDING_COUNT_LIMIT) -> tuple[int, bool]:
+    """How many signatures await confirmation, counted up to `limit`: (count, more_than_that).
+
+    Pending rows are not folded into the counts, so this reads signature rows, but stops
+    after `limit` of them (a subquery with LIMIT): a page never counts a million rows.
+    """
+    rows = Signature.objects.filter(petition_id=petition_id, state=Signature.State.PENDING)
+    found = rows.order_by().values("id")[: limit + 1].count()
+    return min(found, limit), found > limit
+
+
+def latest_signatures(*, petition_id: int, limit: int = LATEST_SIGNERS) -> list[dict]:
+    return list(
+        Signature.objects.filter(petition_id=petition_id)
+        .order_by("-id")
+        .values(*SIGNATURE_LIST_COLUMNS)[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SignatureFilters:
+    """What the staff list narrows signatures by; every field optional."""
+
+    email_key: str = ""
+    name: str = ""
+    state: str = ""
+    channel: str | None = None  # "" is a channel (direct), so None means "any"
+    country: str = ""
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignaturePage:
+    rows: list[dict]
+    newer_than: int | None  # the id the "Newer" link asks for rows above, if any
+    older_than: int | None  # the id the "Older" link asks for rows below, if any
+
+
+def signatures_filtered(*, petition_id: int, filters: SignatureFilters):
+    rows = Signature.objects.filter(petition_id=petition_id)
+    if filters.email_key:
+        rows = rows.filter(email_key=filters.email_key)
+    if filters.name:
+        rows = rows.alias(first_lower=Lower("first_name"), last_lower=Lower("last_name"))
+        rows = rows.filter(_name_prefix(filters.name))
+    if filters.state:
+        rows = rows.filter(state=filters.state)
+    if filters.channel is not None:
+        rows = rows.filter(channel=filters.channel)
+    if filters.country:
+        rows = rows.filter(country=filters.country)
+    if filters.created_from:
+        rows = rows.filter(created_at__gte=filters.created_from)
+    if filters.created_before:
+        rows = rows.filter(created_at__lt=filters.created_before)
+    return rows
+
+
+def _name_prefix(name: str) -> Q:
+    """Signers whose first name, last name, or first and last name start with `name`.
+
+    Lower-cased on both sides, matched with LIKE 'prefix%' (Django escapes % and _ in the
+    value), which on PostgreSQL walks the two expression indexes of migration 0009.
+    "Mary Ann Sm" also matches first name "Mary Ann" and a last name starting "Sm".
+    """
+    name = " ".join(name.lower().split())
+    match = Q(first_lower__startswith=name) | Q(last_lower__startswith=name)
+    head, _, tail = name.rpartition(" ")
+    if head:
+        match |= Q(first_lower=head, last_lower__startswith=tail)
+    return match
+
+
+def signatures_page(
+    *,
+    petition_id: int,
+    filters: SignatureFilters,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    size: int = SIGNATURES_PAGE_SIZE,
+) -> SignaturePage:
+    """One page of signatures, newest first, found by keyset (ids) rather than offset."""
+    rows = signatures_filtered(petition_id=petition_id, filters=filters)
+    if newer_than is not None:
+        found = list(
+            rows.filter(id__gt=newer_than).order_by("id").values(*SIGNATURE_LIST_COLUMNS)[
+                : size + 1
+            ]
+        )
+        more_newer = len(found) > size
+        found = found[:size][::-1]
+        newer = found[0]["id"] if found and more_newer else None
+        return SignaturePage(found, newer, found[-1]["id"] if found else newer_than + 1)
+    if older_than is not None:
+        rows = rows.filter(id__lt=older_than)
+    found = list(rows.order_by("-id").values(*SIGNATURE_LIST_COLUMNS)[: size + 1])
+    more_older = len(found) > size
+    found = found[:size]
+    newer = (found[0]["id"] if found else older_than - 1) if older_than is not None else None
+    return SignaturePage(found, newer, found[-1]["id"] if found and more_older else None)

@@ -157,9 +157,9 @@ def signatures_page(
     rows = signatures_filtered(petition_id=petition_id, filters=filters)
     if newer_than is not None:
         found = list(
-            rows.filter(id__gt=newer_than).order_by("id").values(*SIGNATURE_LIST_COLUMNS)[
-                : size + 1
-            ]
+            rows.filter(id__gt=newer_than)
+            .order_by("id")
+            .values(*SIGNATURE_LIST_COLUMNS)[: size + 1]
         )
         more_newer = len(found) > size
         found = found[:size][::-1]

@@ -22,9 +22,7 @@ urlpatterns = [
     ),
     path("updates/", updates.update_list, name="petition_updates"),
     path("updates/new/", updates.update_new, name="petition_update_new"),
-    path(
-        "updates/<int:update_pk>/edit/", updates.update_edit_view, name="petition_update_edit"
-    ),
+    path("updates/<int:update_pk>/edit/", updates.update_edit_view, name="petition_update_edit"),
     path(
         "updates/<int:update_pk>/delete/",
         updates.update_delete_view,

@@ -23,7 +23,6 @@ from petitions.services.mail_ceiling import (
 )
 from petitions.services.moderation import SignatureStateRefused, signature_set_state
 from petitions.services.petitions import petition_close, petition_publish
-from petitions.services.updates import update_create, update_delete, update_edit
 from petitions.services.signing import (
     SIGNATURE_SUBMITTED,
     PetitionClosed,
@@ -31,6 +30,7 @@ from petitions.services.signing import (
     network_key,
     signature_create,
 )
+from petitions.services.updates import update_create, update_delete, update_edit
 
 __all__ = [
     "LINK_EXTEND_STEP",

@@ -12,8 +12,13 @@ from petitions.selectors import SignatureFilters, signatures_page
 from petitions.services import SignatureStateRefused, signature_set_state
 from staff.access import staff_view
 from staff.forms_petition_tabs import SignatureSearchForm, SignatureStateForm
-from staff.views.petition_tabs import _channel_label, _country_label, _signer_row
-from staff.views.petition_tabs import petition_for, tab_context
+from staff.views.petition_tabs import (
+    channel_label,
+    country_label,
+    petition_for,
+    signer_row,
+    tab_context,
+)
 
 FILTER_FIELDS = ("q", "state", "channel", "country", "date_from", "date_to")
 State = Signature.State
@@ -45,7 +50,7 @@ def signature_list(request, pk: int):
         "signatures",
         form=form,
         page=page,
-        rows=[_signer_row(row) for row in page.rows] if page else [],
+        rows=[signer_row(row) for row in page.rows] if page else [],
         filtered=bool(kept),
         on_first_page=not (_cursor(request, "older") or _cursor(request, "newer")),
         newer_query=_query(kept, newer=page and page.newer_than),
@@ -123,8 +128,8 @@ def _detail(request, petition, signature: Signature, form=None, status: int = 20
         "signatures",
         signature=signature,
         name=f"{signature.first_name} {signature.last_name}".strip(),
-        country_name=_country_label(signature.country),
-        channel_label=_channel_label(signature.channel),
+        country_name=country_label(signature.country),
+        channel_label=channel_label(signature.channel),
         events=[_event_row(event) for event in events],
         actions=actions_for(signature),
         state_form=form or SignatureStateForm(),

@@ -51,20 +51,20 @@ def petition_overview(request, pk: int):
         pending_more=pending_more,
         goal=petition.goal,
         goal_percent=min(100, round(confirmed * 100 / petition.goal)) if petition.goal else 0,
-        channels=_shares(counts["channel"], confirmed, _channel_label),
-        countries=_shares(counts["country"], confirmed, _country_label),
+        channels=_shares(counts["channel"], confirmed, channel_label),
+        countries=_shares(counts["country"], confirmed, country_label),
         top_countries=TOP_COUNTRIES,
         days=_last_days(counts["day"]),
-        latest=[_signer_row(row) for row in latest_signatures(petition_id=petition.pk)],
+        latest=[signer_row(row) for row in latest_signatures(petition_id=petition.pk)],
     )
     return render(request, "staff/petition_tabs/overview.html", context)
 
 
-def _channel_label(value: str) -> str:
+def channel_label(value: str) -> str:
     return Channel(value).label if value in Channel.values else value
 
 
-def _country_label(code: str) -> str:
+def country_label(code: str) -> str:
     return countries.name(code) or code or "Unknown"
 
 
@@ -95,12 +95,12 @@ def _last_days(by_day: dict[str, int]) -> dict:
     }
 
 
-def _signer_row(row: dict) -> dict:
+def signer_row(row: dict) -> dict:
     return {
         **row,
         "name": f"{row['first_name']} {row['last_name']}".strip(),
-        "country_name": _country_label(row["country"]),
-        "channel_label": _channel_label(row["channel"]),
+        "country_name": country_label(row["country"]),
+        "channel_label": channel_label(row["channel"]),
         "state_label": Signature.State(row["state"]).label,
     }
 

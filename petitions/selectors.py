@@ -71,12 +71,13 @@ def petition_counts(*, petition_id: int) -> dict[str, dict[str, int]]:
     return counts
 
 
-def pending_count(*, petition_id: int, limit: int = PENDING_COUNT_LIMIT) -> tuple[int, bool]:
+def pending_count(*, petition_id: int, limit: int | None = None) -> tuple[int, bool]:
     """How many signatures await confirmation, counted up to `limit`: (count, more_than_that).
 
     Pending rows are not folded into the counts, so this reads signature rows, but stops
     after `limit` of them (a subquery with LIMIT): a page never counts a million rows.
     """
+    limit = limit or PENDING_COUNT_LIMIT
     rows = Signature.objects.filter(petition_id=petition_id, state=Signature.State.PENDING)
     found = rows.order_by().values("id")[: limit + 1].count()
     return min(found, limit), found > limit

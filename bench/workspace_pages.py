@@ -29,13 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SLUG = "workspace-bench"
 TARGET_MS = 500
 
-FIRST_NAMES = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST_NAMES = _words(
     "Ada Grace Alan Edsger Barbara Donald Frances Katherine Margaret John Mary Ann Hedy "
     "Radia Sophie Tim Linus Guido Bjarne Dennis Ken Niklaus Leslie Tony Shafi Whitfield "
     "Martin Zoë Chloé José Søren Ingrid Åsa Björn Małgorzata Łukasz Olga Yusuf Amara "
     "Kwame Ngozi Aiko Hiro Mei Wei Priya Arjun Fatima Omar Lucía"
-).split()
-LAST_NAMES = (
+)
+LAST_NAMES = _words(
     "Lovelace Hopper Turing Dijkstra Liskov Knuth Allen Johnson Hamilton McCarthy Keller "
     "Lamarr Perlman Wilson Berners-Lee Torvalds Rossum Stroustrup Ritchie Thompson Wirth "
     "Lamport Hoare Goldwasser Diffie Hellman Fowler Müller Schmidt Schneider Fischer Weber "
@@ -45,12 +50,12 @@ LAST_NAMES = (
     "Nowak Wiśniewski Wójcik Kamiński Novák Svoboda Dvořák Nagy Horváth Kovács Popescu "
     "Ionescu Papadopoulos Yilmaz Kaya Demir Okafor Mensah Nakamura Tanaka Suzuki Chen Wang "
     "Li Zhang Kumar Singh Patel Khan Ahmed Hassan O'Brien Murphy Kelly Walsh Smith Jones"
-).split()
+)
 # Forty countries, the first ones far more common (a signer's country is skewed in life too).
-COUNTRIES = (
+COUNTRIES = _words(
     "GB GB GB GB GB GB DE DE DE DE FR FR FR NL NL ES ES IT IT IE BE PL SE DK AT CH PT CZ FI NO "
     "GR HU RO US CA AU NZ IN BR MX ZA JP KR TR UA LU IS MT EE LV LT SI SK HR CY"
-).split()
+)
 CHANNELS = ["", "", "", "facebook", "x", "whatsapp", "telegram", "email", "link", "mailing"]
 
 
@@ -264,8 +269,7 @@ def pages(petition, client) -> list[tuple[str, str]]:
         ("filter: country with no signer", base + "signatures/?country=Tuvalu"),
         (
             "filter: 2 days, 30 days ago",
-            base
-            + f"signatures/?date_from={day - timezone.timedelta(days=31)}"
+            base + f"signatures/?date_from={day - timezone.timedelta(days=31)}"
             f"&date_to={day - timezone.timedelta(days=30)}",
         ),
         (

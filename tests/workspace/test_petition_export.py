@@ -21,9 +21,7 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def test_the_page_says_what_the_file_holds_and_offers_confirmed_only_first(
-    owner_client, petition
-):
+def test_the_page_says_what_the_file_holds_and_offers_confirmed_only_first(owner_client, petition):
     confirmed(petition, 2)
 
     page = owner_client.get(tab_url(petition, "export/")).content.decode()
@@ -66,7 +64,7 @@ def test_confirmed_only_leaves_out_pending_and_removed_signatures(owner_client, 
 
 
 def test_a_cell_that_looks_like_a_formula_is_defused(owner_client, petition):
-    confirmed(petition, first_name="=HYPERLINK(\"http://evil\")", comment="@SUM(A1)")
+    confirmed(petition, first_name='=HYPERLINK("http://evil")', comment="@SUM(A1)")
 
     [row] = _rows(_download(owner_client, petition, scope="confirmed"))
 

@@ -57,9 +57,7 @@ def test_it_shows_the_last_fourteen_days_from_the_daily_series(owner_client, pet
     assert page.count('<rect class="pt-bar"') == 14
 
 
-def test_it_lists_the_latest_ten_signers_newest_first_without_their_email(
-    owner_client, petition
-):
+def test_it_lists_the_latest_ten_signers_newest_first_without_their_email(owner_client, petition):
     SignatureFactory.create_batch(11, petition=petition, first_name="Old")
     newest = SignatureFactory(petition=petition, first_name="Newest", email="n@example.org")
 

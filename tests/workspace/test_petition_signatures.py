@@ -30,9 +30,7 @@ def test_it_lists_signatures_newest_first(owner_client, petition):
     assert _names(_list(owner_client, petition)) == ["Second Lovelace", "First Lovelace"]
 
 
-def test_it_finds_a_signer_by_the_whole_email_address_as_its_canonical_key(
-    owner_client, petition
-):
+def test_it_finds_a_signer_by_the_whole_email_address_as_its_canonical_key(owner_client, petition):
     SignatureFactory(petition=petition, email="ada.l@gmail.com", first_name="Found")
     SignatureFactory(petition=petition, email="other@gmail.com", first_name="Other")
 

@@ -35,7 +35,11 @@ def test_an_empty_list_says_what_updates_are_for(owner_client, petition):
 def test_writing_an_update_saves_it_with_the_time_given(campaigner_client, petition):
     response = campaigner_client.post(
         tab_url(petition, "updates/new/"),
-        {"title": "The board replied", "body": "They *will* meet us.", "published_at": "2026-12-01T09:30"},
+        {
+            "title": "The board replied",
+            "body": "They *will* meet us.",
+            "published_at": "2026-12-01T09:30",
+        },
     )
 
     assert response.status_code == 302

@@ -332,6 +332,7 @@ def main():
     parser.add_argument("-n", type=int, default=20, help="requests per page (after 2 warm-up)")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--only", default="", help="only the pages whose name contains this")
     args = parser.parse_args()
     setup()
     petition = seed(args.rows, args.reseed)
@@ -343,6 +344,8 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     for name, url in pages(petition, client):
+        if args.only not in name:
+            continue
         timings = sorted(measure(client, url, args.n))
         median = statistics.median(timings)
         p95 = timings[max(0, round(0.95 * len(timings)) - 1)]

@@ -35,9 +35,9 @@ class SignatureSearchForm(forms.Form):
         + [(value or DIRECT, label) for value, label in Channel.choices],
     )
     country = SingleLineField(
+        label="Country (name or code)",
         required=False,
         max_length=60,
-        help_text="A name or a two-letter code.",
         error_messages={"max_length": "Type a country's name or its two-letter code."},
     )
     date_from = forms.DateField(

@@ -8,7 +8,9 @@ Each index costs every signature's insert, so there are as few as the pages need
   index alone (an index-only scan), so a filter that matches nothing reads the index,
   not a million table rows.
 * signature_staff_first_name, signature_staff_last_name: lower(name) with
-  text_pattern_ops, so "starts with" (LIKE 'ada%') is a range in the index.
+  text_pattern_ops, so "starts with" is a range in the index. The last-name index also
+  holds the first name, so "Grace Lov" (first name "grace", last name from "lov") is
+  decided in the index instead of fetching every Lovelace and Lovato from the table.
 * signature_staff_email_gone (petition_id, email_key) for rows no longer live: with the
   live-key constraint's index, a search by email finds a signature in any state. New
   signatures are pending, so this one costs the sign path nothing.
@@ -24,7 +26,9 @@ from django.db import migrations
 INDEXES = {
     "signature_staff_list": "(petition_id, id) INCLUDE (state, country, channel, created_at)",
     "signature_staff_first_name": "(petition_id, lower(first_name) text_pattern_ops)",
-    "signature_staff_last_name": "(petition_id, lower(last_name) text_pattern_ops)",
+    "signature_staff_last_name": (
+        "(petition_id, lower(last_name) text_pattern_ops, lower(first_name) text_pattern_ops)"
+    ),
     "signature_staff_email_gone": (
         "(petition_id, email_key) WHERE state NOT IN ('pending', 'confirmed')"
     ),

@@ -225,6 +225,7 @@ def _plan_each_query() -> None:
 
 def _signatures_page(petition_id, filters, older_than, newer_than, size) -> SignaturePage:
     matching = signatures_filtered(petition_id=petition_id, filters=filters).order_by()
+    matching = _within_ids_of_dates(matching, petition_id, filters)
     if newer_than is not None:
         ids = list(
             matching.filter(id__gt=newer_than)
@@ -242,6 +243,57 @@ def _signatures_page(petition_id, filters, older_than, newer_than, size) -> Sign
     ids = ids[:size]
     newer = (ids[0] if ids else older_than - 1) if older_than is not None else None
     return SignaturePage(_rows_by_id(ids), newer, ids[-1] if ids and more_older else None)
+
+
+# Signatures are numbered as they are made, so their ids rise with their time, give or take
+# the signatures of the same moment. The slack covers those.
+ID_SLACK = 10_000
+
+
+def _within_ids_of_dates(matching, petition_id: int, filters: SignatureFilters):
+    """Narrow a date filter to the ids signed around those dates, found by bisection, so the
+    walk covers the dates asked for rather than every newer (or older) signature."""
+    if connection.vendor != "postgresql":
+        return matching
+    if filters.created_from:
+        first = _first_id_signed_from(petition_id, filters.created_from)
+        if first is not None:
+            matching = matching.filter(id__gte=first - ID_SLACK)
+    if filters.created_before:
+        after = _first_id_signed_from(petition_id, filters.created_before)
+        if after is not None:
+            matching = matching.filter(id__lt=after + ID_SLACK)
+    return matching
+
+
+def _first_id_signed_from(petition_id: int, moment: datetime) -> int | None:
+    """The first id (by bisection over the petition's ids, one statement, about 20 index
+    probes) whose signature was made at or after `moment`; max id + 1 if none was."""
+    table = Signature._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE probe(lo, hi) AS (
+                SELECT min(id), max(id) + 1 FROM {table} WHERE petition_id = %(petition)s
+              UNION ALL
+                SELECT
+                    CASE WHEN s.id IS NOT NULL AND s.created_at < %(moment)s
+                         THEN s.id + 1 ELSE probe.lo END,
+                    CASE WHEN s.id IS NULL THEN (probe.lo + probe.hi) / 2
+                         WHEN s.created_at < %(moment)s THEN probe.hi ELSE s.id END
+                FROM probe LEFT JOIN LATERAL (
+                    SELECT id, created_at FROM {table}
+                    WHERE petition_id = %(petition)s
+                      AND id >= (probe.lo + probe.hi) / 2 AND id < probe.hi
+                    ORDER BY id LIMIT 1
+                ) AS s ON true
+                WHERE probe.lo < probe.hi
+            )
+            SELECT min(hi) FROM probe
+            """,
+            {"petition": petition_id, "moment": moment},
+        )
+        return cursor.fetchone()[0]
 
 
 def _rows_by_id(ids: list[int]) -> list[dict]:

@@ -5,41 +5,18 @@ from django.utils.html import format_html
 
 from jobs.services import job_record
 from lib.forms import CleanModelForm
-from orgs.exports import export_allowed, personal_data_csv_response
+from orgs.exports import export_allowed
 from petitions.counting import petition_count
+from petitions.exports import signatures_export_response
 from petitions.forms import PetitionForm
 from petitions.jobs import PETITION_RECOUNT
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
-from petitions.services import petition_close, petition_publish, signature_set_state
-
-EXPORT_COLUMNS = [
-    "created_at",
-    "confirmed_at",
-    "state",
-    "first_name",
-    "last_name",
-    "email",
-    "country",
-    "postcode",
-    "comment",
-    "show_name",
-    "opt_in",
-    "channel",
-]
-
-
-def signatures_export_response(request, queryset, *, what: str, scope: str):
-    """The signatures in `queryset` as a CSV download, through the export seam."""
-    rows = queryset.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000)
-    return personal_data_csv_response(
-        user=request.user,
-        what=what,
-        scope=scope,
-        columns=EXPORT_COLUMNS,
-        rows=rows,
-        filename="signatures.csv",
-    )
-
+from petitions.services import (
+    SignatureStateRefused,
+    petition_close,
+    petition_publish,
+    signature_set_state,
+)
 
 UNDELETABLE = (
     "This petition has signatures, so it cannot be deleted: close it to stop signing. "
@@ -236,9 +213,14 @@ class SignatureAdmin(ExportActionsMixin, admin.ModelAdmin):
         )
 
     def _move(self, request, queryset, state, note):
+        moved = 0
         for signature in queryset:
-            signature_set_state(signature=signature, state=state, by=request.user, note=note)
-        messages.success(request, f"{queryset.count()} signature(s) now {state}.")
+            try:
+                signature_set_state(signature=signature, state=state, by=request.user, note=note)
+                moved += 1
+            except SignatureStateRefused as refused:
+                messages.error(request, f"{signature}: {refused}")
+        messages.success(request, f"{moved} signature(s) now {state}.")
 
     @admin.action(description="Mark as fraudulent", permissions=["change"])
     def mark_fraudulent(self, request, queryset):

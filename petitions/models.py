@@ -146,6 +146,8 @@ class Signature(models.Model):
     # Indexes cost every insert during a spike, so each one here earns its place:
     # live rows are found by petition through the live-key index, and the code is
     # only ever compared with the signer's cookie, never looked up.
+    # The staff workspace's list and name search have four more on PostgreSQL only
+    # (migration 0009_signature_staff_indexes), outside the model state.
     petition = models.ForeignKey(
         Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False
     )

@@ -1,9 +1,15 @@
 """Reads of petitions and signatures that more than one flow makes."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, models, transaction
+from django.db.models import Lookup, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from petitions.links import token_hash
-from petitions.models import Signature
+from petitions.models import PetitionCount, Signature
 
 
 def live_signature_id(*, petition_id: int, email_key: str, states=None) -> int | None:
@@ -29,4 +35,271 @@ def signature_for_token(token: str) -> Signature | None:
             state=Signature.State.PENDING,
         )
         .first()
+    )
+
+
+# ---- The staff workspace: one petition's counts and signatures --------------------------
+#
+# Every read here is bounded, whatever the size of the petition: counts come from the
+# folded PetitionCount rows, lists are keyset pages (never OFFSET, never COUNT), and the
+# one count of signature rows (awaiting confirmation) stops at PENDING_COUNT_LIMIT.
+
+PENDING_COUNT_LIMIT = 10_000
+SIGNATURES_PAGE_SIZE = 50
+LATEST_SIGNERS = 10
+# What a staff list shows of a signature: never the email address, the IP fingerprint,
+# the link's nonce and hash or the counting flags.
+SIGNATURE_LIST_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "country",
+    "channel",
+    "state",
+    "created_at",
+)
+
+
+def petition_counts(*, petition_id: int) -> dict[str, dict[str, int]]:
+    """The folded counts of a petition by dimension, then value ({"total": {"": 12}, ...}).
+
+    The hourly series is left out: a busy petition has thousands of hours, no page needs them.
+    """
+    counts: dict[str, dict[str, int]] = {d: {} for d in PetitionCount.Dimension.values}
+    rows = PetitionCount.objects.filter(petition_id=petition_id).exclude(dimension="hour")
+    for dimension, value, count in rows.values_list("dimension", "value", "count"):
+        counts[dimension][value] = count
+    return counts
+
+
+def pending_count(*, petition_id: int, limit: int | None = None) -> tuple[int, bool]:
+    """How many signatures await confirmation, counted up to `limit`: (count, more_than_that).
+
+    Pending rows are not folded into the counts, so this reads signature rows, but stops
+    after `limit` of them (a subquery with LIMIT): a page never counts a million rows.
+    """
+    limit = limit or PENDING_COUNT_LIMIT
+    rows = Signature.objects.filter(petition_id=petition_id, state=Signature.State.PENDING)
+    found = rows.order_by().values("id")[: limit + 1].count()
+    return min(found, limit), found > limit
+
+
+def latest_signatures(*, petition_id: int, limit: int = LATEST_SIGNERS) -> list[dict]:
+    return list(
+        Signature.objects.filter(petition_id=petition_id)
+        .order_by("-id")
+        .values(*SIGNATURE_LIST_COLUMNS)[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SignatureFilters:
+    """What the staff list narrows signatures by; every field optional."""
+
+    email_key: str = ""
+    name: str = ""
+    state: str = ""
+    channel: str | None = None  # "" is a channel (direct), so None means "any"
+    country: str = ""
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignaturePage:
+    rows: list[dict]
+    newer_than: int | None  # the id the "Newer" link asks for rows above, if any
+    older_than: int | None  # the id the "Older" link asks for rows below, if any
+
+
+def signatures_filtered(*, petition_id: int, filters: SignatureFilters):
+    rows = Signature.objects.filter(petition_id=petition_id)
+    if filters.email_key:
+        # Written as the two partial indexes' conditions (live rows: the live-key
+        # constraint's; the others: signature_staff_email_gone), so each arm uses its own.
+        live = Q(state__in=Signature.LIVE_STATES)
+        key = Q(email_key=filters.email_key)
+        rows = rows.filter((key & live) | (key & ~live))
+    if filters.name:
+        rows = rows.alias(
+            first_lower=Lower("first_name", output_field=_PrefixText()),
+            last_lower=Lower("last_name", output_field=_PrefixText()),
+        )
+        rows = rows.filter(_name_prefix(filters.name))
+    if filters.state:
+        rows = rows.filter(state=filters.state)
+    if filters.channel is not None:
+        rows = rows.filter(channel=filters.channel)
+    if filters.country:
+        rows = rows.filter(country=filters.country)
+    if filters.created_from:
+        rows = rows.filter(created_at__gte=filters.created_from)
+    if filters.created_before:
+        rows = rows.filter(created_at__lt=filters.created_before)
+    return rows
+
+
+def _name_prefix(name: str) -> Q:
+    """Signers whose first name, last name, or first and last name start with `name`.
+
+    Lower-cased on both sides. "Starts with" is written as a range (at least "ada", below
+    "adb") rather than LIKE 'ada%': psycopg prepares repeated statements, and PostgreSQL's
+    generic plan for a prepared LIKE cannot use an index, while a range can (the two
+    text_pattern_ops indexes of migration 0009). A range also has no wildcards to escape.
+    "Mary Ann Sm" also matches first name "Mary Ann" and a last name starting "Sm".
+    """
+    name = " ".join(name.lower().split())
+    match = _starts("first_lower", name) | _starts("last_lower", name)
+    head, _, tail = name.rpartition(" ")
+    if head:
+        match |= Q(first_lower=head) & _starts("last_lower", tail)
+    return match
+
+
+def _starts(column: str, prefix: str) -> Q:
+    match = Q(**{f"{column}__prefix_from": prefix})
+    last = ord(prefix[-1]) + 1
+    if last < 0xD800:  # past that, code points need care no name deserves: no upper bound
+        match &= Q(**{f"{column}__prefix_below": prefix[:-1] + chr(last)})
+    return match
+
+
+class _PrefixText(models.TextField):
+    """The lower-cased name, compared the way the text_pattern_ops indexes sort: by
+    character code, whatever the database's collation."""
+
+
+@_PrefixText.register_lookup
+class _PrefixFrom(Lookup):
+    lookup_name = "prefix_from"
+    operator = {"postgresql": "~>=~"}
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = self.operator.get(connection.vendor, self.default)
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+
+    default = ">="  # SQLite compares text by its bytes (BINARY), as ~>=~ does
+
+
+@_PrefixText.register_lookup
+class _PrefixBelow(_PrefixFrom):
+    lookup_name = "prefix_below"
+    operator = {"postgresql": "~<~"}
+    default = "<"
+
+
+def signatures_page(
+    *,
+    petition_id: int,
+    filters: SignatureFilters,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    size: int = SIGNATURES_PAGE_SIZE,
+) -> SignaturePage:
+    """One page of signatures, newest first, found by keyset (ids) rather than offset.
+
+    The page's ids are found first, from the index alone where PostgreSQL can
+    (signature_staff_list holds the filtered columns), then only those rows are read:
+    a filter that matches nothing costs a walk of the index, not of the table.
+    """
+    if connection.vendor != "postgresql":
+        return _signatures_page(petition_id, filters, older_than, newer_than, size)
+    with transaction.atomic():
+        _plan_each_query()
+        return _signatures_page(petition_id, filters, older_than, newer_than, size)
+
+
+def _plan_each_query() -> None:
+    """Plan this transaction's statements for their own values.
+
+    psycopg prepares a statement it has seen a few times, and PostgreSQL may then reuse a
+    generic plan made without the values. For "ORDER BY id DESC LIMIT 51" with a filter
+    that matches little, a generic plan walks the whole petition newest first (a second
+    and more for a million rows); planned with the values, the same query takes the name
+    index and answers in a millisecond.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def _signatures_page(petition_id, filters, older_than, newer_than, size) -> SignaturePage:
+    matching = signatures_filtered(petition_id=petition_id, filters=filters).order_by()
+    matching = _within_ids_of_dates(matching, petition_id, filters)
+    if newer_than is not None:
+        ids = list(
+            matching.filter(id__gt=newer_than)
+            .order_by("id")
+            .values_list("id", flat=True)[: size + 1]
+        )
+        more_newer = len(ids) > size
+        ids = ids[:size][::-1]
+        newer = ids[0] if ids and more_newer else None
+        return SignaturePage(_rows_by_id(ids), newer, ids[-1] if ids else newer_than + 1)
+    if older_than is not None:
+        matching = matching.filter(id__lt=older_than)
+    ids = list(matching.order_by("-id").values_list("id", flat=True)[: size + 1])
+    more_older = len(ids) > size
+    ids = ids[:size]
+    newer = (ids[0] if ids else older_than - 1) if older_than is not None else None
+    return SignaturePage(_rows_by_id(ids), newer, ids[-1] if ids and more_older else None)
+
+
+# Signatures are numbered as they are made, so their ids rise with their time, give or take
+# the signatures of the same moment. The slack covers those.
+ID_SLACK = 10_000
+
+
+def _within_ids_of_dates(matching, petition_id: int, filters: SignatureFilters):
+    """Narrow a date filter to the ids signed around those dates, found by bisection, so the
+    walk covers the dates asked for rather than every newer (or older) signature."""
+    if connection.vendor != "postgresql":
+        return matching
+    if filters.created_from:
+        first = _first_id_signed_from(petition_id, filters.created_from)
+        if first is not None:
+            matching = matching.filter(id__gte=first - ID_SLACK)
+    if filters.created_before:
+        after = _first_id_signed_from(petition_id, filters.created_before)
+        if after is not None:
+            matching = matching.filter(id__lt=after + ID_SLACK)
+    return matching
+
+
+def _first_id_signed_from(petition_id: int, moment: datetime) -> int | None:
+    """The first id (by bisection over the petition's ids, one statement, about 20 index
+    probes) whose signature was made at or after `moment`; max id + 1 if none was."""
+    table = Signature._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE probe(lo, hi) AS (
+                SELECT min(id), max(id) + 1 FROM {table} WHERE petition_id = %(petition)s
+              UNION ALL
+                SELECT
+                    CASE WHEN s.id IS NOT NULL AND s.created_at < %(moment)s
+                         THEN s.id + 1 ELSE probe.lo END,
+                    CASE WHEN s.id IS NULL THEN (probe.lo + probe.hi) / 2
+                         WHEN s.created_at < %(moment)s THEN probe.hi ELSE s.id END
+                FROM probe LEFT JOIN LATERAL (
+                    SELECT id, created_at FROM {table}
+                    WHERE petition_id = %(petition)s
+                      AND id >= (probe.lo + probe.hi) / 2 AND id < probe.hi
+                    ORDER BY id LIMIT 1
+                ) AS s ON true
+                WHERE probe.lo < probe.hi
+            )
+            SELECT min(hi) FROM probe
+            """,
+            {"petition": petition_id, "moment": moment},
+        )
+        return cursor.fetchone()[0]
+
+
+def _rows_by_id(ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    return list(
+        Signature.objects.filter(id__in=ids).order_by("-id").values(*SIGNATURE_LIST_COLUMNS)
     )

@@ -1,3 +1,32 @@
-"""One petition's tabs: overview, signatures, updates, export (staff/views/petition_tabs.py)."""
+"""One petition's tabs: overview, signatures, updates, export (staff/views/petition_tabs.py,
+petition_signatures.py, petition_updates.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from staff.views import petition_signatures as signatures
+from staff.views import petition_tabs as tabs
+from staff.views import petition_updates as updates
+
+urlpatterns = [
+    path("", tabs.petition_overview, name="petition"),
+    path("signatures/", signatures.signature_list, name="petition_signatures"),
+    path(
+        "signatures/<int:signature_pk>/",
+        signatures.signature_detail,
+        name="petition_signature",
+    ),
+    path(
+        "signatures/<int:signature_pk>/state/",
+        signatures.signature_state,
+        name="petition_signature_state",
+    ),
+    path("updates/", updates.update_list, name="petition_updates"),
+    path("updates/new/", updates.update_new, name="petition_update_new"),
+    path("updates/<int:update_pk>/edit/", updates.update_edit_view, name="petition_update_edit"),
+    path(
+        "updates/<int:update_pk>/delete/",
+        updates.update_delete_view,
+        name="petition_update_delete",
+    ),
+    path("export/", tabs.petition_export, name="petition_export"),
+]

@@ -21,7 +21,7 @@ from petitions.services.mail_ceiling import (
     unverified_mail_permit,
     unverified_mail_permit_return,
 )
-from petitions.services.moderation import signature_set_state
+from petitions.services.moderation import SignatureStateRefused, signature_set_state
 from petitions.services.petitions import petition_close, petition_publish
 from petitions.services.signing import (
     SIGNATURE_SUBMITTED,
@@ -30,6 +30,7 @@ from petitions.services.signing import (
     network_key,
     signature_create,
 )
+from petitions.services.updates import update_create, update_delete, update_edit
 
 __all__ = [
     "LINK_EXTEND_STEP",
@@ -39,6 +40,7 @@ __all__ = [
     "MailPermit",
     "PetitionClosed",
     "SignResult",
+    "SignatureStateRefused",
     "confirmation_token",
     "mail_allowances_prune",
     "network_key",
@@ -52,4 +54,7 @@ __all__ = [
     "token_hash",
     "unverified_mail_permit",
     "unverified_mail_permit_return",
+    "update_create",
+    "update_delete",
+    "update_edit",
 ]

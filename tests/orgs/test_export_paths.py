@@ -157,10 +157,14 @@ def _reverse(name, pattern, petition):
         key: values.get(type(converter).__name__.replace("Converter", "").lower(), "1")
         for key, converter in converters.items()
     }
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
+    # A workspace route's petition is named `pk` by the include above it, which the
+    # pattern's own converters do not list.
+    for arguments in (kwargs, {**kwargs, "pk": petition.pk}):
+        try:
+            return reverse(name, kwargs=arguments)
+        except NoReverseMatch:
+            continue
+    return None
 
 
 def test_no_url_named_for_export_hands_a_file_to_staff_without_the_permission(

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from orgs.models import ExportRecord
-from petitions.admin import EXPORT_COLUMNS
+from petitions.exports import EXPORT_COLUMNS
 from petitions.models import Petition, Signature
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory, SignatureFactory
@@ -49,7 +49,7 @@ def _export(client, model, objects):
 
 
 def _rows(response) -> list[dict]:
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(body, newline="")))
 
 

@@ -114,6 +114,7 @@ def demo_campaign_ensure(*, organisation, by) -> Petition:
         summary="A face-recognition company is copying our photos from PhotoCircle. Tell the "
         "network to stop it.",
         story=STORY,
+        created_at=now - timedelta(days=CAMPAIGN_DAYS + 2),
         published_at=now - timedelta(days=CAMPAIGN_DAYS),
     )
     if not petition.sources.exists():
@@ -128,20 +129,31 @@ def demo_campaign_ensure(*, organisation, by) -> Petition:
             title=title,
             defaults={"body": body, "published_at": now - timedelta(days=days_ago, hours=3)},
         )
-    _petition_ensure(organisation, publish=False, **DRAFT)
-    won = _petition_ensure(organisation, published_at=now - timedelta(days=75), **WON)
+    _petition_ensure(organisation, created_at=now - timedelta(days=2), publish=False, **DRAFT)
+    won = _petition_ensure(
+        organisation,
+        created_at=now - timedelta(days=80),
+        published_at=now - timedelta(days=75),
+        **WON,
+    )
     _signers_ensure(won, Plan(confirmed=180, seed=2019), by=by, now=now - timedelta(days=9))
     if won.status == Petition.Status.OPEN:
         petition_close(petition=won, won=True, by=by)
     return petition
 
 
-def _petition_ensure(organisation, *, slug: str, publish: bool = True, **fields) -> Petition:
+def _petition_ensure(
+    organisation, *, slug: str, created_at, publish: bool = True, **fields
+) -> Petition:
     petition, created = Petition.objects.get_or_create(
         slug=slug, defaults={"organisation": organisation, **fields}
     )
-    if created and publish:
-        petition_publish(petition=petition)  # keeps the published_at given above
+    if created:
+        # Written a moment ago; the demo's petitions were started weeks apart.
+        Petition.objects.filter(pk=petition.pk).update(created_at=created_at)
+        if publish:
+            petition_publish(petition=petition)  # keeps the published_at given above
+        petition.refresh_from_db()
     return petition
 
 

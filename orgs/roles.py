@@ -2,11 +2,13 @@
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 EXPORT_PERMISSION = "orgs.export_personal_data"
 
@@ -57,26 +59,76 @@ def roles_ensure() -> None:
         group.permissions.set(role_permissions(patterns))
 
 
-def staff_user_ensure(username: str = "campaigner", *, password_file: Path) -> bool:
-    """Create the demo campaigner login once; its password goes only to `password_file`.
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
 
-    The file is created owner-only before the password is written into it, and the
-    password is never returned, so it cannot end up in a log. Returns whether the login
-    was created now.
+
+LOGIN_FILE_HEADER = """\
+Chorus demo staff logins (make run). Keep this file private: it signs in as these people.
+
+Sign in at /staff/ with a username and password, then the six-digit code your
+authenticator app shows. To add an account to the app, paste its otpauth:// line into
+the app, or type in the secret= part of it (most apps accept either). Phone apps scan
+QR codes; `manage.py chorus_totp_code <username>` prints the current code instead.
+"""
+
+
+def demo_logins_ensure(*, accounts: list[DemoAccount], login_file: Path) -> list[str]:
+    """Create the demo's staff accounts that do not exist yet; returns their usernames.
+
+    Each new account gets a random password and a confirmed authenticator app (a TOTP
+    key), since these roles see signatures and so must sign in with a code. Both go only
+    to `login_file`, created owner-only before anything is written into it; nothing
+    secret is returned, so none of it can end up in a log. The file keeps the entries of
+    accounts made by an earlier run.
     """
-    if User.objects.filter(username=username).exists():
-        return False
-    password = secrets.token_urlsafe(15)
-    user = User.objects.create_user(
-        username=username, password=password, is_staff=True, email=f"{username}@chorus.invalid"
-    )
-    user.groups.add(Group.objects.get(name="Campaigner"))
-    _write_owner_only(
-        password_file,
-        "Chorus demo staff login (make run). Keep this file private.\n"
-        f"username: {username}\npassword: {password}\n",
-    )
-    return True
+    created = []
+    entries = _login_entries(login_file)
+    for account in accounts:
+        if User.objects.filter(username=account.username).exists():
+            continue
+        password = secrets.token_urlsafe(15)
+        user = User.objects.create_user(
+            username=account.username,
+            password=password,
+            is_staff=True,
+            email=f"{account.username}@chorus.invalid",
+            first_name=account.first_name,
+            last_name=account.last_name,
+        )
+        user.groups.add(Group.objects.get(name=account.role))
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        entries[account.username] = (
+            f"username: {account.username}\nrole: {account.role}\npassword: {password}\n"
+            f"authenticator app: {device.config_url}\n"
+        )
+        created.append(account.username)
+    if created:
+        _write_owner_only(
+            login_file, LOGIN_FILE_HEADER + "".join(f"\n{e}" for e in entries.values())
+        )
+    return created
+
+
+def _login_entries(login_file: Path) -> dict[str, str]:
+    """The entries already in the login file, by username, as written."""
+    if not login_file.exists():
+        return {}
+    entries: dict[str, str] = {}
+    username = None
+    for line in login_file.read_text().splitlines(keepends=True):
+        if line.startswith("username: "):
+            username = line.removeprefix("username: ").strip()
+            entries[username] = ""
+        elif not line.strip():
+            username = None
+        if username is not None:
+            entries[username] += line
+    return entries
 
 
 def _write_owner_only(path: Path, text: str) -> None:

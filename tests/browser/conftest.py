@@ -363,7 +363,8 @@ def live_app(browser_database, collected_static, django_db_blocker, inbox) -> It
     app = LiveApp(url=f"http://127.0.0.1:{app_port}", log_dir=work_dir)
     processes: list[subprocess.Popen] = []
     with django_db_blocker.unblock():
-        with override_settings(DATA_DIR=work_dir):
+        # The demo stores its image where the servers below look for media.
+        with override_settings(DATA_DIR=work_dir, MEDIA_ROOT=work_dir / "media"):
             call_command("chorus_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         env = _server_env(app_port, inbox.port, work_dir)
         try:

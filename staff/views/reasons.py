@@ -35,10 +35,19 @@ def petition_reasons(request, pk):
     start = (page - 1) * PAGE_SIZE
     # One more row than shown says whether a next page exists, without counting them all.
     rows = list(
-        _public_reasons(petition).only(
-            "pk", "first_name", "last_name", "country", "comment", "confirmed_at",
-            "comment_hidden", "hidden_at", "hidden_by__username",
-        ).select_related("hidden_by")[start : start + PAGE_SIZE + 1]
+        _public_reasons(petition)
+        .only(
+            "pk",
+            "first_name",
+            "last_name",
+            "country",
+            "comment",
+            "confirmed_at",
+            "comment_hidden",
+            "hidden_at",
+            "hidden_by__username",
+        )
+        .select_related("hidden_by")[start : start + PAGE_SIZE + 1]
     )
     return render(
         request,
@@ -62,7 +71,9 @@ def petition_reason_hide(request, pk, signature_pk):
     signature_comment_hide(signature=signature, hidden=hidden, by=request.user)
     name = f"{signature.first_name} {signature.last_name[:1]}."
     if hidden:
-        messages.success(request, f"{name}'s reason is hidden; it leaves the public page within seconds.")
+        messages.success(
+            request, f"{name}'s reason is hidden; it leaves the public page within seconds."
+        )
     else:
         messages.success(request, f"{name}'s reason is shown on the public page again.")
     page = request.POST.get("page", "1")

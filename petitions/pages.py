@@ -101,8 +101,6 @@ def petition_context(petition: Petition) -> dict:
         "form": SignatureForm(),
         "page_url": absolute_url(petition.get_absolute_url()),
         "image_url": absolute_url(petition.image.url) if petition.image else "",
-        # The page's own <img> stays on the address the page was served from.
-        "image_src": petition.image.url if petition.image else "",
     }
 
 
@@ -154,7 +152,6 @@ def share_links(petition: Petition) -> list[dict]:
             {
                 "channel": channel.value,
                 "label": label,
-                "icon": channel.value,
                 "href": pattern.format(urlencode(params)),
             }
         )
@@ -163,7 +160,6 @@ def share_links(petition: Petition) -> list[dict]:
         {
             "channel": "email",
             "label": "Email",
-            "icon": "email",
             "href": f"mailto:?subject={quote(petition.title)}&body="
             f"{quote(petition.summary + chr(10) + chr(10) + mail_url)}",
         }
@@ -172,7 +168,6 @@ def share_links(petition: Petition) -> list[dict]:
         {
             "channel": "link",
             "label": "Copy link",
-            "icon": "link",
             "href": share_url(petition, Channel.LINK),
             "copy": True,
         }

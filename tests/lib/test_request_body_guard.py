@@ -125,6 +125,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return secrets.token_hex(32)
     if kwarg in ("object_id", "id", "pk"):
         return str(_instance_for(url_name, world).pk)
+    if kwarg == "signature_pk":  # the workspace's signature pages (staff/urls_reasons.py...)
+        return str(petition.signatures.first().pk)
     if kwarg == "app_label":
         return "petitions"
     if kwarg == "content_type_id":

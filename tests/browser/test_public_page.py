@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -148,3 +149,28 @@ def test_a_signer_can_still_sign_with_another_address(open_page):
 
     expect(signer.locator("[data-sign-form]")).to_be_visible()
     expect(signer.locator("#id_first_name")).to_be_focused()
+
+
+def _serious(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_nothing_serious_on_the_page_the_form_or_the_signers_state(
+    open_page, petition_with_image
+):
+    phone = open_page(**PHONE)
+    phone.goto(DEMO_PATH)
+    expect(phone.locator("[data-csrf]")).not_to_have_value("")
+    stranger_view = _serious(phone)
+    fill_sign_form(phone, email_address=unique_email("axe"))
+    submit_sign_form(phone)
+    thanks = _serious(phone)
+    phone.goto(DEMO_PATH)
+    expect(phone.locator("[data-signed-state]")).to_be_visible()
+
+    assert (stranger_view, thanks, _serious(phone)) == ([], [], [])

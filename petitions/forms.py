@@ -118,7 +118,9 @@ class SignatureForm(forms.Form):
         label="Why are you signing? (optional)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    show_name = forms.BooleanField(required=False, label="Show my name on this petition")
+    show_name = forms.BooleanField(
+        required=False, label="Show my name and reason on this petition"
+    )
     opt_in = forms.BooleanField(required=False)
     channel = ChannelField(required=False, widget=forms.HiddenInput)
     # Left empty by people; form-filling bots tend to fill it in.

@@ -187,6 +187,13 @@ class Signature(models.Model):
     # `count_dirty` marks rows whose state changed since the last fold.
     counted = models.BooleanField(default=False)
     count_dirty = models.BooleanField(default=False)
+    # Staff can take a reason off the public page (petitions.services.moderation);
+    # the signature itself and its name stay as they are.
+    comment_hidden = models.BooleanField(default=False)
+    hidden_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -202,6 +209,14 @@ class Signature(models.Model):
                 fields=["petition", "-confirmed_at"],
                 condition=Q(state="confirmed", show_name=True),
                 name="signature_public_list",
+            ),
+            # The reasons the public page shows: signers who chose to be shown and wrote
+            # one that staff have not hidden. Only such rows are in it.
+            models.Index(
+                fields=["petition", "-confirmed_at"],
+                condition=Q(state="confirmed", show_name=True, comment_hidden=False)
+                & ~Q(comment=""),
+                name="signature_public_reasons",
             ),
             models.Index(
                 fields=["id"], condition=Q(count_dirty=True), name="signature_count_dirty"

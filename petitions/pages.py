@@ -16,6 +16,7 @@ from petitions.models import Channel, Petition, Signature, goal_for
 
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
 RECENT_SIGNERS = 8
+PUBLIC_REASONS = 5
 
 
 def render_markdown(text: str) -> str:
@@ -49,6 +50,39 @@ def recent_public_signers(petition: Petition) -> list[dict]:
     ]
 
 
+def public_reasons(petition: Petition) -> list[dict]:
+    """The newest reasons signers chose to show, which staff have not hidden.
+
+    Ticking "show my name and reason" is the consent for both. The filter matches the
+    signature_public_reasons partial index, so this reads a handful of index entries
+    however many people signed.
+    """
+    rows = (
+        Signature.objects.filter(
+            petition=petition,
+            state=Signature.State.CONFIRMED,
+            show_name=True,
+            comment_hidden=False,
+        )
+        .exclude(comment="")
+        .order_by("-confirmed_at")
+        .values("first_name", "last_name", "country", "comment")[:PUBLIC_REASONS]
+    )
+    return [
+        {
+            "name": f"{r['first_name']} {r['last_name'][:1]}.",
+            "country": r["country"],
+            "comment": r["comment"],
+        }
+        for r in rows
+    ]
+
+
+def bar_percent(count: int, goal: int) -> int:
+    """The thermometer's fill; CSS gives any count above zero a visible minimum."""
+    return max(0, min(100, round(100 * count / goal))) if goal else 0
+
+
 def petition_context(petition: Petition) -> dict:
     count = petition_count(petition)
     # As count.json polls it: the goal a fold would raise to, until a fold does.
@@ -60,8 +94,10 @@ def petition_context(petition: Petition) -> dict:
         "updates": [(u, render_markdown(u.body)) for u in petition.updates.all()],
         "count": count,
         "goal": goal,
-        "percent": min(100, round(100 * count / goal)),
+        "percent": bar_percent(count, goal),
         "recent_signers": recent_public_signers(petition),
+        "public_reasons": public_reasons(petition),
+        "share_links": share_links(petition),
         "form": SignatureForm(),
         "page_url": absolute_url(petition.get_absolute_url()),
         "image_url": absolute_url(petition.image.url) if petition.image else "",
@@ -113,7 +149,11 @@ def share_links(petition: Petition) -> list[dict]:
         if channel == Channel.TELEGRAM:
             params["text"] = petition.title
         links.append(
-            {"channel": channel.value, "label": label, "href": pattern.format(urlencode(params))}
+            {
+                "channel": channel.value,
+                "label": label,
+                "href": pattern.format(urlencode(params)),
+            }
         )
     mail_url = share_url(petition, Channel.EMAIL)
     links.append(

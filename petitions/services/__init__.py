@@ -21,7 +21,11 @@ from petitions.services.mail_ceiling import (
     unverified_mail_permit,
     unverified_mail_permit_return,
 )
-from petitions.services.moderation import SignatureStateRefused, signature_set_state
+from petitions.services.moderation import (
+    SignatureStateRefused,
+    signature_comment_hide,
+    signature_set_state,
+)
 from petitions.services.petitions import petition_close, petition_publish
 from petitions.services.signing import (
     SIGNATURE_SUBMITTED,
@@ -50,6 +54,7 @@ __all__ = [
     "signature_confirmation_token",
     "signature_create",
     "signature_resend_confirmation",
+    "signature_comment_hide",
     "signature_set_state",
     "token_hash",
     "unverified_mail_permit",

@@ -46,3 +46,23 @@ def signature_set_state(*, signature: Signature, state: str, by=None, note: str 
             "This signer has signed this petition again since, so this signature cannot "
             "count as well. Their newer signature stands."
         ) from None
+
+
+def signature_comment_hide(*, signature: Signature, hidden: bool, by) -> None:
+    """Take a signer's reason off the public page, or put it back.
+
+    The public page is kept whole for PETITION_PAGE_CACHE_SECONDS (and browsers for
+    PETITION_PAGE_MAX_AGE), so a hidden reason is gone from it within that time.
+    """
+    Signature.objects.filter(pk=signature.pk).update(
+        comment_hidden=hidden,
+        hidden_by=by if hidden else None,
+        hidden_at=timezone.now() if hidden else None,
+    )
+    SignatureEvent.objects.create(
+        signature=signature,
+        from_state=signature.state,
+        to_state=signature.state,
+        by=by,
+        note="Reason hidden from the public page" if hidden else "Reason shown again",
+    )

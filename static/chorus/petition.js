@@ -42,19 +42,47 @@
     }
   }
 
-  // The CSRF token, and whether this browser already signed.
+  // The CSRF token, and whether this browser already signed. "Confirmed" comes from
+  // me.json (only a browser that opened the confirmation link is told so); "check your
+  // inbox" and "counted" from what the thank-you page left in this browser's storage
+  // (share.js). Neither is in the HTML, which stays the same for everyone.
   var csrf = document.querySelector("[data-csrf]");
+  var signedState = document.querySelector("[data-signed-state]");
+  var signBlock = document.querySelector("[data-sign-block]");
+  function showSigned(kind) {
+    if (!signedState || !signBlock || summary) return;
+    var lines = signedState.querySelectorAll("[data-signed-when]");
+    for (var i = 0; i < lines.length; i++) lines[i].hidden = lines[i].getAttribute("data-signed-when") !== kind;
+    signedState.hidden = false;
+    signBlock.hidden = true;
+  }
+  var again = document.querySelector("[data-sign-again]");
+  if (again) {
+    again.addEventListener("click", function () {
+      signBlock.hidden = false;
+      signedState.hidden = true;
+      var first = document.getElementById("id_first_name");
+      if (first) first.focus();
+    });
+  }
   fetch(article.dataset.visitorUrl, { credentials: "same-origin", cache: "no-store" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (state) {
       if (!state) return;
       if (csrf && !csrf.value) csrf.value = state.csrf;
-      if (state.signed) {
-        var notice = document.querySelector("[data-signed-notice]");
-        if (notice) notice.hidden = false;
-      }
+      var kind = state.signed ? "confirmed" : rememberedSigning(article.dataset.slug);
+      if (kind) showSigned(kind);
     })
     .catch(function () {});
+
+  function rememberedSigning(slug) {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem("chorus.signed." + slug) || "null");
+      // Thirty days: long enough to confirm, short enough not to outlive a shared device's use.
+      if (kept && (kept.state === "pending" || kept.state === "counted") && Date.now() - kept.at < 2592000000) return kept.state;
+    } catch (e) { /* storage switched off: the form simply shows */ }
+    return null;
+  }
 
   // Stop a double click from sending the form twice.
   if (form) {
@@ -95,7 +123,7 @@
         bar.setAttribute("aria-valuenow", data.count);
         bar.setAttribute("aria-valuemax", data.goal);
         bar.setAttribute("aria-valuetext", formatNumber(data.count) + " of " + formatNumber(data.goal) + " signatures");
-        fill.className = "w-" + percent;
+        fill.className = "w-" + percent + (data.count > 0 ? " started" : "");
       })
       .catch(function () {});
   }

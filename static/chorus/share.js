@@ -21,3 +21,18 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) summary.focus();
 })();
+
+// The thank-you page tells this browser's petition page what to show in place of the
+// form (petition.js): "check your inbox" or "counted". Kept in this browser only; the
+// server learns nothing from it and sends the same HTML to everyone.
+(function () {
+  "use strict";
+  var marker = document.querySelector("[data-remember-signing]");
+  if (!marker) return;
+  try {
+    window.localStorage.setItem(
+      "chorus.signed." + marker.getAttribute("data-remember-signing"),
+      JSON.stringify({ state: marker.getAttribute("data-signing-state"), at: Date.now() })
+    );
+  } catch (e) { /* storage switched off: the petition page shows the form again */ }
+})();

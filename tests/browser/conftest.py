@@ -511,6 +511,12 @@ def fill_sign_form(
     comment: str = "",
     show_name: bool = False,
 ) -> None:
+    # A browser that signed here sees its state in place of the form (petition.js, once
+    # me.json answered, as the CSRF token is filled in); signing again opens the form.
+    if page.locator("[data-signed-state]").count():
+        expect(page.locator("[data-csrf]")).not_to_have_value("")
+        if page.locator("[data-signed-state]").is_visible():
+            page.click("[data-sign-again]")
     page.fill("#id_first_name", first_name)
     page.fill("#id_last_name", last_name)
     page.fill("#id_email", email_address)

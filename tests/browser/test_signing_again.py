@@ -31,9 +31,10 @@ def test_the_browser_that_confirmed_is_told_it_already_signed(page, inbox, live_
     expect(page.locator("h1")).to_have_text("Thank you for signing")
     first_answer = thank_you_wording(page)
 
-    # Signing again before confirming: the same answer, as anyone would get.
+    # Signing again before confirming: the same answer, as anyone would get. The page
+    # shows "check your inbox" from this browser's own memory of its thank-you page.
     page.goto(DEMO_PATH)
-    expect(page.locator("[data-signed-notice]")).to_be_hidden()
+    expect(page.locator("[data-signed-when=pending]")).to_be_visible()
     fill_sign_form(page, email_address=address, first_name="Grace", last_name="Hopper")
     submit_sign_form(page)
     assert thank_you_wording(page) == first_answer
@@ -46,7 +47,7 @@ def test_the_browser_that_confirmed_is_told_it_already_signed(page, inbox, live_
     expect(page.locator("h1")).to_have_text("Your signature is confirmed")
 
     page.goto(DEMO_PATH)
-    expect(page.locator("[data-signed-notice]")).to_be_visible()
+    expect(page.locator("[data-signed-when=confirmed]")).to_be_visible()
     shoot(page, "petition-signed-notice")
     fill_sign_form(page, email_address=address, first_name="Grace", last_name="Hopper")
     submit_sign_form(page)
@@ -68,7 +69,7 @@ def test_another_browser_sees_only_the_neutral_answer(open_page, inbox, shoot):
     stranger = open_page()
     stranger.goto(DEMO_PATH)
     expect(stranger.locator("[data-csrf]")).not_to_have_value("")
-    expect(stranger.locator("[data-signed-notice]")).to_be_hidden()
+    expect(stranger.locator("[data-signed-state]")).to_be_hidden()
     fill_sign_form(stranger, email_address=address, first_name="Mallory", last_name="Stranger")
     response = submit_sign_form(stranger)
     shoot(stranger, "stranger-thanks")

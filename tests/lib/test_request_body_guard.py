@@ -131,8 +131,10 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return str(world["invitation"].pk)
     if kwarg in ("object_id", "id", "pk"):
         return str(_instance_for(url_name, world).pk)
-    if kwarg in ("signature_pk", "update_pk", "user_pk", "invitation_pk"):
-        return "1"  # the workspace's other ids; the guard answers before any lookup
+    if kwarg == "signature_pk":  # the workspace's signature pages answer for real ones
+        return str(petition.signatures.first().pk)
+    if kwarg == "update_pk":
+        return "1"  # the guard answers before any lookup
     if kwarg == "app_label":
         return "petitions"
     if kwarg == "content_type_id":

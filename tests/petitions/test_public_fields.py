@@ -1,4 +1,5 @@
-"""What a stranger can learn about a signer: "First L." and a country, if they asked, and no more.
+"""What a stranger can learn about a signer: "First L.", a country and their reason, if they
+asked (and staff did not hide the reason), and no more.
 
 Driven by the Signature model's own field list: every stored field is filled
 with a value of its own, and a new field the filler does not know fails the
@@ -7,13 +8,14 @@ suite until someone decides what it is. Two checks follow from that:
   token hash, language, codes, ids, dates...) appears on any public page;
 * filled a second time with other values, every public response stays byte
   for byte the same (the shown signer keeps their first name, surname initial
-  and country in both fillings; those are the only things a page may show).
+  country and reason in both fillings; those are the only things a page may show).
 """
 
 import re
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import models
 from django.test import Client
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.django_db
 SHOWN_FIRST_NAME = "Ottilie"
 SHOWN_INITIAL = "Q"
 SHOWN_COUNTRY = ("NZ", "New Zealand")
+SHOWN_REASON = "Because the harbour is ours too."
 
 # The fields public pages may depend on, with why; every other field is private.
 PUBLIC_BY_DESIGN = {
@@ -78,6 +81,8 @@ def _value(field, petition, filling: int, signer: int, role: str):
         return datetime(2090 + filling, 2, 3 + signer, 4, 5, 6, tzinfo=UTC)
     if isinstance(field, models.ForeignKey) and field.related_model is Member:
         return _member(petition, filling, signer)
+    if isinstance(field, models.ForeignKey) and field.related_model is User:
+        return User.objects.create(username=f"{tag}-{field.name}", email=f"{tag}@staff.example")
     raise AssertionError(
         f"Signature.{field.name} is new to this test: decide whether the public may see it"
         " (PUBLIC_BY_DESIGN) or teach _value() to fill it"
@@ -101,6 +106,7 @@ def _fill(petition, filling: int) -> dict[str, list[str]]:
     """Replace the petition's signers with a new filling; the markers of each signer."""
     Signature.objects.filter(petition=petition).delete()
     Member.objects.all().delete()
+    User.objects.filter(email__endswith="@staff.example").delete()
     markers = {}
     for signer, (role, (state, show_name)) in enumerate(SIGNERS.items()):
         values = {
@@ -112,6 +118,9 @@ def _fill(petition, filling: int) -> dict[str, list[str]]:
             values["first_name"] = SHOWN_FIRST_NAME
             values["last_name"] = SHOWN_INITIAL + values["last_name"]
             values["country"] = SHOWN_COUNTRY[0]
+            # A shown signer's reason is on the page by their choice, unless staff hid it.
+            values["comment"] = SHOWN_REASON
+            values["comment_hidden"] = False
         signature = Signature.objects.create(
             petition=petition, state=state, show_name=show_name, **values
         )
@@ -127,9 +136,11 @@ def _markers(values: dict, role: str) -> list[str]:
     # A choice or a country code is a word any page may hold; the comparison test covers them.
     words = {f.name for f in Signature._meta.concrete_fields if f.choices} | {"country"}
     for name, value in values.items():
-        if name in words or (role == "shown" and name == "first_name"):
+        if name in words or (role == "shown" and name in {"first_name", "comment"}):
             continue
-        if isinstance(value, Member):
+        if isinstance(value, User):
+            found += [value.username, value.email]
+        elif isinstance(value, Member):
             found += [value.email, value.first_name, value.last_name, value.postcode]
         elif isinstance(value, datetime):
             found += [value.isoformat()[:19], value.strftime("%-d %B %Y")]
@@ -226,3 +237,17 @@ def test_a_signer_who_asked_is_listed_by_first_name_initial_and_country_only(pet
     assert section, "the signer who asked to be shown is not listed"
     text = " ".join(re.sub(r"<[^>]+>", " ", section[0]).split())
     assert text == f"Recent signers {SHOWN_FIRST_NAME} {SHOWN_INITIAL}. · {SHOWN_COUNTRY[1]}"
+
+
+def test_a_signer_who_asked_has_their_reason_shown_with_their_listed_name_only(petition):
+    _fill(petition, 1)
+
+    html = _public_responses(petition, 1)["petition page"][2]
+
+    section = re.search(r'<section class="reasons".*?</section>', html, re.S)
+    assert section, "the reason of the signer who asked to be shown is not on the page"
+    text = " ".join(re.sub(r"<[^>]+>", " ", section[0]).split())
+    assert text == (
+        f"Why people are signing {SHOWN_REASON} {SHOWN_FIRST_NAME} {SHOWN_INITIAL}."
+        f" · {SHOWN_COUNTRY[1]}"
+    )

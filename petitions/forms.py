@@ -415,7 +415,15 @@ class SourceForm(CleanModelForm):
         )
 
 
-SourceFormSet = forms.formset_factory(SourceForm, extra=3, can_delete=True, max_num=30)
+class _SourceRows(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove this source"
+
+
+SourceFormSet = forms.formset_factory(
+    SourceForm, formset=_SourceRows, extra=3, can_delete=True, max_num=30
+)
 
 
 def source_rows(formset) -> list[dict]:

@@ -189,6 +189,9 @@ def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
     to it are out in the world.
     """
     with transaction.atomic():
+        # From the database: a model form's validation has written its values onto the
+        # instance it was given, which would hide what changed.
+        petition.refresh_from_db()
         changed = _apply(petition, data)
         slug = data.get("slug")
         if petition.status == Status.DRAFT and slug and slug != petition.slug:

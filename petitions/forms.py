@@ -393,6 +393,13 @@ class PetitionForm(CleanModelForm):
 class SourceForm(CleanModelForm):
     """One "more information" link of a petition."""
 
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="Web address",
+        error_messages={"invalid": "Enter a full web address, like https://example.org/report."},
+    )
+
     class Meta:
         model = Source
         fields = ["title", "publisher", "url", "published_on"]
@@ -403,13 +410,9 @@ class SourceForm(CleanModelForm):
             "published_on": "Date (optional)",
         }
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
-        error_messages = {
-            "url": {"invalid": "Enter a full web address, like https://example.org/report."},
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["url"].assume_scheme = "https"
         self.fields["published_on"].error_messages["invalid"] = (
             "Enter the date as a real day, like 2026-03-31."
         )

@@ -407,7 +407,7 @@ class SourceForm(CleanModelForm):
             "title": "Title",
             "publisher": "Publisher",
             "url": "Web address",
-            "published_on": "Date (optional)",
+            "published_on": "Date",
         }
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
 

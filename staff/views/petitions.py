@@ -124,13 +124,14 @@ def petition_list(request):
     page = Paginator(petitions, PER_PAGE).get_page(request.GET.get("page"))
     days = trend_days(timezone.now().date())
     counts = _counts_for([p.pk for p in page], days)
+    may_edit = request.user.has_perm("petitions.change_petition")
     rows = []
     for petition in page:
         found = counts[petition.pk]
         rows.append(
             {
                 "petition": petition,
-                "url": _petition_home(petition),
+                "url": _petition_home(petition, may_edit),
                 "count": found["total"],
                 "goal": petition.goal_at(found["total"]),
                 "trend": sparkline([found["days"].get(day, 0) for day in days]),
@@ -143,12 +144,14 @@ def petition_list(request):
     )
 
 
-def _petition_home(petition: Petition) -> str:
-    """A petition's page in the workspace: its overview once that exists, else its edit page."""
+def _petition_home(petition: Petition, may_edit: bool) -> str:
+    """A petition's page in the workspace: its overview once that exists, else its edit page
+    (or, for those who may not edit, the preview of its public page)."""
     try:
         return reverse("staff:petition", args=[petition.pk])
     except NoReverseMatch:
-        return reverse("staff:petition_edit", args=[petition.pk])
+        name = "staff:petition_edit" if may_edit else "petition_preview"
+        return reverse(name, args=[petition.pk])
 
 
 # --- Creating and editing -------------------------------------------------------------------

@@ -105,6 +105,8 @@ def test_a_campaigner_creates_previews_fixes_publishes_edits_closes_and_reopens(
     page.click("button:has-text('Create draft')")
     expect(page.locator(".ws-msg")).to_contain_text("Petition created as a draft")
     expect(page.locator("h1")).to_have_text("Keep the night buses running")
+    assert_no_serious_axe_violations(page)
+    shoot_sizes(page, shoot, "edit")
     petition = Petition.objects.get(title="Keep the night buses running")
     assert petition.image.name.startswith("petitions/")
     assert petition.delivery_fields == ["name", "country", "postcode"]

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.files.base import ContentFile
 from django.http import QueryDict
 from django_countries import countries
 
@@ -283,6 +284,8 @@ class PetitionForm(CleanModelForm):
             "from the ask. It can change only while the petition is a draft.",
         }
         widgets = {
+            # The current or kept image, and removing it, are drawn by the template.
+            "image": forms.FileInput,
             "goal_mode": forms.RadioSelect,
             "story": forms.Textarea(attrs={"rows": 12}),
             "summary": forms.Textarea(attrs={"rows": 2}),
@@ -342,11 +345,10 @@ class PetitionForm(CleanModelForm):
         if fixed and not cleaned.get("fixed_goal") and "fixed_goal" not in self.errors:
             self.add_error("fixed_goal", "Enter the goal, or choose an automatic goal.")
         removing = cleaned.get("remove_image")
-        if not cleaned.get("image") and not removing:
+        upload = self._new_upload()
+        if not upload and not removing:
             self.kept = pending_image_find(cleaned.get("kept_image", ""))
-        has_image = bool(
-            cleaned.get("image") or self.kept or (self.current_image and not removing)
-        )
+        has_image = bool(upload or self.kept or (self.current_image and not removing))
         if has_image and not cleaned.get("image_alt") and "image_alt" not in self.errors:
             self.add_error(
                 "image_alt", "Describe the image for people who cannot see it (required)."
@@ -355,12 +357,18 @@ class PetitionForm(CleanModelForm):
 
     def image_keep(self) -> None:
         """On a refused form: keep a newly uploaded, cleaned image for the next submit."""
-        image = self.cleaned_data.get("image") if hasattr(self, "cleaned_data") else None
+        image = self._new_upload()
         if image:
             upload = self.files.get(self.add_prefix("image"))
             self.kept = pending_image_keep(
                 image=image, original_name=getattr(upload, "name", "") or "image"
             )
+
+    def _new_upload(self) -> ContentFile | None:
+        """The image uploaded with this submit, cleaned; not the petition's current one,
+        which a file field hands back when nothing new was chosen."""
+        image = getattr(self, "cleaned_data", {}).get("image")
+        return image if isinstance(image, ContentFile) else None
 
     def petition_data(self) -> dict:
         """The cleaned fields in the shape petition_create and petition_update take."""
@@ -381,8 +389,8 @@ class PetitionForm(CleanModelForm):
         data["goal"] = self.cleaned_data.get("fixed_goal")
         if not self.fields["slug"].disabled:
             data["slug"] = self.cleaned_data.get("slug") or ""
-        if self.cleaned_data.get("image"):
-            data["image"] = self.cleaned_data["image"]
+        if self._new_upload():
+            data["image"] = self._new_upload()
         elif self.kept is not None:
             data["image"] = self.kept.content()
         elif self.cleaned_data.get("remove_image"):

@@ -394,3 +394,46 @@ class TestEditing:
         )
 
         assert not petition.sources.exists()
+
+
+class TestEditingTheImage:
+    @pytest.fixture
+    def with_image(self, campaigner_client, organisation, media_root):
+        petition = PetitionFactory(organisation=organisation, status="draft", slug="img")
+        upload = SimpleUploadedFile("first.jpg", _jpeg(), content_type="image/jpeg")
+        campaigner_client.post(_edit(petition), _form(slug="img", image=upload, image_alt="A"))
+        petition.refresh_from_db()
+        assert petition.image
+        return petition
+
+    def test_saving_without_a_new_file_keeps_the_image(self, campaigner_client, with_image):
+        stored = with_image.image.name
+
+        campaigner_client.post(_edit(with_image), _form(slug="img", image_alt="A", title="New"))
+
+        assert Petition.objects.get(pk=with_image.pk).image.name == stored
+
+    def test_a_replacement_kept_through_a_refusal_replaces_the_image(
+        self, campaigner_client, with_image
+    ):
+        stored = with_image.image.name
+        upload = SimpleUploadedFile("second.jpg", _jpeg((30, 20)), content_type="image/jpeg")
+        page = campaigner_client.post(
+            _edit(with_image), _form(slug="img", title="", image=upload, image_alt="A")
+        ).content.decode()
+        assert "Image kept: second.jpg" in page
+
+        campaigner_client.post(
+            _edit(with_image),
+            _form(slug="img", kept_image=_value(page, "kept_image"), image_alt="A"),
+        )
+
+        petition = Petition.objects.get(pk=with_image.pk)
+        assert petition.image.name != stored
+        with Image.open(petition.image.path) as replaced:
+            assert replaced.size == (30, 20)
+
+    def test_the_image_can_be_removed(self, campaigner_client, with_image):
+        campaigner_client.post(_edit(with_image), _form(slug="img", remove_image="on"))
+
+        assert not Petition.objects.get(pk=with_image.pk).image

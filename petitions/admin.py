@@ -8,13 +8,16 @@ from lib.forms import CleanModelForm
 from orgs.exports import export_allowed
 from petitions.counting import petition_count
 from petitions.exports import signatures_export_response
-from petitions.forms import PetitionForm
+from petitions.forms import PetitionAdminForm
 from petitions.jobs import PETITION_RECOUNT
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
 from petitions.services import (
+    PetitionTransitionRefused,
     SignatureStateRefused,
     petition_close,
+    petition_declare_victory,
     petition_publish,
+    petition_reopen,
     signature_set_state,
 )
 
@@ -47,14 +50,15 @@ class UpdateInline(admin.StackedInline):
 
 @admin.register(Petition)
 class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
-    form = PetitionForm
+    form = PetitionAdminForm
     list_display = ["title", "status", "confirmed_count", "goal", "published_at", "view_link"]
     list_filter = ["status"]
     search_fields = ["title", "target", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["goal", "published_at", "closed_at"]
+    # The status changes only through the actions (and the workspace's), which log who.
+    readonly_fields = ["status", "goal", "published_at", "closed_at"]
     inlines = [SourceInline, UpdateInline]
-    actions = ["publish", "close", "declare_victory", "export_signatures", "recount"]
+    actions = ["publish", "close", "reopen", "declare_victory", "export_signatures", "recount"]
     fieldsets = [
         (
             None,
@@ -116,22 +120,32 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
         name, options = fieldsets[-1]
         return [*fieldsets[:-1], (name, {**options, "description": UNDELETABLE})]
 
+    def _transition(self, request, queryset, service, done: str):
+        moved = 0
+        for petition in queryset:
+            try:
+                service(petition=petition, by=request.user)
+                moved += 1
+            except PetitionTransitionRefused as refused:
+                messages.warning(request, f"{petition.title}: {refused}")
+        if moved:
+            messages.success(request, f"{done} {moved} petition(s).")
+
     @admin.action(description="Publish the selected petitions", permissions=["change"])
     def publish(self, request, queryset):
-        for petition in queryset:
-            petition_publish(petition=petition, by=request.user)
-        messages.success(request, f"Published {queryset.count()} petition(s).")
+        self._transition(request, queryset, petition_publish, "Published")
 
     @admin.action(description="Close the selected petitions", permissions=["change"])
     def close(self, request, queryset):
-        for petition in queryset:
-            petition_close(petition=petition, by=request.user)
-        messages.success(request, f"Closed {queryset.count()} petition(s).")
+        self._transition(request, queryset, petition_close, "Closed")
+
+    @admin.action(description="Reopen the selected petitions", permissions=["change"])
+    def reopen(self, request, queryset):
+        self._transition(request, queryset, petition_reopen, "Reopened")
 
     @admin.action(description="Declare victory on the selected petitions", permissions=["change"])
     def declare_victory(self, request, queryset):
-        for petition in queryset:
-            petition_close(petition=petition, won=True, by=request.user)
+        self._transition(request, queryset, petition_declare_victory, "Declared victory on")
 
     @admin.action(
         description="Recount the selected petitions from their signatures", permissions=["change"]

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import TruncDay, TruncHour
 
-from petitions.models import Petition, PetitionCount, Signature, goal_for
+from petitions.models import Petition, PetitionCount, Signature
 
 FOLD_BATCH = 5000
 COUNT_LOCK_ID = 7_201_001  # any constant shared by every Chorus process
@@ -98,8 +98,8 @@ def _raise_goals(petition_ids: set[int]) -> None:
             "petition_id", "count"
         )
     )
-    for petition in Petition.objects.filter(pk__in=petition_ids).only("id", "goal"):
-        goal = goal_for(totals.get(petition.pk, 0), petition.goal)
+    for petition in Petition.objects.filter(pk__in=petition_ids).only("id", "goal", "goal_mode"):
+        goal = petition.goal_at(totals.get(petition.pk, 0))
         if goal != petition.goal:
             Petition.objects.filter(pk=petition.pk).update(goal=goal)
 

@@ -1,11 +1,13 @@
 from django import forms
+from django.core.files.base import ContentFile
 from django.http import QueryDict
 from django_countries import countries
 
 from lib.addresses import InvalidEmail, UndeliverableEmail, email_normalise
 from lib.forms import CleanImageField, CleanModelForm, MultiLineField, SingleLineField
 from lib.i18n import language_tag
-from petitions.models import Channel, Petition
+from petitions.models import Channel, Petition, Source
+from petitions.pending_images import pending_image_find, pending_image_keep
 
 # What Django and form_data() put in place of bytes that are not UTF-8.
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -186,8 +188,8 @@ class ResendForm(forms.Form):
         return _clean_email(self.cleaned_data["email"], "Enter a valid email address.")
 
 
-class PetitionForm(CleanModelForm):
-    """The staff area's petition form: one-line columns on one line, the image cleaned."""
+class PetitionAdminForm(CleanModelForm):
+    """The operators' admin form: every column the admin's fieldsets name, the image cleaned."""
 
     class Meta:
         model = Petition
@@ -195,10 +197,252 @@ class PetitionForm(CleanModelForm):
         field_classes = {"image": CleanImageField}
 
     def clean_language(self):
-        value = self.cleaned_data["language"]
-        tag = language_tag(value)
-        if tag.lower() != value.strip().lower():
-            raise forms.ValidationError(
-                "Use a language tag such as en, fr or pt-BR.", code="invalid_language"
+        return _clean_language(self.cleaned_data["language"])
+
+
+def _clean_language(value: str) -> str:
+    tag = language_tag(value)
+    if tag.lower() != value.strip().lower():
+        raise forms.ValidationError(
+            "Use a language tag such as en, fr or pt-BR.", code="invalid_language"
+        )
+    return tag
+
+
+GOAL_MAX = 100_000_000
+
+
+class PetitionForm(CleanModelForm):
+    """The workspace's petition form: what a campaigner writes, never the status.
+
+    Nothing is lost when it is refused: the fields come back as typed, and an image that
+    passed its checks is kept (petitions.pending_images) and used by the next submit.
+    """
+
+    fixed_goal = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=GOAL_MAX,
+        label="Fixed goal",
+        help_text="Only for a fixed goal: the number of signatures the campaign aims for.",
+        error_messages={
+            "invalid": "Enter the goal as a whole number, like 5000.",
+            "min_value": "The goal must be at least 1.",
+            "max_value": "The goal can be at most 100,000,000.",
+        },
+    )
+    delivery_fields = forms.MultipleChoiceField(
+        choices=Petition.DELIVERY_FIELDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="What the target will receive",
+        help_text="Which details of each confirmed signer go in the delivery pack. "
+        "Email addresses never do.",
+    )
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+    remove_image = forms.BooleanField(required=False, label="Remove this image")
+
+    class Meta:
+        model = Petition
+        fields = [
+            "title",
+            "target",
+            "summary",
+            "story",
+            "image",
+            "image_alt",
+            "goal_mode",
+            "require_confirmation",
+            "language",
+            "slug",
+        ]
+        field_classes = {"image": CleanImageField}
+        labels = {
+            "title": "The ask",
+            "target": "Who can make it happen (the target)",
+            "summary": "Summary",
+            "story": "The story",
+            "image": "Image",
+            "image_alt": "Describe the image",
+            "goal_mode": "Goal",
+            "require_confirmation": "Count a signature only once its email address is confirmed",
+            "language": "Language",
+            "slug": "Address",
+        }
+        help_texts = {
+            "title": "What you ask for, in one sentence: it is the page's heading.",
+            "target": "The person or organisation who decides: a minister, a company, a council.",
+            "summary": "One or two sentences, shown in link previews when people share it.",
+            "story": "Why it matters. Markdown: **bold**, *italic*, [links](https://…), "
+            "lists and ## headings. Other HTML is removed.",
+            "image": "JPEG, PNG, WebP or GIF, up to 8 MB. It is re-encoded: camera details "
+            "and location are removed.",
+            "image_alt": "What the image shows, for people who cannot see it. Required "
+            "with an image.",
+            "require_confirmation": "Recommended: it keeps fake and mistyped addresses "
+            "out of the count.",
+            "language": "The language of the page, as a tag such as en, fr or pt-BR.",
+            "slug": "The petition's web address: /p/<address>/. Leave empty to make it "
+            "from the ask. It can change only while the petition is a draft.",
+        }
+        widgets = {
+            # The current or kept image, and removing it, are drawn by the template.
+            "image": forms.FileInput,
+            "goal_mode": forms.RadioSelect,
+            "story": forms.Textarea(attrs={"rows": 12}),
+            "summary": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "title": {
+                "required": "Enter the ask: what the petition asks for.",
+                "max_length": "Keep the ask to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d).",
+            },
+            "target": {
+                "required": "Enter who the petition is addressed to.",
+                "max_length": "Keep the target to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d).",
+            },
+            "summary": {
+                "required": "Enter a short summary for link previews.",
+                "max_length": "Keep the summary to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d).",
+            },
+            "story": {"required": "Tell the story: why this matters."},
+            "slug": {
+                "unique": "Another petition already uses this address. Choose another.",
+                "invalid": "Use only lowercase letters, digits and hyphens, like stop-the-cuts.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["summary"].widget.attrs.pop("maxlength", None)
+        petition = self.instance
+        if petition.pk and petition.status != Petition.Status.DRAFT:
+            self.fields["slug"].disabled = True
+            self.fields[
+                "slug"
+            ].help_text = "The petition's web address. It is public now, so it no longer changes."
+        if petition.pk:
+            self.initial.setdefault("delivery_fields", petition.delivery_fields)
+            if petition.goal_mode == Petition.GoalMode.FIXED:
+                self.initial.setdefault("fixed_goal", petition.goal)
+        else:
+            self.initial.setdefault("delivery_fields", ["name", "country"])
+        self.kept = None  # a PendingImage carried over from an earlier, refused submit
+        self.current_image = petition.image if petition.pk and petition.image else None
+
+    def clean_language(self):
+        return _clean_language(self.cleaned_data["language"])
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        return slug.strip().lower() if slug else slug
+
+    def clean(self):
+        cleaned = super().clean()
+        fixed = cleaned.get("goal_mode") == Petition.GoalMode.FIXED
+        if fixed and not cleaned.get("fixed_goal") and "fixed_goal" not in self.errors:
+            self.add_error("fixed_goal", "Enter the goal, or choose an automatic goal.")
+        removing = cleaned.get("remove_image")
+        upload = self._new_upload()
+        if not upload and not removing:
+            self.kept = pending_image_find(cleaned.get("kept_image", ""))
+        has_image = bool(upload or self.kept or (self.current_image and not removing))
+        if has_image and not cleaned.get("image_alt") and "image_alt" not in self.errors:
+            self.add_error(
+                "image_alt", "Describe the image for people who cannot see it (required)."
             )
-        return tag
+        return cleaned
+
+    def image_keep(self) -> None:
+        """On a refused form: keep a newly uploaded, cleaned image for the next submit."""
+        image = self._new_upload()
+        if image:
+            upload = self.files.get(self.add_prefix("image"))
+            self.kept = pending_image_keep(
+                image=image, original_name=getattr(upload, "name", "") or "image"
+            )
+
+    def _new_upload(self) -> ContentFile | None:
+        """The image uploaded with this submit, cleaned; not the petition's current one,
+        which a file field hands back when nothing new was chosen."""
+        image = getattr(self, "cleaned_data", {}).get("image")
+        return image if isinstance(image, ContentFile) else None
+
+    def petition_data(self) -> dict:
+        """The cleaned fields in the shape petition_create and petition_update take."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in (
+                "title",
+                "target",
+                "summary",
+                "story",
+                "image_alt",
+                "language",
+                "require_confirmation",
+                "goal_mode",
+                "delivery_fields",
+            )
+        }
+        data["goal"] = self.cleaned_data.get("fixed_goal")
+        if not self.fields["slug"].disabled:
+            data["slug"] = self.cleaned_data.get("slug") or ""
+        if self._new_upload():
+            data["image"] = self._new_upload()
+        elif self.kept is not None:
+            data["image"] = self.kept.content()
+        elif self.cleaned_data.get("remove_image"):
+            data["image"] = False
+        return data
+
+
+class SourceForm(CleanModelForm):
+    """One "more information" link of a petition."""
+
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="Web address",
+        error_messages={"invalid": "Enter a full web address, like https://example.org/report."},
+    )
+
+    class Meta:
+        model = Source
+        fields = ["title", "publisher", "url", "published_on"]
+        labels = {
+            "title": "Title",
+            "publisher": "Publisher",
+            "url": "Web address",
+            "published_on": "Date",
+        }
+        widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["published_on"].error_messages["invalid"] = (
+            "Enter the date as a real day, like 2026-03-31."
+        )
+
+
+class _SourceRows(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove this source"
+
+
+SourceFormSet = forms.formset_factory(
+    SourceForm, formset=_SourceRows, extra=3, can_delete=True, max_num=30
+)
+
+
+def source_rows(formset) -> list[dict]:
+    """The sources a valid formset holds, in order, without removed or empty rows."""
+    return [
+        {k: form.cleaned_data[k] for k in ("title", "publisher", "url", "published_on")}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]

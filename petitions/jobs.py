@@ -22,6 +22,7 @@ from members.models import Member
 from members.services import Consent, member_record
 from petitions.counting import counts_fold_all, petition_recount
 from petitions.models import Petition, Signature
+from petitions.pending_images import pending_images_prune
 from petitions.services import (
     SEND_CONFIRMATION,
     SIGNATURE_CONFIRMED,
@@ -207,3 +208,4 @@ def recount(payload: dict) -> None:
 
 periodic("counts_fold", every=lambda: settings.COUNT_FOLD_INTERVAL)(counts_fold_all)
 periodic("mail_allowances_prune", every=3600)(mail_allowances_prune)
+periodic("pending_images_prune", every=3600)(pending_images_prune)

@@ -40,7 +40,23 @@ class PetitionQuerySet(models.QuerySet):
         )
 
 
+def delivery_fields_default() -> list[str]:
+    return ["name", "country"]
+
+
 class Petition(models.Model):
+    class GoalMode(models.TextChoices):
+        AUTOMATIC = "auto", "Automatic: the goal steps up as signatures come in"
+        FIXED = "fixed", "Fixed: a goal the campaigner sets"
+
+    # What the delivery pack carries about each signer, for the decision-maker.
+    DELIVERY_FIELDS = [
+        ("name", "Name"),
+        ("country", "Country"),
+        ("postcode", "Postcode"),
+        ("comment", "Why they signed (their comment)"),
+    ]
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open for signatures"
@@ -65,6 +81,10 @@ class Petition(models.Model):
         default=True, help_text="Count a signature only after its email address is confirmed."
     )
     goal = models.PositiveIntegerField(default=100, editable=False)
+    goal_mode = models.CharField(
+        max_length=5, choices=GoalMode.choices, default=GoalMode.AUTOMATIC
+    )
+    delivery_fields = models.JSONField(default=delivery_fields_default, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -84,6 +104,41 @@ class Petition(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    def goal_at(self, count: int) -> int:
+        """The goal to show beside `count`: a fixed goal as set, else the next step up."""
+        if self.goal_mode == self.GoalMode.FIXED:
+            return self.goal
+        return goal_for(count, self.goal)
+
+
+class PetitionEvent(models.Model):
+    """The log of a petition's life in the workspace: who created, edited, published,
+    closed, reopened it or declared victory, and when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        WON = "won", "Victory declared"
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Source(models.Model):

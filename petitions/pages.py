@@ -12,7 +12,7 @@ from lib.localcache import LocalCache
 from lib.mail import absolute_url
 from petitions.counting import petition_count
 from petitions.forms import SignatureForm
-from petitions.models import Channel, Petition, Signature, goal_for
+from petitions.models import Channel, Petition, Signature
 
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
 RECENT_SIGNERS = 8
@@ -86,7 +86,7 @@ def bar_percent(count: int, goal: int) -> int:
 def petition_context(petition: Petition) -> dict:
     count = petition_count(petition)
     # As count.json polls it: the goal a fold would raise to, until a fold does.
-    goal = goal_for(count, petition.goal)
+    goal = petition.goal_at(count)
     return {
         "petition": petition,
         "story_html": render_markdown(petition.story),

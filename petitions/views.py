@@ -25,7 +25,7 @@ from lib.i18n import language_tag
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm, form_data
-from petitions.models import Petition, goal_for
+from petitions.models import Petition
 from petitions.selectors import signature_for_token
 from petitions.services import (
     PetitionClosed,
@@ -117,7 +117,7 @@ def count_json(request, slug):
     """A tiny answer the page polls, and that a CDN may cache for a few seconds."""
     petition = _public_petition(slug)
     count = petition_count(petition)
-    goal = goal_for(count, petition.goal)
+    goal = petition.goal_at(count)
     response = JsonResponse({"count": count, "goal": goal})
     patch_cache_control(response, public=True, max_age=3)
     response.shared_cache = settings.COUNT_CACHE_SECONDS

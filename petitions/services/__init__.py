@@ -26,7 +26,15 @@ from petitions.services.moderation import (
     signature_comment_hide,
     signature_set_state,
 )
-from petitions.services.petitions import petition_close, petition_publish
+from petitions.services.petitions import (
+    PetitionTransitionRefused,
+    petition_close,
+    petition_create,
+    petition_declare_victory,
+    petition_publish,
+    petition_reopen,
+    petition_update,
+)
 from petitions.services.signing import (
     SIGNATURE_SUBMITTED,
     PetitionClosed,
@@ -43,13 +51,18 @@ __all__ = [
     "SIGNATURE_SUBMITTED",
     "MailPermit",
     "PetitionClosed",
+    "PetitionTransitionRefused",
     "SignResult",
     "SignatureStateRefused",
     "confirmation_token",
     "mail_allowances_prune",
     "network_key",
     "petition_close",
+    "petition_create",
+    "petition_declare_victory",
     "petition_publish",
+    "petition_reopen",
+    "petition_update",
     "signature_confirm",
     "signature_confirmation_token",
     "signature_create",

@@ -1,22 +1,213 @@
-"""A petition's life: published, closed, won."""
+"""A petition's life: created and edited as a draft, published, closed, reopened, won.
 
+Every step is logged in PetitionEvent with who took it. The status changes only
+through the four transitions below, each a conditional update that refuses a
+petition no longer in the state the person saw (two colleagues pressing Close at
+once: one closes it, the other is told it already is).
+"""
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from petitions.models import Petition
+from petitions.counting import petition_count
+from petitions.models import Petition, PetitionEvent, Source, goal_for
+
+Status = Petition.Status
+
+# The fields of a petition a campaigner edits; the status and counts are not among them.
+EDITABLE_FIELDS = [
+    "title",
+    "target",
+    "summary",
+    "story",
+    "image_alt",
+    "language",
+    "require_confirmation",
+    "goal_mode",
+    "delivery_fields",
+]
+SLUG_MAX_LENGTH = 80
+
+
+class PetitionTransitionRefused(ValueError):
+    """A status action the petition's current status does not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    allowed_from: tuple[str, ...]
+    to: str
+
+
+PUBLISH = Transition(PetitionEvent.Action.PUBLISHED, (Status.DRAFT,), Status.OPEN)
+CLOSE = Transition(PetitionEvent.Action.CLOSED, (Status.OPEN,), Status.CLOSED)
+REOPEN = Transition(PetitionEvent.Action.REOPENED, (Status.CLOSED,), Status.OPEN)
+VICTORY = Transition(PetitionEvent.Action.WON, (Status.OPEN, Status.CLOSED), Status.WON)
+
+REFUSALS = {
+    PUBLISH: "Only a draft can be published; this petition is {status}.",
+    CLOSE: "Only an open petition can be closed; this petition is {status}.",
+    REOPEN: "Only a closed petition can be reopened; this petition is {status}.",
+    VICTORY: "Victory can be declared on an open or closed petition; this one is {status}.",
+}
+
+
+def _transition(petition: Petition, transition: Transition, by, changes: dict) -> None:
+    with transaction.atomic():
+        from_status = petition.status
+        moved = Petition.objects.filter(pk=petition.pk, status__in=transition.allowed_from).update(
+            status=transition.to, updated_at=timezone.now(), **changes
+        )
+        petition.refresh_from_db()
+        if not moved:
+            status = petition.get_status_display().lower()
+            raise PetitionTransitionRefused(REFUSALS[transition].format(status=status))
+        PetitionEvent.objects.create(
+            petition=petition,
+            action=transition.action,
+            from_status=from_status,
+            to_status=transition.to,
+            by=by,
+        )
 
 
 def petition_publish(*, petition: Petition, by=None) -> None:
-    Petition.objects.filter(pk=petition.pk).update(
-        status=Petition.Status.OPEN,
-        published_at=petition.published_at or timezone.now(),
-        closed_at=None,
-    )
-    petition.refresh_from_db()
+    """A draft becomes public at /p/<slug>/ and open for signatures."""
+    _transition(petition, PUBLISH, by, {"published_at": petition.published_at or timezone.now()})
 
 
-def petition_close(*, petition: Petition, won: bool = False, by=None) -> None:
-    Petition.objects.filter(pk=petition.pk).update(
-        status=Petition.Status.WON if won else Petition.Status.CLOSED,
-        closed_at=timezone.now(),
+def petition_close(*, petition: Petition, by=None) -> None:
+    """An open petition stops taking signatures; its page and count stay public."""
+    _transition(petition, CLOSE, by, {"closed_at": timezone.now()})
+
+
+def petition_reopen(*, petition: Petition, by=None) -> None:
+    _transition(petition, REOPEN, by, {"closed_at": None})
+
+
+def petition_declare_victory(*, petition: Petition, by=None) -> None:
+    """The campaign won: signing stops and the page says so."""
+    _transition(petition, VICTORY, by, {"closed_at": petition.closed_at or timezone.now()})
+
+
+# --- Creating and editing ---------------------------------------------------------------
+
+
+def slug_available(slug: str, *, exclude_pk: int | None = None) -> bool:
+    return not Petition.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+
+
+def slug_from_title(title: str, *, exclude_pk: int | None = None) -> str:
+    """A free address made from the title: "stop-the-scraping", then "-2", "-3"..."""
+    base = slugify(title)[: SLUG_MAX_LENGTH - 4].strip("-") or "petition"
+    slug, n = base, 1
+    while not slug_available(slug, exclude_pk=exclude_pk):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply(petition: Petition, data: dict) -> list[str]:
+    """Copy the edited fields onto `petition`; the names of those that changed."""
+    changed = []
+    for name in EDITABLE_FIELDS:
+        if name in data and getattr(petition, name) != data[name]:
+            setattr(petition, name, data[name])
+            changed.append(name)
+    goal = _goal(petition, data)
+    if goal != petition.goal:
+        petition.goal = goal
+        changed.append("goal")
+    image = data.get("image")
+    if isinstance(image, ContentFile):
+        petition.image.save(image.name, image, save=False)
+        changed.append("image")
+    elif image is False and petition.image:
+        petition.image = ""
+        changed.append("image")
+    return changed
+
+
+def _goal(petition: Petition, data: dict) -> int:
+    if petition.goal_mode == Petition.GoalMode.FIXED:
+        return data.get("goal") or petition.goal
+    count = petition_count(petition) if petition.pk else 0
+    # A goal the campaigner fixed earlier is not a step of the ladder: start the ladder again.
+    was_fixed = "goal_mode" in data and petition.pk and _stored_goal_mode(petition) == "fixed"
+    return goal_for(count, 0 if was_fixed else petition.goal)
+
+
+def _stored_goal_mode(petition: Petition) -> str:
+    return Petition.objects.filter(pk=petition.pk).values_list("goal_mode", flat=True).first()
+
+
+def _sources_replace(petition: Petition, sources: list[dict] | None) -> bool:
+    """Replace the petition's sources with `sources` (in order); whether anything changed."""
+    if sources is None:
+        return False
+    fields = ("title", "publisher", "url", "published_on")
+    before = [tuple(getattr(s, f) for f in fields) for s in petition.sources.all()]
+    after = [tuple(s.get(f) for f in fields) for s in sources]
+    if before == after:
+        return False
+    petition.sources.all().delete()
+    Source.objects.bulk_create(
+        Source(petition=petition, position=position, **{f: s.get(f) for f in fields})
+        for position, s in enumerate(sources, start=1)
     )
-    petition.refresh_from_db()
+    return True
+
+
+def petition_create(*, organisation, data: dict, by) -> Petition:
+    """A new draft from the workspace form's cleaned `data`.
+
+    `data` holds the EDITABLE_FIELDS, optionally "slug" (made from the title when empty),
+    "goal" (for a fixed goal), "image" (a cleaned ContentFile) and "sources" (a list of
+    dicts with title, publisher, url, published_on).
+    """
+    with transaction.atomic():
+        petition = Petition(organisation=organisation, status=Status.DRAFT)
+        _apply(petition, data)
+        petition.slug = data.get("slug") or slug_from_title(petition.title)
+        petition.save()
+        _sources_replace(petition, data.get("sources"))
+        PetitionEvent.objects.create(
+            petition=petition, action=PetitionEvent.Action.CREATED, to_status=Status.DRAFT, by=by
+        )
+    return petition
+
+
+def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
+    """Save the workspace form's cleaned `data` onto `petition`; the fields that changed.
+
+    The address (slug) changes only while the petition is a draft: once public, links
+    to it are out in the world.
+    """
+    with transaction.atomic():
+        # From the database: a model form's validation has written its values onto the
+        # instance it was given, which would hide what changed.
+        petition.refresh_from_db()
+        changed = _apply(petition, data)
+        slug = data.get("slug")
+        if petition.status == Status.DRAFT and slug and slug != petition.slug:
+            petition.slug = slug
+            changed.append("slug")
+        if changed:
+            petition.save()
+        if _sources_replace(petition, data.get("sources")):
+            changed.append("sources")
+        if changed:
+            PetitionEvent.objects.create(
+                petition=petition,
+                action=PetitionEvent.Action.EDITED,
+                from_status=petition.status,
+                to_status=petition.status,
+                by=by,
+                note=", ".join(changed)[:300],
+            )
+    return changed

@@ -34,6 +34,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "jobs_prune": "jobs.services",
         "counts_fold": "petitions.counting",
         "mail_allowances_prune": "petitions.services.mail_ceiling",
+        "pending_images_prune": "petitions.pending_images",
     }
 
 

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("petitions", "0007_count_series"),
+        ("petitions", "0008_petition_workspace_fields"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

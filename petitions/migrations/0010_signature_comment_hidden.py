@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0002_initial'),
-        ('petitions', '0007_count_series'),
+        ('petitions', '0009_signature_staff_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

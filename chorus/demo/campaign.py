@@ -14,7 +14,7 @@ from petitions.counting import petition_recount
 from petitions.jobs import member_from_signature
 from petitions.links import new_link
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
-from petitions.services import petition_close, petition_publish, signature_set_state
+from petitions.services import petition_declare_victory, petition_publish, signature_set_state
 
 DEMO_SLUG = "stop-face-scraping"
 # How long the demo campaign has been running: its signers spread over these days.
@@ -138,7 +138,7 @@ def demo_campaign_ensure(*, organisation, by) -> Petition:
     )
     _signers_ensure(won, Plan(confirmed=180, seed=2019), by=by, now=now - timedelta(days=9))
     if won.status == Petition.Status.OPEN:
-        petition_close(petition=won, won=True, by=by)
+        petition_declare_victory(petition=won, by=by)
     return petition
 
 

@@ -1,53 +1,37 @@
 """Sample arguments for walking every workspace URL (tests/workspace/walk.py), from real rows.
 
 Tests that must cover every page (accessibility, no internal columns) fill the
-vocabulary walk.py knows from objects they made. An argument whose model does not
-exist yet (invitations, while the people area is being built) is named as missing,
-with the URLs that need it, so a test can say what it left out instead of failing
-or, worse, skipping quietly. Any other argument without a sample fails the walk.
+vocabulary walk.py knows from objects they made; an argument without a sample fails
+the walk, so a page with a new kind of argument cannot be left out quietly.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.apps import apps
-
+from orgs.models import Invitation
+from orgs.people import invitation_create
 from tests.workspace.walk import WorkspaceURL, workspace_urls
 
-# Arguments filled from a model that may not exist yet, with the model's name.
-LATER_MODELS = {"invitation_pk": "Invitation"}
 # A token no view knows: the pages that take one show their refusal, which is a page too.
 UNKNOWN_TOKEN = "not-a-real-token"
+SAMPLE_INVITEE = "sample-invitee@example.org"
 
 
 @dataclass
 class Walk:
     urls: list[WorkspaceURL]
-    skipped: dict[str, str] = field(default_factory=dict)  # path -> why
 
     def report(self) -> str:
         lines = [f"checked {len(self.urls)} workspace URLs:"]
         lines += [f"  {u.path} ({u.name})" for u in self.urls]
-        lines += [f"  skipped {path}: {why}" for path, why in self.skipped.items()]
         return "\n".join(lines)
 
 
-def model_named(name: str):
-    return next((m for m in apps.get_models() if m.__name__ == name), None)
-
-
-def invitation_sample(inviter) -> int | None:
-    """An invitation's pk, if the model exists: an existing row, or one from the factory."""
-    model = model_named(LATER_MODELS["invitation_pk"])
-    if model is None:
-        return None
-    existing = model.objects.order_by("pk").first()
+def invitation_sample(inviter) -> int:
+    """A waiting invitation's pk: the one made for walks before, or a new one."""
+    existing = Invitation.objects.filter(email=SAMPLE_INVITEE).order_by("pk").first()
     if existing is not None:
         return existing.pk
-    from tests import factories
-
-    factory = getattr(factories, "InvitationFactory", None)
-    assert factory is not None, "the Invitation model exists: add InvitationFactory to factories"
-    return factory(**({"invited_by": inviter} if hasattr(model, "invited_by") else {})).pk
+    return invitation_create(email=SAMPLE_INVITEE, role="Analyst", by=inviter).pk
 
 
 def workspace_walk(*, petition, signature, update, user) -> Walk:
@@ -56,20 +40,7 @@ def workspace_walk(*, petition, signature, update, user) -> Walk:
         "signature_pk": signature.pk,
         "update_pk": update.pk,
         "user_pk": user.pk,
+        "invitation_pk": invitation_sample(user),
         "token": UNKNOWN_TOKEN,
     }
-    missing = {}
-    invitation = invitation_sample(user)
-    if invitation is None:
-        missing["invitation_pk"] = "the Invitation model does not exist yet"
-    else:
-        samples["invitation_pk"] = invitation
-    placeholders = {name: f"__missing_{name}__" for name in missing}
-    walk = Walk(urls=[])
-    for url in workspace_urls(samples | placeholders):
-        needs = [name for name, mark in placeholders.items() if mark in url.path]
-        if needs:
-            walk.skipped[url.path] = "; ".join(missing[name] for name in needs)
-        else:
-            walk.urls.append(url)
-    return walk
+    return Walk(urls=workspace_urls(samples))

@@ -28,7 +28,7 @@ def test_the_page_says_what_the_file_holds_and_offers_confirmed_only_first(owner
 
     assert "Every export is recorded with your name" in page
     assert 'value="confirmed" id="scope-confirmed" checked' in page
-    assert "(2, as counted now)" in page
+    assert "(2 at the latest count)" in page
 
 
 def test_the_file_is_utf8_with_a_byte_order_mark_and_keeps_accents(owner_client, petition):

@@ -125,6 +125,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return secrets.token_hex(32)
     if kwarg in ("object_id", "id", "pk"):
         return str(_instance_for(url_name, world).pk)
+    if kwarg == "version":
+        return petition.organisation.brand_version  # /brand/<version>.css
     if kwarg == "app_label":
         return "petitions"
     if kwarg == "content_type_id":

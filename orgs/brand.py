@@ -77,22 +77,28 @@ def brand_colour_problem(colour: str) -> str | None:
     """Why `colour` cannot be the brand colour, with a shade that can; None if it can."""
     if hex_normalise(colour) != colour:
         return COLOUR_FORMAT_MESSAGE
-    on_white = min(contrast_ratio(colour, background) for background in LIGHT_BACKGROUNDS)
+    on_white = contrast_ratio(colour, WHITE)
+    on_tints = min(contrast_ratio(colour, background) for background in LIGHT_BACKGROUNDS)
     white_text = contrast_ratio(WHITE, colour)
     dark_text = contrast_ratio(INK, colour)
-    if on_white >= AA_TEXT and max(white_text, dark_text) >= AA_TEXT:
+    if on_tints >= AA_TEXT and max(white_text, dark_text) >= AA_TEXT:
         return None
     suggestion = darker_until(colour, against=list(LIGHT_BACKGROUNDS), ratio=AA_TEXT)
     if max(white_text, dark_text) < AA_TEXT:
         problem = (
-            f"Text on {colour} would be hard to read: white reaches {_floor(white_text)}:1 "
-            f"and dark text {_floor(dark_text)}:1, and links in this colour on the pages' "
-            f"light backgrounds {_floor(on_white)}:1."
+            f"Text on {colour} would be hard to read: white text reaches {_floor(white_text)}:1 "
+            f"and dark text {_floor(dark_text)}:1."
+        )
+    elif on_white >= AA_TEXT:
+        problem = (
+            f"{colour} reaches {_floor(on_white)}:1 on white, but only {_floor(on_tints)}:1 on "
+            "the pale panels the pages use (the signing form, the workspace's background): "
+            "too little for links and the signature count there."
         )
     else:
         problem = (
-            f"{colour} is too light for links, buttons and the signature count on the "
-            f"pages' light backgrounds: it reaches {_floor(on_white)}:1 there."
+            f"{colour} is too light for links, buttons and the signature count: on white "
+            f"it reaches only {_floor(on_white)}:1."
         )
     return (
         f"{problem} WCAG AA asks for at least 4.5:1. Try {suggestion}, "
@@ -133,6 +139,13 @@ def organisation_cache_forget() -> None:
     copy for up to ORGANISATION_CACHE_SECONDS.
     """
     cache.delete(ORGANISATION_CACHE_KEY)
+
+
+def _forget_now_and_after_commit() -> None:
+    # Now, so this request's own next page shows the change; after the commit too, so a
+    # page rendered meanwhile from the old row does not stay cached for a minute.
+    organisation_cache_forget()
+    transaction.on_commit(organisation_cache_forget)
 
 
 def logo_prepare(upload) -> ContentFile:
@@ -194,7 +207,7 @@ def organisation_brand_update(*, organisation: Organisation, data: dict, by) -> 
         raise BrandRefused(refused.message_dict) from None
     with transaction.atomic():
         organisation.save(update_fields=[*data])
-        transaction.on_commit(organisation_cache_forget)
+        _forget_now_and_after_commit()
     logger.info("brand updated by user %s: %s", by.pk, ", ".join(sorted(data)))
     return organisation
 
@@ -210,7 +223,7 @@ def organisation_logo_set(*, organisation: Organisation, logo: ContentFile | Non
         else:
             organisation.logo.save(logo.name, logo, save=False)
         organisation.save(update_fields=["logo", "logo_width", "logo_height"])
-        transaction.on_commit(organisation_cache_forget)
+        _forget_now_and_after_commit()
         if old_name:
             transaction.on_commit(lambda: storage.delete(old_name))
     logger.info("logo %s by user %s", "removed" if logo is None else "replaced", by.pk)

@@ -47,7 +47,7 @@ class LogoField(CleanImageField):
             raise forms.ValidationError(refused.message, code=refused.code) from None
 
 
-class BrandForm(CleanModelForm):
+class _OrganisationForm(CleanModelForm):
     website = forms.URLField(
         label="Website",
         required=False,
@@ -56,6 +56,8 @@ class BrandForm(CleanModelForm):
         help_text="Your organisation's own site.",
     )
 
+
+class BrandForm(_OrganisationForm):
     class Meta:
         model = Organisation
         fields = list(BRAND_FIELDS)
@@ -110,6 +112,10 @@ class BrandForm(CleanModelForm):
 class LogoForm(forms.Form):
     logo = LogoField(
         label="Logo",
+        error_messages={
+            "required": "Choose an image file for the logo, then press Upload.",
+            "empty": "The file you chose is empty. Please choose the logo's image file.",
+        },
         help_text=(
             "A PNG, JPEG, WebP or GIF of up to 8 MB; a PNG with a transparent background "
             "works best. It is shown about 40 pixels high, on a white tile, and scaled down "
@@ -118,7 +124,7 @@ class LogoForm(forms.Form):
     )
 
 
-class OrganisationAdminForm(CleanModelForm):
+class OrganisationAdminForm(_OrganisationForm):
     """The operators' admin keeps to the same rules for the colour and the logo."""
 
     class Meta:

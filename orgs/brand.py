@@ -113,8 +113,8 @@ def brand_stylesheet(colour: str) -> str:
         f":root{{--brand:{palette.brand};--brand-dark:{palette.brand_dark};"
         f"--on-brand:{palette.on_brand}}}\n"
         # The logo sits on a white tile, so any logo reads on any brand colour.
-        ".brand-logo{display:block;height:2.25rem;width:auto;max-width:14rem;"
-        "object-fit:contain;background:#fff;padding:.2rem .4rem;border-radius:.3rem}\n"
+        ".brand-logo{display:block;height:2.25rem;width:auto;max-width:14rem;object-fit:contain;"
+        "background:#fff;padding:.2rem .4rem;margin:.3rem 0;border-radius:.3rem}\n"
     )
 
 

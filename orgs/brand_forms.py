@@ -111,7 +111,7 @@ class BrandForm(_OrganisationForm):
 
 class LogoForm(forms.Form):
     logo = LogoField(
-        label="Logo",
+        label="Image file",
         error_messages={
             "required": "Choose an image file for the logo, then press Upload.",
             "empty": "The file you chose is empty. Please choose the logo's image file.",

@@ -19,8 +19,6 @@ def _page(request, organisation, *, form=None, logo_form=None, status=200):
     # The form works on its own copy: a refused form must not rename the page's header.
     form = form or BrandForm(instance=Organisation.objects.get(pk=organisation.pk))
     logo_form = logo_form or LogoForm()
-    if organisation.logo:
-        logo_form.fields["logo"].label = "Replace the logo"
     return render(
         request,
         "staff/brand/show.html",

@@ -286,7 +286,7 @@ class TestTheLogo:
         organisation.refresh_from_db()
         assert f'src="{organisation.logo.url}"' in html
         assert "Remove the logo" in html
-        assert "Replace the logo" in html
+        assert "Upload a new logo" in html
 
     def test_removing_the_logo_deletes_its_file_once_committed(
         self, organisation, media_root, django_capture_on_commit_callbacks

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 PURPLE_CSS = (
     ":root{--brand:#5b2a86;--brand-dark:#441f64;--on-brand:#ffffff}\n"
-    ".brand-logo{display:block;height:2.25rem;width:auto;max-width:14rem;"
-    "object-fit:contain;background:#fff;padding:.2rem .4rem;border-radius:.3rem}\n"
+    ".brand-logo{display:block;height:2.25rem;width:auto;max-width:14rem;object-fit:contain;"
+    "background:#fff;padding:.2rem .4rem;margin:.3rem 0;border-radius:.3rem}\n"
 )
 
 

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from chorus.views import admin_permitted, admin_sign_in, health
+from orgs.brand_views import brand_css
 from petitions.views import home, petition_preview
 
 admin.site.site_header = "Chorus operators' admin"
@@ -19,6 +20,7 @@ urlpatterns = [
     # through its own form.
     path("admin/login/", admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
+    re_path(r"^brand/(?P<version>[0-9a-f]{12})\.css$", brand_css, name="brand_css"),
     path("", include("petitions.urls")),
     path("", home, name="home"),
     path("healthz", health, name="health"),

@@ -7,6 +7,8 @@ messages: opening a new SMTP session per message was a third of the send loop.
 import contextlib
 import smtplib
 import threading
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -24,7 +26,29 @@ def absolute_url(path: str) -> str:
     return settings.BASE_URL + path
 
 
-def mail_send(*, template: str, to: str, context: dict, headers: dict | None = None) -> None:
+def sender_address(name: str) -> str:
+    """DEFAULT_FROM_EMAIL's address under `name`: 'Open Faces <petitions@example.org>'.
+
+    The name is quoted as needed here and encoded (RFC 2047) by Django when it is not
+    ASCII. Forms refuse line breaks in it; any that reach here anyway become spaces, so a
+    name can never add a header.
+    """
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    name = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    if not name:
+        return settings.DEFAULT_FROM_EMAIL
+    return str(Address(display_name=name, addr_spec=address))
+
+
+def mail_send(
+    *,
+    template: str,
+    to: str,
+    context: dict,
+    headers: dict | None = None,
+    sender_name: str = "",
+) -> None:
+    """Render the three templates and send; `sender_name` replaces DEFAULT_FROM_EMAIL's name."""
     subject = render_to_string(f"{template}_subject.txt", context).strip().splitlines()[0]
     text = render_to_string(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
@@ -32,7 +56,7 @@ def mail_send(*, template: str, to: str, context: dict, headers: dict | None = N
         subject=subject,
         body=text,
         to=[to],
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_address(sender_name) if sender_name else settings.DEFAULT_FROM_EMAIL,
         headers=headers or {},
     )
     message.attach_alternative(html, "text/html")

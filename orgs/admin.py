@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.db import models
 
-from lib.forms import CleanModelForm
+from orgs.brand_forms import OrganisationAdminForm
 from orgs.models import ExportRecord, Organisation, StaffEvent
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    form = CleanModelForm
+    form = OrganisationAdminForm
     list_display = ["name", "privacy_email"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

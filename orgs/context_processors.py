@@ -1,11 +1,5 @@
-from django.core.cache import cache
-
-from orgs.models import Organisation
+from orgs.brand import organisation_current
 
 
 def organisation(request):
-    org = cache.get("chorus:organisation")
-    if org is None:
-        org = Organisation.objects.current()
-        cache.set("chorus:organisation", org, 60)
-    return {"organisation": org}
+    return {"organisation": organisation_current()}

@@ -1,5 +1,13 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+
+from lib.mail import absolute_url
+
+# The installation's brand green until the organisation chooses its own.
+DEFAULT_PRIMARY_COLOUR = "#0b5d1e"
+# The logo's height in emails, in CSS pixels (the public header sets its own in brand.css).
+EMAIL_LOGO_HEIGHT = 48
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -17,12 +25,79 @@ class Organisation(models.Model):
         help_text="Where people send privacy, export and erasure requests."
     )
     website = models.URLField(blank=True)
+    # Re-encoded and scaled down before it is stored (orgs.brand.logo_prepare).
+    logo = models.ImageField(
+        upload_to="brand/", blank=True, width_field="logo_width", height_field="logo_height"
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_alt = models.CharField(
+        "logo description",
+        max_length=200,
+        blank=True,
+        help_text="Read out in place of the logo; empty means the organisation's name.",
+    )
+    primary_colour = models.CharField(
+        max_length=7,
+        default=DEFAULT_PRIMARY_COLOUR,
+        validators=[RegexValidator(r"\A#[0-9a-f]{6}\Z", "A colour as #rrggbb.")],
+        help_text="Buttons, links, the count and the header; text on it must pass WCAG AA.",
+    )
+    sender_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name emails come from; empty means the organisation's name.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(primary_colour__regex=r"^#[0-9a-f]{6}$"),
+                name="organisation_primary_colour_hex",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_text(self) -> str:
+        return self.logo_alt or self.name
+
+    @property
+    def email_sender_name(self) -> str:
+        return self.sender_name or self.name
+
+    @property
+    def palette(self):
+        from orgs.brand import brand_palette
+
+        return brand_palette(self.primary_colour)
+
+    @property
+    def brand_version(self) -> str:
+        """Names /brand/<version>.css: it changes whenever the stylesheet would."""
+        from orgs.brand import brand_version
+
+        return brand_version(self.primary_colour)
+
+    @property
+    def logo_absolute_url(self) -> str:
+        """The logo for emails, from BASE_URL, never from a request's Host header."""
+        return absolute_url(self.logo.url) if self.logo else ""
+
+    @property
+    def logo_email_width(self) -> int:
+        if not (self.logo_width and self.logo_height):
+            return 0
+        return max(1, round(self.logo_width * EMAIL_LOGO_HEIGHT / self.logo_height))
+
+    @property
+    def logo_email_height(self) -> int:
+        return EMAIL_LOGO_HEIGHT
 
 
 class ExportRecord(models.Model):

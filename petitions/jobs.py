@@ -102,7 +102,12 @@ def unverified_mail_send(
             if token is None:  # confirmed or invalidated meanwhile: nothing to ask
                 unverified_mail_permit_return(permit=permit)
                 return permit
-        mail_send(template=template, to=signature.email, context=_context(signature, token))
+        mail_send(
+            template=template,
+            to=signature.email,
+            context=_context(signature, token),
+            sender_name=signature.petition.organisation.email_sender_name,
+        )
     except Exception:
         unverified_mail_permit_return(permit=permit)  # not sent: it must not count
         raise

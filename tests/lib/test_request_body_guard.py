@@ -135,6 +135,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return str(petition.signatures.first().pk)
     if kwarg == "update_pk":
         return "1"  # the guard answers before any lookup
+    if kwarg == "version":
+        return petition.organisation.brand_version  # /brand/<version>.css
     if kwarg == "app_label":
         return "petitions"
     if kwarg == "content_type_id":

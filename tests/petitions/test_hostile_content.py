@@ -191,8 +191,8 @@ def _hostile_values(model) -> dict:
             or not isinstance(field, models.CharField | models.TextField)
         ):
             continue
-        if isinstance(field, models.SlugField):
-            continue  # a slug's characters are fixed by its validator
+        if isinstance(field, models.SlugField) or field.name == "primary_colour":
+            continue  # a slug's and a colour's characters are fixed by their validators
         if isinstance(field, models.URLField):
             values[field.attname] = HOSTILE_URL
         elif isinstance(field, models.EmailField):

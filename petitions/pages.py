@@ -6,6 +6,7 @@ import markdown
 import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from lib.localcache import LocalCache
@@ -83,6 +84,12 @@ def bar_percent(count: int, goal: int) -> int:
     return max(0, min(100, round(100 * count / goal))) if goal else 0
 
 
+def published_updates(petition: Petition) -> list:
+    """Updates whose time has come; one scheduled for later appears within the page's
+    cache time after it (PETITION_PAGE_CACHE_SECONDS)."""
+    return list(petition.updates.filter(published_at__lte=timezone.now()))
+
+
 def petition_context(petition: Petition) -> dict:
     count = petition_count(petition)
     # As count.json polls it: the goal a fold would raise to, until a fold does.
@@ -91,7 +98,7 @@ def petition_context(petition: Petition) -> dict:
         "petition": petition,
         "story_html": render_markdown(petition.story),
         "sources": list(petition.sources.all()),
-        "updates": [(u, render_markdown(u.body)) for u in petition.updates.all()],
+        "updates": [(u, render_markdown(u.body)) for u in published_updates(petition)],
         "count": count,
         "goal": goal,
         "percent": bar_percent(count, goal),

@@ -1,14 +1,16 @@
 """GET /p/<slug>/: one page for everyone, so it can be cached whole."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jobs.services import jobs_drain
 from petitions.counting import counts_fold_all
-from petitions.models import Petition, PetitionCount
+from petitions.models import Petition, PetitionCount, Update
 from petitions.services import petition_publish
 from tests.factories import PetitionFactory, SignatureFactory
 from tests.links import confirm_token
@@ -197,3 +199,19 @@ def test_the_polled_goal_is_the_stored_goal_or_above_and_agrees_with_the_page(
     assert polled["goal"] >= stored_goal
     assert polled["goal"] > count or polled["goal"] == stored_goal
     assert page == polled
+
+
+def test_an_update_scheduled_for_later_stays_off_the_page_until_its_time(public_client, petition):
+    now = timezone.now()
+    Update.objects.create(petition=petition, title="Out now", body="Here.", published_at=now)
+    Update.objects.create(
+        petition=petition,
+        title="Embargoed news",
+        body="Not yet.",
+        published_at=now + timedelta(days=1),
+    )
+
+    page = public_client.get(_url(petition)).content.decode()
+
+    assert "Out now" in page
+    assert "Embargoed news" not in page

@@ -137,10 +137,16 @@ def test_no_workspace_page_has_a_serious_accessibility_violation(live_app, page,
         update=Update.objects.filter(petition=demo).first(),
         user=User.objects.get(username=owner["username"]),
     )
+    post_only = []
     for url in walk.urls:
+        # Actions that take only a POST (a button's target) have no page to look at.
+        if page.request.get(url.path, max_redirects=0).status == 405:
+            post_only.append(url.path)
+            continue
         response = page.goto(url.path)
         assert response.status < 500, f"{url.path}: {response.status}"
         audit.page(page, f"workspace {url.name}", shoot if url.name == "petitions" else None)
+    print("POST-only, no page:", post_only)
     page.goto("/staff/login/recovery-codes/")
     audit.page(page, "recovery codes")
     print(walk.report())

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from lib.mail import absolute_url
 from orgs.models import Organisation
@@ -257,6 +258,7 @@ def petition_edit(request, pk):
 
 
 @staff_view("petitions.change_petition")
+@require_POST
 def petition_preview_markdown(request):
     """The story as the public page will show it, for the form's live preview (POST: story)."""
     html = render_markdown(request.POST.get("story", "")[:100_000])

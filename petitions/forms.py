@@ -6,7 +6,7 @@ from django_countries import countries
 from lib.addresses import InvalidEmail, UndeliverableEmail, email_normalise
 from lib.forms import CleanImageField, CleanModelForm, MultiLineField, SingleLineField
 from lib.i18n import language_tag
-from petitions.models import Channel, Petition, Source
+from petitions.models import EDITABLE_FIELDS, Channel, Petition, Source
 from petitions.pending_images import pending_image_find, pending_image_keep
 
 # What Django and form_data() put in place of bytes that are not UTF-8.
@@ -374,20 +374,7 @@ class PetitionForm(CleanModelForm):
 
     def petition_data(self) -> dict:
         """The cleaned fields in the shape petition_create and petition_update take."""
-        data = {
-            name: self.cleaned_data[name]
-            for name in (
-                "title",
-                "target",
-                "summary",
-                "story",
-                "image_alt",
-                "language",
-                "require_confirmation",
-                "goal_mode",
-                "delivery_fields",
-            )
-        }
+        data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
         data["goal"] = self.cleaned_data.get("fixed_goal")
         if not self.fields["slug"].disabled:
             data["slug"] = self.cleaned_data.get("slug") or ""

@@ -33,6 +33,20 @@ def goal_for(count: int, current_goal: int = 0) -> int:
     return max(step, current_goal)
 
 
+# The fields of a petition a campaigner edits; the status and counts are not among them.
+EDITABLE_FIELDS = [
+    "title",
+    "target",
+    "summary",
+    "story",
+    "image_alt",
+    "language",
+    "require_confirmation",
+    "goal_mode",
+    "delivery_fields",
+]
+
+
 class PetitionQuerySet(models.QuerySet):
     def public(self):
         return self.filter(

@@ -14,22 +14,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from petitions.counting import petition_count
-from petitions.models import Petition, PetitionEvent, Source, goal_for
+from petitions.models import EDITABLE_FIELDS, Petition, PetitionEvent, Source, goal_for
 
 Status = Petition.Status
 
-# The fields of a petition a campaigner edits; the status and counts are not among them.
-EDITABLE_FIELDS = [
-    "title",
-    "target",
-    "summary",
-    "story",
-    "image_alt",
-    "language",
-    "require_confirmation",
-    "goal_mode",
-    "delivery_fields",
-]
 SLUG_MAX_LENGTH = 80
 
 

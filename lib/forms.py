@@ -34,7 +34,12 @@ class CleanImageField(forms.ImageField):
 
     Django's own ImageField opens the file with every decoder Pillow has and keeps the
     original bytes; this one lets only the formats image_clean allows near the file.
+    `fit` bounds the stored image's longer side (see image_clean).
     """
+
+    def __init__(self, *args, fit: int | None = None, **kwargs):
+        self.fit = fit
+        super().__init__(*args, **kwargs)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -47,7 +52,7 @@ class CleanImageField(forms.ImageField):
         if upload is None:
             return None
         try:
-            return image_clean(upload)
+            return image_clean(upload, fit=self.fit)
         except ImageRefused as refused:
             raise forms.ValidationError(refused.message, code=refused.code) from None
 

@@ -52,8 +52,12 @@ def _refuse(code: str):
     raise ImageRefused(MESSAGES[code], code)
 
 
-def image_clean(upload) -> ContentFile:
-    """The upload re-encoded from its pixels alone, under a new random name, or ImageRefused."""
+def image_clean(upload, *, fit: int | None = None) -> ContentFile:
+    """The upload re-encoded from its pixels alone, under a new random name, or ImageRefused.
+
+    With `fit`, an image wider or taller than `fit` pixels is scaled down (never up) to fit
+    a square of that side, keeping its proportions.
+    """
     if upload.size is not None and upload.size > MAX_BYTES:
         _refuse("too_large")
     data = upload.read(MAX_BYTES + 1)
@@ -63,6 +67,8 @@ def image_clean(upload) -> ContentFile:
     with image:
         stored_format = STORED_AS[image.format]
         pixels = _pixels_without_metadata(image)
+    if fit is not None:
+        pixels.thumbnail((fit, fit), Image.Resampling.LANCZOS)
     content = io.BytesIO()
     pixels.save(content, stored_format, **SAVE_OPTIONS[stored_format])
     name = f"{secrets.token_urlsafe(12)}.{EXTENSIONS[stored_format]}"

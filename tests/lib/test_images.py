@@ -104,3 +104,19 @@ def test_an_image_just_over_the_pixel_bound_is_refused_before_it_is_decoded():
         image_clean(SimpleUploadedFile("wide.png", data))
 
     assert refused.value.code == "too_many_pixels"
+
+
+def test_an_image_larger_than_the_fit_is_scaled_down_keeping_its_proportions():
+    data = _encoded(Image.new("RGB", (3000, 1500), (200, 30, 30)), "JPEG")
+
+    cleaned = image_clean(SimpleUploadedFile("upload", data), fit=1400)
+
+    assert Image.open(io.BytesIO(cleaned.read())).size == (1400, 700)
+
+
+def test_an_image_within_the_fit_keeps_its_size():
+    data = _encoded(Image.new("RGB", (800, 600)), "PNG")
+
+    cleaned = image_clean(SimpleUploadedFile("upload", data), fit=1400)
+
+    assert Image.open(io.BytesIO(cleaned.read())).size == (800, 600)

@@ -18,6 +18,7 @@ from PIL import Image
 
 from chorus import urls
 from lib.forms import CleanImageField
+from petitions.forms import PETITION_IMAGE_FIT, PetitionAdminForm, PetitionForm
 from petitions.models import Petition
 from tests.factories import PetitionFactory
 from tests.staff import staff_client
@@ -317,3 +318,14 @@ def test_a_draft_without_an_image_still_saves(operator_client, organisation, med
     response = _upload(operator_client, draft, "photo.jpg", _photo_with_position())
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("form", [PetitionForm, PetitionAdminForm], ids=lambda f: f.__name__)
+def test_a_large_photo_is_stored_no_larger_than_the_page_needs(form):
+    content = io.BytesIO()
+    Image.new("RGB", (4000, 2000), (20, 90, 40)).save(content, "JPEG")
+
+    cleaned = form.base_fields["image"].clean(SimpleUploadedFile("big.jpg", content.getvalue()))
+
+    width, height = Image.open(io.BytesIO(cleaned.read())).size
+    assert (width, height) == (PETITION_IMAGE_FIT, PETITION_IMAGE_FIT // 2)

@@ -153,3 +153,29 @@ def test_a_pending_signature_makes_no_member(petition):
     jobs_drain()
 
     assert not Member.objects.exists()
+
+
+def test_a_german_signer_of_a_petition_without_confirmation_is_recorded_but_not_mailed(
+    organisation,
+):
+    from members.selectors import mailable_members
+
+    petition = PetitionFactory(organisation=organisation, require_confirmation=False)
+    signature = _confirmed(petition, opt_in=True, country="DE")
+
+    member = member_from_signature(signature=signature)
+
+    member.refresh_from_db()
+    assert member.status == Member.Status.PENDING
+    assert ConsentRecord.objects.get().signature == signature
+    assert not mailable_members(organisation).exists()
+
+
+def test_a_german_signer_who_confirmed_by_email_is_subscribed(organisation):
+    from members.selectors import mailable_members
+
+    petition = PetitionFactory(organisation=organisation, require_confirmation=True)
+
+    member = member_from_signature(signature=_confirmed(petition, opt_in=True, country="DE"))
+
+    assert list(mailable_members(organisation)) == [member]

@@ -19,7 +19,7 @@ from members.consent import (
     STAFF_UNSUBSCRIBE_WORDING,
     UNSUBSCRIBE_WORDING_VERSION,
 )
-from members.models import ConsentRecord, Member, Suppression
+from members.models import ConsentRecord, CountryConsentRule, Member, Suppression
 from members.selectors import double_opt_in_required
 
 Status = Member.Status
@@ -242,3 +242,20 @@ def _status_set(member: Member, status: str, at: datetime, reason: str) -> Membe
     member.status, member.status_changed_at, member.status_reason = status, at, reason[:300]
     member.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
     return member
+
+
+def consent_rule_set(
+    *, organisation_id: int, country: str, double_opt_in: bool, note: str = ""
+) -> CountryConsentRule:
+    """Set what subscribing needs in one country; it applies to opt-ins from now on."""
+    rule, _ = CountryConsentRule.objects.update_or_create(
+        organisation_id=organisation_id,
+        country=country,
+        defaults={"double_opt_in": double_opt_in, "note": note},
+    )
+    return rule
+
+
+def consent_rule_remove(*, organisation_id: int, country: str) -> None:
+    """Drop an organisation's rule: the country follows the built-in default again."""
+    CountryConsentRule.objects.filter(organisation_id=organisation_id, country=country).delete()

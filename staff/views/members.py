@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -34,7 +35,10 @@ UNSUBSCRIBABLE = (Status.NONE, Status.PENDING, Status.SUBSCRIBED)
 
 
 def _organisation() -> Organisation:
-    return Organisation.objects.current()
+    organisation = Organisation.objects.current()
+    if organisation is None:  # an installation not set up yet has no register
+        raise Http404("No organisation is set up.")
+    return organisation
 
 
 def _cursor(request, name: str) -> int | None:

@@ -60,7 +60,9 @@ def test_it_filters_by_subscription_country_and_date_joined(owner_client, organi
     MemberFactory(organisation=organisation, first_name="Kept", country="DE", status="pending")
     MemberFactory(organisation=organisation, first_name="Wrongstatus", country="DE")
     MemberFactory(organisation=organisation, first_name="Wrongplace", status="pending")
-    old = MemberFactory(organisation=organisation, first_name="Old", country="DE", status="pending")
+    old = MemberFactory(
+        organisation=organisation, first_name="Old", country="DE", status="pending"
+    )
     Member.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     today = timezone.now().date()
 

@@ -51,10 +51,10 @@ def test_it_shows_the_members_details_status_signatures_and_ledger(owner_client,
     assert "Chorus does not send mailings yet" in page
 
 
-# Session, user, second factor, permissions (the user's and the groups'), the organisation
-# (the view's, then the frame's), the member, their signatures with their petitions, their
-# ledger with who acted, their suppression, and the role named in the header.
-MEMBER_PAGE_QUERIES = 12
+# Session, user, second factor, permissions (the user's and the groups'), the organisation,
+# the member, their suppression, their signatures with their petitions, their ledger with
+# who acted, and the role named in the header.
+MEMBER_PAGE_QUERIES = 11
 
 
 def test_its_queries_are_pinned_and_do_not_grow_with_the_history(

@@ -29,6 +29,12 @@ INDEXES = {
         "members_member (organisation_id, lower(last_name) text_pattern_ops, "
         "lower(first_name) text_pattern_ops)"
     ),
+    # A filter by subscription or country walks only the members it names, not the whole
+    # register; the first is also where a mailing's recipients (the subscribed) are found.
+    "members_member_staff_status": "members_member (organisation_id, status, id)",
+    "members_member_staff_country": (
+        "members_member (organisation_id, country, id) INCLUDE (status, created_at)"
+    ),
     "petitions_signature_by_member": (
         "petitions_signature (member_id, id) WHERE member_id IS NOT NULL"
     ),

@@ -231,3 +231,27 @@ def test_suppressing_an_address_no_member_has_writes_no_ledger_entry(organisatio
 
     assert Suppression.objects.get().by == user
     assert not ConsentRecord.objects.exists()
+
+
+def test_a_member_awaiting_opt_in_is_subscribed_by_a_later_proven_opt_in(organisation):
+    member = _record(organisation, country="DE", consent=_consent(address_proven=False))
+
+    _record(organisation, country="DE", consent=_consent(at=LATER, address_proven=True))
+
+    member.refresh_from_db()
+    assert (member.status, member.status_changed_at) == (Member.Status.SUBSCRIBED, LATER)
+    assert len(_ledger(member)) == 2
+
+
+def test_a_signatures_consent_recorded_again_changes_nothing(organisation):
+    from tests.factories import PetitionFactory, SignatureFactory
+
+    signature = SignatureFactory(petition=PetitionFactory(organisation=organisation))
+    member = _record(organisation, consent=_consent(signature_id=signature.pk))
+    member_unsubscribe(member=member, source="mailing", reason="Unsubscribe link", at=LATER)
+
+    _record(organisation, consent=_consent(signature_id=signature.pk))  # a retried job
+
+    member.refresh_from_db()
+    assert member.status == Member.Status.UNSUBSCRIBED
+    assert len(_ledger(member)) == 2

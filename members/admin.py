@@ -15,7 +15,16 @@ class ConsentInline(admin.TabularInline):
     model = ConsentRecord
     extra = 0
     can_delete = False
-    fields = ["at", "topic", "action", "source_kind", "source", "wording", "wording_version", "reason"]
+    fields = [
+        "at",
+        "topic",
+        "action",
+        "source_kind",
+        "source",
+        "wording",
+        "wording_version",
+        "reason",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

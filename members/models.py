@@ -1,9 +1,22 @@
+from django.conf import settings
 from django.db import models
 from django_countries.fields import CountryField
 
 
 class Member(models.Model):
-    """One person per organisation, matched by the canonical email key."""
+    """One person per organisation, matched by the canonical email key.
+
+    The subscription fields and the address change only through members.services, so
+    every change lands in the consent ledger; the admin shows them read-only.
+    """
+
+    class Status(models.TextChoices):
+        NONE = "none", "Not subscribed"
+        PENDING = "pending", "Awaiting opt-in"
+        SUBSCRIBED = "subscribed", "Subscribed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained"
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT)
     email = models.EmailField(max_length=254)
@@ -12,9 +25,15 @@ class Member(models.Model):
     last_name = models.CharField(max_length=100)
     country = CountryField()
     postcode = models.CharField(max_length=20, blank=True)
-    subscribed = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NONE)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The workspace's list and search have more indexes on PostgreSQL only (migration
+    # 0003_member_subscription), outside the model state, as the signatures' do.
 
     class Meta:
         constraints = [
@@ -34,12 +53,31 @@ class ConsentRecord(models.Model):
         GRANTED = "granted"
         WITHDRAWN = "withdrawn"
 
+    class SourceKind(models.TextChoices):
+        PAGE = "page", "A petition page"
+        MAILING = "mailing", "A mailing"
+        IMPORT = "import", "An import"
+        STAFF = "staff", "Staff"
+
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
     topic = models.CharField(max_length=50, default="email")
     action = models.CharField(max_length=10, choices=Action.choices)
     wording = models.TextField()
     wording_version = models.CharField(max_length=50)
-    source = models.CharField(max_length=300, help_text="The page the choice was made on.")
+    source_kind = models.CharField(
+        max_length=10, choices=SourceKind.choices, default=SourceKind.PAGE
+    )
+    source = models.CharField(
+        max_length=300, help_text="Where the choice was made: the page, the mailing, the file."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     signature = models.ForeignKey(
         "petitions.Signature", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -59,3 +97,69 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.topic} ({self.wording_version})"
+
+
+class Suppression(models.Model):
+    """An address no mailing may reach, whether or not a member has it (yet).
+
+    Kept by email key, so an address suppressed before its owner became a member is
+    still suppressed once they are one.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained (marked as spam)"
+        STAFF = "staff", "Suppressed by staff"
+        IMPORTED = "imported", "Imported suppression list"
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
+    email_key = models.CharField(max_length=300)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email_key"], name="one_suppression_per_email_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email_key}: {self.reason}"
+
+
+class CountryConsentRule(models.Model):
+    """Whether members in a country need their own confirmed opt-in to be mailed.
+
+    A row overrides the built-in default (members.consent.DOUBLE_OPT_IN_COUNTRIES).
+    """
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
+    country = CountryField()
+    double_opt_in = models.BooleanField(
+        default=True,
+        help_text="A subscription to mailings needs its own confirmed opt-in, even when "
+        "the petition did not ask signers to confirm their address.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "country"], name="one_consent_rule_per_country"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {'double opt-in' if self.double_opt_in else 'single opt-in'}"

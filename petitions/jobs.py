@@ -187,6 +187,9 @@ def member_from_signature(*, signature: Signature) -> Member:
             source=petition.get_absolute_url(),
             at=signature.created_at,
             signature_id=signature.pk,
+            # Only a link sent to the address proves it: petitions that ask no
+            # confirmation leave the country's double opt-in rule to decide.
+            address_proven=petition.require_confirmation,
         )
     with transaction.atomic():
         member = member_record(
@@ -197,6 +200,7 @@ def member_from_signature(*, signature: Signature) -> Member:
             last_name=signature.last_name,
             country=str(signature.country),
             postcode=signature.postcode,
+            language=signature.language,
             consent=consent,
         )
         if signature.member_id != member.pk:

@@ -9,6 +9,7 @@ app_name = "staff"
 urlpatterns = [
     path("", home.home, name="home"),
     path("petitions/", include("staff.urls_petitions")),
+    path("members/", include("staff.urls_members")),
     path("people/", include("staff.urls_people")),
     path("organisation/", include("staff.urls_brand")),
 ]

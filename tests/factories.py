@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from jobs.models import Job
 from lib.addresses import email_key
+from members.models import Member
 from orgs.models import Organisation
 from petitions.models import Petition, Signature
 
@@ -70,3 +71,17 @@ class JobFactory(DjangoModelFactory):
     kind = "test_job"
     payload = factory.Dict({})
     run_after = factory.LazyFunction(timezone.now)
+
+
+class MemberFactory(DjangoModelFactory):
+    """A member as the register holds one; subscribe them through members.services."""
+
+    class Meta:
+        model = Member
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"member{n}@example.org")
+    email_key = factory.LazyAttribute(lambda m: email_key(m.email))
+    first_name = "Grace"
+    last_name = "Hopper"
+    country = "GB"

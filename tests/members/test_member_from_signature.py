@@ -36,7 +36,7 @@ def test_a_confirmed_signature_makes_a_member(petition):
     assert member.email_key == signature.email_key
     signature.refresh_from_db()
     assert signature.member == member
-    assert not member.subscribed
+    assert member.status == Member.Status.NONE
 
 
 def test_the_same_person_on_another_petition_is_the_same_member(petition):
@@ -76,7 +76,7 @@ def test_opting_in_records_consent_with_the_exact_wording_and_version(petition):
     assert consent.signature == signature
     assert consent.at == signature.created_at
     member.refresh_from_db()
-    assert member.subscribed
+    assert member.status == Member.Status.SUBSCRIBED
 
 
 def test_the_signing_form_wording_is_the_one_recorded(public_client, petition):
@@ -98,7 +98,7 @@ def test_leaving_the_box_unticked_later_does_not_withdraw_consent(petition):
     member = member_from_signature(signature=_confirmed(other, email="g@example.org"))
 
     member.refresh_from_db()
-    assert member.subscribed
+    assert member.status == Member.Status.SUBSCRIBED
     assert ConsentRecord.objects.count() == 1
 
 
@@ -142,7 +142,8 @@ def test_confirming_through_the_link_makes_the_member_via_the_worker(petition, m
     jobs_drain()
 
     member = Member.objects.get()
-    assert member.email == "grace@example.org" and member.subscribed
+    assert member.email == "grace@example.org"
+    assert member.status == Member.Status.SUBSCRIBED
     assert ConsentRecord.objects.get().wording_version == OPT_IN_WORDING_VERSION
 
 
@@ -152,3 +153,29 @@ def test_a_pending_signature_makes_no_member(petition):
     jobs_drain()
 
     assert not Member.objects.exists()
+
+
+def test_a_german_signer_of_a_petition_without_confirmation_is_recorded_but_not_mailed(
+    organisation,
+):
+    from members.selectors import mailable_members
+
+    petition = PetitionFactory(organisation=organisation, require_confirmation=False)
+    signature = _confirmed(petition, opt_in=True, country="DE")
+
+    member = member_from_signature(signature=signature)
+
+    member.refresh_from_db()
+    assert member.status == Member.Status.PENDING
+    assert ConsentRecord.objects.get().signature == signature
+    assert not mailable_members(organisation).exists()
+
+
+def test_a_german_signer_who_confirmed_by_email_is_subscribed(organisation):
+    from members.selectors import mailable_members
+
+    petition = PetitionFactory(organisation=organisation, require_confirmation=True)
+
+    member = member_from_signature(signature=_confirmed(petition, opt_in=True, country="DE"))
+
+    assert list(mailable_members(organisation)) == [member]

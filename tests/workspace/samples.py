@@ -7,8 +7,10 @@ the walk, so a page with a new kind of argument cannot be left out quietly.
 
 from dataclasses import dataclass
 
+from members.models import Member
 from orgs.models import Invitation
 from orgs.people import invitation_create
+from tests.factories import MemberFactory
 from tests.workspace.walk import WorkspaceURL, workspace_urls
 
 # A token no view knows: the pages that take one show their refusal, which is a page too.
@@ -34,12 +36,19 @@ def invitation_sample(inviter) -> int:
     return invitation_create(email=SAMPLE_INVITEE, role="Analyst", by=inviter).pk
 
 
-def workspace_walk(*, petition, signature, update, user) -> Walk:
+def member_sample(organisation) -> int:
+    """A member of the organisation: the first there is, or one from the factory."""
+    existing = Member.objects.filter(organisation=organisation).order_by("pk").first()
+    return (existing or MemberFactory(organisation=organisation)).pk
+
+
+def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
         "signature_pk": signature.pk,
         "update_pk": update.pk,
         "user_pk": user.pk,
+        "member_pk": member.pk if member else member_sample(petition.organisation),
         "invitation_pk": invitation_sample(user),
         "token": UNKNOWN_TOKEN,
     }

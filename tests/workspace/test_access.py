@@ -19,6 +19,7 @@ class TestTheRule:
                 "update_pk": 1,
                 "user_pk": 1,
                 "invitation_pk": 1,
+                "member_pk": 1,
                 "token": "x",
             }
         )

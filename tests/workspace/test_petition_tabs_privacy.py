@@ -39,7 +39,12 @@ def _signature(petition) -> Signature:
 def _tab_pages(petition, signature, update) -> list[str]:
     samples = {"pk": petition.pk, "signature_pk": signature.pk, "update_pk": update.pk}
     prefix = f"/staff/petitions/{petition.pk}/"
-    urls = [u for u in workspace_urls({**samples, "user_pk": 1, "invitation_pk": 1, "token": "x"})]
+    urls = [
+        u
+        for u in workspace_urls(
+            {**samples, "user_pk": 1, "invitation_pk": 1, "member_pk": 1, "token": "x"}
+        )
+    ]
     tabs = [u.path for u in urls if u.path.startswith(prefix) and not u.path.endswith("/state/")]
     searches = [prefix + "signatures/?q=ada", prefix + f"signatures/?q={signature.email}"]
     return tabs + searches

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from orgs.people import invitation_create
 from petitions.models import Update
-from tests.factories import PetitionFactory, SignatureFactory, UserFactory
+from tests.factories import MemberFactory, PetitionFactory, SignatureFactory, UserFactory
 from tests.staff import PERSONAS, staff_client
 from tests.workspace.walk import workspace_urls
 
@@ -32,9 +32,11 @@ def samples(organisation, roles):
     update = Update.objects.create(
         petition=petition, title="An update", body="News.", published_at=timezone.now()
     )
+    member = MemberFactory(organisation=organisation)
     return {
         "pk": petition.pk,
-        "signature_pk": SignatureFactory(petition=petition).pk,
+        "signature_pk": SignatureFactory(petition=petition, member=member).pk,
+        "member_pk": member.pk,
         "update_pk": update.pk,
         "user_pk": UserFactory(username="sample-analyst", role="Analyst").pk,
         "invitation_pk": invitation_create(
@@ -109,3 +111,10 @@ def test_the_walk_reaches_the_people_pages(samples):
     names = {url.name for url in workspace_urls(samples)}
 
     assert {"people", "people_invite", "people_person", "people_invitation_revoke"} <= names
+
+
+def test_the_walk_reaches_the_members_pages(samples):
+    names = {url.name for url in workspace_urls(samples)}
+
+    assert {"members", "member", "member_unsubscribe", "member_suppress"} <= names
+    assert "members_consent_rules" in names

@@ -1,0 +1,153 @@
+"""Forms of the workspace's Members section: the list's search, the member page's
+actions, and the consent rules by country."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django_countries import countries
+
+from lib.addresses import InvalidEmail, email_key
+from lib.forms import SingleLineField
+from members.models import Member
+from members.selectors import MemberFilters
+
+SEARCH_MAX = 100
+DATE_MESSAGE = "Enter a date as year-month-day, for example 2026-11-30."
+COUNTRY_HELP = "Its English name or two-letter code, such as Germany or DE."
+
+
+def country_code(text: str) -> str:
+    """The two-letter code for a country typed by name or code, or a clear refusal."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    if len(text) == 2 and text.upper() in dict(countries):
+        return text.upper()
+    code = countries.by_name(text)
+    if not code:
+        raise forms.ValidationError(
+            f"No country is called “{text}”. Type its English name or its two-letter code, "
+            "such as Germany or DE."
+        )
+    return code
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": DATE_MESSAGE},
+    )
+
+
+class MemberSearchForm(forms.Form):
+    """The member list's search box and filters, read from the query string."""
+
+    q = SingleLineField(
+        label="Name or email",
+        required=False,
+        max_length=SEARCH_MAX,
+        help_text="The start of a name, or a whole email address.",
+        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters."},
+    )
+    status = forms.ChoiceField(
+        label="Subscription",
+        required=False,
+        choices=[("", "Any subscription"), *Member.Status.choices],
+    )
+    country = SingleLineField(
+        label="Country (name or code)",
+        required=False,
+        max_length=60,
+        error_messages={"max_length": "Type a country's name or its two-letter code."},
+    )
+    joined_from = _date_field("Joined from")
+    joined_to = _date_field("Joined until")
+
+    def clean_q(self) -> str:
+        query = " ".join(self.cleaned_data["q"].split())
+        if "@" in query:
+            try:
+                self.cleaned_data["email_key"] = email_key(query)
+            except InvalidEmail:
+                raise forms.ValidationError(
+                    "Searching by email needs the whole address, such as ada@example.org."
+                ) from None
+        return query
+
+    def clean_country(self) -> str:
+        return country_code(self.cleaned_data["country"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("joined_from"), data.get("joined_to")
+        if start and end and start > end:
+            self.add_error("joined_to", "This date comes before the “from” date.")
+        return data
+
+    def filters(self) -> MemberFilters:
+        data = self.cleaned_data
+        key = data.get("email_key", "")
+        return MemberFilters(
+            email_key=key,
+            name="" if key else data.get("q", ""),
+            status=data.get("status", ""),
+            country=data.get("country", ""),
+            joined_from=_day_start(data.get("joined_from")),
+            joined_before=_day_start(data.get("joined_to"), days_after=1),
+        )
+
+
+def _day_start(day, days_after: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days_after), time.min))
+
+
+class ReasonForm(forms.Form):
+    """Why staff unsubscribe or suppress someone: kept in the consent ledger."""
+
+    reason = SingleLineField(
+        label="Why (kept in the member’s consent ledger)",
+        max_length=300,
+        help_text="For example: asked by email on 30 November.",
+        error_messages={
+            "required": "Say why, for the ledger: for example, asked by email.",
+            "max_length": "Keep the reason to 300 characters.",
+        },
+    )
+
+
+class ConsentRuleForm(forms.Form):
+    country = SingleLineField(
+        label="Country",
+        max_length=60,
+        help_text=COUNTRY_HELP,
+        error_messages={
+            "required": "Type the country the rule is for.",
+            "max_length": "Type a country's name or its two-letter code.",
+        },
+    )
+    double_opt_in = forms.TypedChoiceField(
+        label="Subscribing to mailings",
+        coerce=lambda value: value == "yes",
+        choices=[
+            ("yes", "Needs its own confirmed opt-in (double opt-in)"),
+            ("no", "The petition's opt-in box is enough"),
+        ],
+        widget=forms.RadioSelect,
+        initial="yes",
+        error_messages={"required": "Choose what subscribing needs in this country."},
+    )
+    note = SingleLineField(
+        label="Note (optional)",
+        required=False,
+        max_length=300,
+        help_text="Why: the law or your organisation's policy.",
+        error_messages={"max_length": "Keep the note to 300 characters."},
+    )
+
+    def clean_country(self) -> str:
+        return country_code(self.cleaned_data["country"])

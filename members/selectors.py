@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, models, transaction
-from django.db.models import Exists, Lookup, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef
 from django_countries import countries
 
+from lib.keyset import keyset_page
+from lib.nameprefix import name_prefix_filter
 from members.consent import DOUBLE_OPT_IN_COUNTRIES
 from members.models import CountryConsentRule, Member, Suppression
 
@@ -89,10 +90,7 @@ def members_filtered(*, organisation_id: int, filters: MemberFilters):
     if filters.email_key:
         rows = rows.filter(email_key=filters.email_key)
     if filters.name:
-        rows = rows.alias(
-            first_lower=Lower("first_name", output_field=_PrefixText()),
-            last_lower=Lower("last_name", output_field=_PrefixText()),
-        ).filter(_name_prefix(filters.name))
+        rows = name_prefix_filter(rows, filters.name)
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.country:
@@ -129,74 +127,11 @@ def members_page(
 
 def _members_page(organisation_id, filters, older_than, newer_than, size) -> MemberPage:
     matching = members_filtered(organisation_id=organisation_id, filters=filters).order_by()
-    if newer_than is not None:
-        ids = list(
-            matching.filter(id__gt=newer_than)
-            .order_by("id")
-            .values_list("id", flat=True)[: size + 1]
-        )
-        more_newer = len(ids) > size
-        ids = ids[:size][::-1]
-        newer = ids[0] if ids and more_newer else None
-        return MemberPage(_rows_by_id(ids), newer, ids[-1] if ids else newer_than + 1)
-    if older_than is not None:
-        matching = matching.filter(id__lt=older_than)
-    ids = list(matching.order_by("-id").values_list("id", flat=True)[: size + 1])
-    more_older = len(ids) > size
-    ids = ids[:size]
-    newer = (ids[0] if ids else older_than - 1) if older_than is not None else None
-    return MemberPage(_rows_by_id(ids), newer, ids[-1] if ids and more_older else None)
+    page = keyset_page(matching, older_than=older_than, newer_than=newer_than, size=size)
+    return MemberPage(_rows_by_id(page.ids), page.newer_than, page.older_than)
 
 
 def _rows_by_id(ids: list[int]) -> list[dict]:
     if not ids:
         return []
     return list(Member.objects.filter(id__in=ids).order_by("-id").values(*MEMBER_LIST_COLUMNS))
-
-
-def _name_prefix(name: str) -> Q:
-    """Members whose first name, last name, or first and last name start with `name`.
-
-    Lower-cased on both sides and written as a range ("ada" up to "adb") rather than
-    LIKE, so a prepared statement can still use the text_pattern_ops indexes and there
-    are no wildcards to escape. "Mary Ann Sm" also matches first name "Mary Ann" with a
-    last name starting "Sm".
-    """
-    name = " ".join(name.lower().split())
-    match = _starts("first_lower", name) | _starts("last_lower", name)
-    head, _, tail = name.rpartition(" ")
-    if head:
-        match |= Q(first_lower=head) & _starts("last_lower", tail)
-    return match
-
-
-def _starts(column: str, prefix: str) -> Q:
-    match = Q(**{f"{column}__prefix_from": prefix})
-    after = ord(prefix[-1]) + 1
-    if after < 0xD800:  # beyond that, no upper bound: no name needs such characters
-        match &= Q(**{f"{column}__prefix_below": prefix[:-1] + chr(after)})
-    return match
-
-
-class _PrefixText(models.TextField):
-    """A lower-cased name compared by character code, as text_pattern_ops sorts it."""
-
-
-@_PrefixText.register_lookup
-class _PrefixFrom(Lookup):
-    lookup_name = "prefix_from"
-    operators = {"postgresql": "~>=~"}
-    default = ">="  # SQLite compares text by its bytes, as ~>=~ does
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = self.operators.get(connection.vendor, self.default)
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
-
-
-@_PrefixText.register_lookup
-class _PrefixBelow(_PrefixFrom):
-    lookup_name = "prefix_below"
-    operators = {"postgresql": "~<~"}
-    default = "<"

@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, models, transaction
-from django.db.models import Lookup, Q
-from django.db.models.functions import Lower
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from lib.keyset import keyset_page
+from lib.nameprefix import name_prefix_filter
 from petitions.links import token_hash
 from petitions.models import PetitionCount, Signature
 
@@ -121,11 +122,7 @@ def signatures_filtered(*, petition_id: int, filters: SignatureFilters):
         key = Q(email_key=filters.email_key)
         rows = rows.filter((key & live) | (key & ~live))
     if filters.name:
-        rows = rows.alias(
-            first_lower=Lower("first_name", output_field=_PrefixText()),
-            last_lower=Lower("last_name", output_field=_PrefixText()),
-        )
-        rows = rows.filter(_name_prefix(filters.name))
+        rows = name_prefix_filter(rows, filters.name)
     if filters.state:
         rows = rows.filter(state=filters.state)
     if filters.channel is not None:
@@ -137,57 +134,6 @@ def signatures_filtered(*, petition_id: int, filters: SignatureFilters):
     if filters.created_before:
         rows = rows.filter(created_at__lt=filters.created_before)
     return rows
-
-
-def _name_prefix(name: str) -> Q:
-    """Signers whose first name, last name, or first and last name start with `name`.
-
-    Lower-cased on both sides. "Starts with" is written as a range (at least "ada", below
-    "adb") rather than LIKE 'ada%': psycopg prepares repeated statements, and PostgreSQL's
-    generic plan for a prepared LIKE cannot use an index, while a range can (the two
-    text_pattern_ops indexes of migration 0009). A range also has no wildcards to escape.
-    "Mary Ann Sm" also matches first name "Mary Ann" and a last name starting "Sm".
-    """
-    name = " ".join(name.lower().split())
-    match = _starts("first_lower", name) | _starts("last_lower", name)
-    head, _, tail = name.rpartition(" ")
-    if head:
-        match |= Q(first_lower=head) & _starts("last_lower", tail)
-    return match
-
-
-def _starts(column: str, prefix: str) -> Q:
-    match = Q(**{f"{column}__prefix_from": prefix})
-    last = ord(prefix[-1]) + 1
-    if last < 0xD800:  # past that, code points need care no name deserves: no upper bound
-        match &= Q(**{f"{column}__prefix_below": prefix[:-1] + chr(last)})
-    return match
-
-
-class _PrefixText(models.TextField):
-    """The lower-cased name, compared the way the text_pattern_ops indexes sort: by
-    character code, whatever the database's collation."""
-
-
-@_PrefixText.register_lookup
-class _PrefixFrom(Lookup):
-    lookup_name = "prefix_from"
-    operator = {"postgresql": "~>=~"}
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = self.operator.get(connection.vendor, self.default)
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
-
-    default = ">="  # SQLite compares text by its bytes (BINARY), as ~>=~ does
-
-
-@_PrefixText.register_lookup
-class _PrefixBelow(_PrefixFrom):
-    lookup_name = "prefix_below"
-    operator = {"postgresql": "~<~"}
-    default = "<"
 
 
 def signatures_page(
@@ -227,23 +173,8 @@ def _plan_each_query() -> None:
 def _signatures_page(petition_id, filters, older_than, newer_than, size) -> SignaturePage:
     matching = signatures_filtered(petition_id=petition_id, filters=filters).order_by()
     matching = _within_ids_of_dates(matching, petition_id, filters)
-    if newer_than is not None:
-        ids = list(
-            matching.filter(id__gt=newer_than)
-            .order_by("id")
-            .values_list("id", flat=True)[: size + 1]
-        )
-        more_newer = len(ids) > size
-        ids = ids[:size][::-1]
-        newer = ids[0] if ids and more_newer else None
-        return SignaturePage(_rows_by_id(ids), newer, ids[-1] if ids else newer_than + 1)
-    if older_than is not None:
-        matching = matching.filter(id__lt=older_than)
-    ids = list(matching.order_by("-id").values_list("id", flat=True)[: size + 1])
-    more_older = len(ids) > size
-    ids = ids[:size]
-    newer = (ids[0] if ids else older_than - 1) if older_than is not None else None
-    return SignaturePage(_rows_by_id(ids), newer, ids[-1] if ids and more_older else None)
+    page = keyset_page(matching, older_than=older_than, newer_than=newer_than, size=size)
+    return SignaturePage(_rows_by_id(page.ids), page.newer_than, page.older_than)
 
 
 # Signatures are numbered as they are made, so their ids rise with their time, give or take

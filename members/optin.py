@@ -101,9 +101,7 @@ def optin_link_for_token(token: str) -> OptInLink | None:
     """The link behind a token if it can still be answered (or already was); else None."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    link = OptInLink.objects.select_related("member__organisation").filter(
-        token_hash=_hash(token)
-    )
+    link = OptInLink.objects.select_related("member__organisation").filter(token_hash=_hash(token))
     link = link.first()
     if link is None or link.token_nonce == "" or optin_token(link.token_nonce) != token:
         return None

@@ -315,6 +315,16 @@ def test_the_email_carries_the_sender_name_the_link_and_the_footer(
     assert organisation.palette.brand in html
 
 
+def test_the_email_repeats_nothing_the_signer_typed(open_petition, mailoutbox):
+    # Anyone can type a stranger's address: the email must not carry their words.
+    _sign(open_petition, first_name="Zqxfirst", last_name="Zqxlast", comment="Zqxcomment")
+    [message] = mailoutbox
+    [(html, _)] = message.alternatives
+
+    for text in (message.subject, message.body, html):
+        assert "Zqx" not in text
+
+
 def test_the_link_expires_after_member_optin_days(open_petition, mailoutbox, settings):
     settings.MEMBER_OPTIN_DAYS = 3
     with freeze_time("2026-11-30 10:00:00"):

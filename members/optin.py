@@ -12,7 +12,6 @@ import base64
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -116,14 +115,10 @@ def optin_wording(organisation) -> str:
     return CONFIRMED_OPT_IN_WORDING.format(organisation=organisation.name)
 
 
-@dataclass(frozen=True)
-class OptInAnswer:
-    subscribed: bool
-    organisation: object = None
+def member_optin_confirm(*, token: str) -> bool:
+    """Subscribe the member behind an opt-in link they pressed; whether they are now.
 
-
-def member_optin_confirm(*, token: str) -> OptInAnswer:
-    """Subscribe the member behind an opt-in link they pressed. The link works once.
+    The link works once: pressed again, it answers for the subscription it made.
 
     The consent names the email's question, its version and the link as its source;
     the address is proven, since the link reached it. A suppression other than the
@@ -131,18 +126,18 @@ def member_optin_confirm(*, token: str) -> OptInAnswer:
     """
     link = optin_link_for_token(token)
     if link is None:
-        return OptInAnswer(False)
-    member, organisation = link.member, link.member.organisation
+        return False
+    member = link.member
     if link.used_at is not None:
-        return OptInAnswer(True, organisation)
+        return True
     now = timezone.now()
     with transaction.atomic():
         if not OptInLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now):
-            return OptInAnswer(_subscribed(member), organisation)
+            return _subscribed(member)  # pressed twice at once: the other press answered
         member = member_subscribe(
             member=member,
             consent=Consent(
-                wording=optin_wording(organisation),
+                wording=optin_wording(member.organisation),
                 wording_version=CONFIRMED_OPT_IN_VERSION,
                 source=CONFIRMED_OPT_IN_SOURCE,
                 source_kind=ConsentRecord.SourceKind.OPT_IN,
@@ -152,8 +147,8 @@ def member_optin_confirm(*, token: str) -> OptInAnswer:
         )
         if member.status != Member.Status.SUBSCRIBED:
             transaction.set_rollback(True)  # suppressed meanwhile: the link stays unused
-            return OptInAnswer(False)
-    return OptInAnswer(True, organisation)
+            return False
+    return True
 
 
 def _subscribed(member: Member) -> bool:

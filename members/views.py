@@ -15,7 +15,7 @@ def optin(request, token):
     An unknown, expired, tampered or spent link gets the same page, whichever it was.
     """
     if request.method == "POST":
-        if member_optin_confirm(token=token).subscribed:
+        if member_optin_confirm(token=token):
             return redirect("members:optin", token=token)
     else:
         link = optin_link_for_token(token)

@@ -320,6 +320,10 @@ PUBLIC_BODY_MAX_BYTES = env.int("PUBLIC_BODY_MAX_BYTES", default=32 * 1024)
 STAFF_BODY_MAX_BYTES = env.int("STAFF_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
+# Days the link in a member's confirmed opt-in email (members.optin) stays valid.
+MEMBER_OPTIN_DAYS = env.int("MEMBER_OPTIN_DAYS", default=30)
+if MEMBER_OPTIN_DAYS < 1:
+    raise ImproperlyConfigured("MEMBER_OPTIN_DAYS must be 1 or more")
 # The one ceiling on mail to addresses nobody has proven to own (confirmation links,
 # "already signed" notices, resends): per address, at most one every
 # UNVERIFIED_MAIL_INTERVAL seconds and UNVERIFIED_MAIL_PER_DAY a day; per client

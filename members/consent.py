@@ -11,3 +11,9 @@ DOUBLE_OPT_IN_COUNTRIES = frozenset({"DE", "AT"})
 UNSUBSCRIBE_WORDING_VERSION = "unsubscribe-2026-11"
 STAFF_UNSUBSCRIBE_WORDING = "Unsubscribed by staff at the member's request."
 STAFF_SUPPRESS_WORDING = "Address suppressed: no mailing may reach it."
+
+# The question the confirmed opt-in email asks, and the button that answers it: the
+# ledger records this wording when the member presses it.
+CONFIRMED_OPT_IN_VERSION = "confirmed-opt-in-2026-11"
+CONFIRMED_OPT_IN_WORDING = "Yes, email me about campaigns from {organisation}."
+CONFIRMED_OPT_IN_SOURCE = "opt-in link"

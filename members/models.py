@@ -58,6 +58,7 @@ class ConsentRecord(models.Model):
         MAILING = "mailing", "A mailing"
         IMPORT = "import", "An import"
         STAFF = "staff", "Staff"
+        OPT_IN = "opt-in", "An opt-in link"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
     topic = models.CharField(max_length=50, default="email")
@@ -163,3 +164,22 @@ class CountryConsentRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}: {'double opt-in' if self.double_opt_in else 'single opt-in'}"
+
+
+class OptInLink(models.Model):
+    """The confirmed opt-in emailed to a member left awaiting it: one live link each.
+
+    The row keeps the nonce the link is derived from and the link's hash, never the
+    link itself (see members.optin). `sent_at` is claimed before the email goes out,
+    so a retried job sends it once; `used_at` marks the press that subscribed.
+    """
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="optin_link")
+    token_nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"opt-in link for member {self.member_id}"

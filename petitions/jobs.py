@@ -19,6 +19,12 @@ from lib.localcache import LocalCache
 from lib.mail import absolute_url, mail_send
 from members.consent import OPT_IN_WORDING
 from members.models import Member
+from members.optin import (
+    optin_email_due,
+    optin_link_claim,
+    optin_link_release,
+    optin_wording,
+)
 from members.services import Consent, member_record
 from petitions.counting import counts_fold_all, petition_recount
 from petitions.models import Petition, Signature
@@ -41,8 +47,11 @@ _petitions = LocalCache(ttl=30)
 
 CONFIRM = "petitions/email/confirm"
 ALREADY_SIGNED = "petitions/email/already_signed"
+OPTIN = "members/email/optin"
 # A staff request to count a petition again from its signatures.
 PETITION_RECOUNT = "petition_recount"
+# A member left awaiting a confirmed opt-in: the one email that asks for it.
+MEMBER_OPTIN_SEND = "member_optin_send"
 
 
 def _context(signature: Signature, token: str = "") -> dict:
@@ -205,7 +214,54 @@ def member_from_signature(*, signature: Signature) -> Member:
         )
         if signature.member_id != member.pk:
             Signature.objects.filter(pk=signature.pk).update(member=member)
+        # Recorded with the consent that left the member waiting, so a crash cannot
+        # lose the email; the job itself sends at most one per link.
+        if consent is not None and _awaits_opt_in(member):
+            job_record(kind=MEMBER_OPTIN_SEND, payload={"member": member.pk})
     return member
+
+
+def _awaits_opt_in(member: Member) -> bool:
+    return Member.objects.filter(pk=member.pk, status=Member.Status.PENDING).exists()
+
+
+@job_kind(MEMBER_OPTIN_SEND)
+def member_optin_send(payload: dict) -> None:
+    """Ask a member awaiting a confirmed opt-in, once, whether they want mailings.
+
+    Their address is unproven, so the email goes under the same mail ceiling as a
+    confirmation link; one held back is tried again when the ceiling allows.
+    """
+    member = Member.objects.select_related("organisation").filter(pk=payload.get("member"))
+    member = member.first()
+    if member is None or not optin_email_due(member=member):
+        return
+    permit = unverified_mail_permit(email_key=member.email_key)
+    if not permit.granted:
+        if permit.retry_at is not None:
+            job_record(kind=MEMBER_OPTIN_SEND, payload=payload, delay=_until(permit.retry_at))
+        return
+    token = optin_link_claim(member=member)
+    if token is None:  # another worker sent it a moment ago
+        unverified_mail_permit_return(permit=permit)
+        return
+    organisation = member.organisation
+    try:
+        mail_send(
+            template=OPTIN,
+            to=member.email,
+            context={
+                "member": member,
+                "organisation": organisation,
+                "wording": optin_wording(organisation),
+                "optin_url": absolute_url(reverse("members:optin", args=[token])),
+            },
+            sender_name=organisation.email_sender_name,
+        )
+    except Exception:
+        optin_link_release(member=member, token=token)
+        unverified_mail_permit_return(permit=permit)
+        raise
 
 
 @job_kind(PETITION_RECOUNT)

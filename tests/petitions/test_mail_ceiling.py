@@ -45,6 +45,10 @@ CAUSES = {
     "petition_recount": None,  # staff only, and it mails nobody
     # An owner's invitation of a colleague: the public cannot cause it (staff.jobs).
     "staff_invitation_mail": None,
+    # The confirmed opt-in email asks this ceiling too, but the public can cause at most
+    # one per member while its link is valid (30 days): tests/members/test_member_optin.py
+    # checks that it is held after a confirmation email and sent once the ceiling allows.
+    "member_optin_send": None,
 }
 
 

@@ -45,6 +45,8 @@ CAUSES = {
     "petition_recount": None,  # staff only, and it mails nobody
     # An owner's invitation of a colleague: the public cannot cause it (staff.jobs).
     "staff_invitation_mail": None,
+    # An owner's member import: staff only, and it mails nobody (staff.jobs).
+    "member_import_run": None,
 }
 
 

@@ -29,6 +29,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "signature_confirmed": "petitions.jobs",
         "petition_recount": "petitions.jobs",
         "staff_invitation_mail": "staff.jobs",
+        "member_import_run": "staff.jobs",
     }
     assert loops == {
         "jobs_prune": "jobs.services",

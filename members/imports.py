@@ -15,6 +15,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +31,8 @@ State = MemberImport.State
 PREVIEW_ROWS = 20
 ERRORS_KEPT = 200
 BATCH_ROWS = 500
+# A preview nobody confirms is cancelled after this, and its file deleted.
+PREVIEW_KEPT = timedelta(days=1)
 FIELDS = ("email", "first_name", "last_name", "country", "postcode", "language")
 # The longest value each column may hold: the model's limits.
 MAX_LENGTH = {
@@ -369,3 +372,11 @@ def _finish(member_import: MemberImport, state: str, failure: str = "") -> None:
         state=state, finished_at=timezone.now(), failure=failure
     )
     _file_delete(member_import)
+
+
+def member_imports_prune() -> int:
+    """Cancel previews nobody confirmed within a day and delete their files (a periodic loop)."""
+    stale = MemberImport.objects.filter(
+        state=State.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_KEPT
+    )
+    return sum(member_import_cancel(member_import=item) for item in stale[:100])

@@ -10,10 +10,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
-from jobs.registry import job_kind
+from jobs.registry import job_kind, periodic
 from jobs.services import job_record
 from lib.mail import absolute_url, mail_send
-from members.imports import member_import_run
+from members.imports import member_import_run, member_imports_prune
 from orgs.models import Invitation, Organisation
 from orgs.people import invitation_create, invitation_revoke, invitation_token
 
@@ -74,3 +74,6 @@ def member_import_job(payload: dict) -> None:
     # never outlives its lease, and a signature spike's jobs get their turn in between.
     if member_import_run(import_pk=payload["import"]):
         member_import_job_record(payload["import"])
+
+
+periodic("member_imports_prune", every=3600)(member_imports_prune)

@@ -1,8 +1,12 @@
 """Importing members from CSV: reading the file, checking rows, and the batched run."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from freezegun import freeze_time
 
 from lib.addresses import email_key
 from members.imports import (
@@ -12,6 +16,7 @@ from members.imports import (
     member_import_create,
     member_import_run,
     member_import_start,
+    member_imports_prune,
     rows_checked,
 )
 from members.models import ConsentRecord, Member, MemberImport, Suppression
@@ -272,3 +277,27 @@ def test_ten_thousand_rows_import_in_a_bounded_number_of_queries(organisation):
     assert Member.objects.count() == 10_000
     # About a dozen per batch of 500 rows (lookup, inserts, progress), never one per row.
     assert len(queries) < 20 * 15
+
+
+def test_a_preview_nobody_confirms_is_cancelled_after_a_day_and_its_file_deleted(
+    organisation, import_dir
+):
+    member_import = member_import_create(
+        organisation_id=organisation.pk,
+        by=None,
+        data=b"email\na@example.org\n",
+        original_name="list.csv",
+        source="a fair",
+        wording="",
+    )
+    confirmed = _run(b"email\nb@example.org\n", organisation)
+
+    with freeze_time(timezone.now() + timedelta(hours=23)):
+        assert member_imports_prune() == 0
+    with freeze_time(timezone.now() + timedelta(hours=25)):
+        assert member_imports_prune() == 1
+
+    member_import.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert (member_import.state, confirmed.state) == ("cancelled", "done")
+    assert list(import_dir.iterdir()) == []

@@ -318,6 +318,10 @@ IP_HASH_KEY = IP_HASH_KEY or "test-ip-hash-key"
 PUBLIC_BODY_MAX_BYTES = env.int("PUBLIC_BODY_MAX_BYTES", default=32 * 1024)
 # The staff area uploads petition images; keep the proxy's limit at least this.
 STAFF_BODY_MAX_BYTES = env.int("STAFF_BODY_MAX_BYTES", default=10 * 1024 * 1024)
+# Member imports (CSV): the largest file accepted (keep it under STAFF_BODY_MAX_BYTES),
+# and where uploads wait for their run: owner-only, outside MEDIA_ROOT, never served.
+MEMBER_IMPORT_MAX_BYTES = env.int("MEMBER_IMPORT_MAX_BYTES", default=9 * 1024 * 1024)
+MEMBER_IMPORT_DIR = Path(env.str("MEMBER_IMPORT_DIR", default=str(DATA_DIR / "imports")))
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
 # Days the link in a member's confirmed opt-in email (members.optin) stays valid.

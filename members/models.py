@@ -183,3 +183,47 @@ class OptInLink(models.Model):
 
     def __str__(self) -> str:
         return f"opt-in link for member {self.member_id}"
+
+
+class MemberImport(models.Model):
+    """One CSV file of members on its way in: previewed, then run in the background.
+
+    The file itself sits in MEMBER_IMPORT_DIR (owner-only, never served) from the upload
+    until the run ends or staff cancel; `file_name` is its name there. The error report
+    keeps line numbers and reasons only, never the rows' contents.
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=200)
+    wording = models.TextField(blank=True, help_text="Empty: nobody is subscribed.")
+    original_name = models.CharField(max_length=255, blank=True)
+    file_name = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEWED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0, help_text="Found by the preview.")
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_errors = models.PositiveIntegerField(default=0)
+    error_report = models.JSONField(default=list, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import from {self.source} ({self.state})"

@@ -4,11 +4,12 @@ actions, and the consent rules by country."""
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django_countries import countries
 
 from lib.addresses import InvalidEmail, email_key
-from lib.forms import SingleLineField
+from lib.forms import MultiLineField, SingleLineField
 from members.models import Member
 from members.selectors import MemberFilters
 
@@ -151,3 +152,56 @@ class ConsentRuleForm(forms.Form):
 
     def clean_country(self) -> str:
         return country_code(self.cleaned_data["country"])
+
+
+class MemberImportForm(forms.Form):
+    """Step 1 of an import: the file, where its people came from, and what they agreed to."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, comma or semicolon separated, with a first line naming the columns: "
+        "email (required), first name, last name, country, postcode, language.",
+        error_messages={"required": "Choose the CSV file to import."},
+    )
+    source = SingleLineField(
+        label="Where these people come from",
+        max_length=200,
+        help_text="Kept in each member’s consent ledger as “imported from …”, for example "
+        "“the 2025 clean air paper petition”.",
+        error_messages={"required": "Say where these people come from."},
+    )
+    consent_confirmed = forms.BooleanField(
+        label="These people agreed to receive email from us in these words:",
+        required=False,
+    )
+    wording = MultiLineField(
+        label="The words they agreed to",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Leave the box unticked and this empty to import them without subscribing "
+        "anyone.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MEMBER_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"This file is larger than {limit // (1024 * 1024)} MB. "
+                "Split it into smaller files."
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        confirmed, wording = data.get("consent_confirmed"), data.get("wording", "")
+        if confirmed and not wording:
+            self.add_error("wording", "Give the exact words these people agreed to.")
+        if wording and not confirmed:
+            self.add_error(
+                "consent_confirmed",
+                "Tick the box to confirm they agreed to these words, or empty the words "
+                "to import them without subscribing anyone.",
+            )
+        return data

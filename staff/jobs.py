@@ -1,4 +1,5 @@
-"""The workspace's background work: the email that carries an invitation's link.
+"""The workspace's background work: the email that carries an invitation's link, and
+the run of a member import.
 
 Invitations live in orgs, below the job ledger, so the workspace records the email
 here in the same transaction that stores the invitation: a crash between the two
@@ -9,11 +10,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
-from jobs.registry import job_kind
+from jobs.registry import job_kind, periodic
 from jobs.services import job_record
 from lib.mail import absolute_url, mail_send
+from members.imports import member_import_run, member_imports_prune
 from orgs.models import Invitation, Organisation
 from orgs.people import invitation_create, invitation_revoke, invitation_token
+from petitions.jobs import MEMBER_OPTIN_SEND
 
 INVITATION_MAIL = "staff_invitation_mail"
 INVITATION_TEMPLATE = "staff/email/invitation"
@@ -55,3 +58,29 @@ def invitation_mail(payload: dict) -> None:
         "accept_url": link,
     }
     mail_send(template=INVITATION_TEMPLATE, to=invitation.email, context=context)
+
+
+# Member imports: the members app owns the import (members.imports) but sits beside the
+# ledger, not above it, so the workspace records and runs the job.
+MEMBER_IMPORT_RUN = "member_import_run"
+
+
+def member_import_job_record(import_pk: int) -> None:
+    job_record(kind=MEMBER_IMPORT_RUN, payload={"import": import_pk})
+
+
+@job_kind(MEMBER_IMPORT_RUN)
+def member_import_job(payload: dict) -> None:
+    # Each job runs a bounded share of the file, then records the next: a long import
+    # never outlives its lease, and a signature spike's jobs get their turn in between.
+    if member_import_run(import_pk=payload["import"], on_pending=_optin_email_record):
+        member_import_job_record(payload["import"])
+
+
+def _optin_email_record(member) -> None:
+    # An imported member whose country asks for a confirmed opt-in gets the email that
+    # asks for it, as a signer does (petitions.jobs.member_optin_send).
+    job_record(kind=MEMBER_OPTIN_SEND, payload={"member": member.pk})
+
+
+periodic("member_imports_prune", every=3600)(member_imports_prune)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_member_subscription'),
+        ('members', '0004_member_import'),
     ]
 
     operations = [

@@ -30,12 +30,14 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "petition_recount": "petitions.jobs",
         "member_optin_send": "petitions.jobs",
         "staff_invitation_mail": "staff.jobs",
+        "member_import_run": "staff.jobs",
     }
     assert loops == {
         "jobs_prune": "jobs.services",
         "counts_fold": "petitions.counting",
         "mail_allowances_prune": "petitions.services.mail_ceiling",
         "pending_images_prune": "petitions.pending_images",
+        "member_imports_prune": "members.imports",
     }
 
 

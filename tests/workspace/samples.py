@@ -7,7 +7,7 @@ the walk, so a page with a new kind of argument cannot be left out quietly.
 
 from dataclasses import dataclass
 
-from members.models import Member
+from members.models import Member, MemberImport
 from orgs.models import Invitation
 from orgs.people import invitation_create
 from tests.factories import MemberFactory
@@ -42,6 +42,16 @@ def member_sample(organisation) -> int:
     return (existing or MemberFactory(organisation=organisation)).pk
 
 
+def import_sample(organisation, by) -> int:
+    """A finished member import (its file already deleted, as after every run)."""
+    existing = MemberImport.objects.filter(organisation=organisation).order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    return MemberImport.objects.create(
+        organisation=organisation, by=by, source="a sample list", state=MemberImport.State.DONE
+    ).pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -50,6 +60,7 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "user_pk": user.pk,
         "member_pk": member.pk if member else member_sample(petition.organisation),
         "invitation_pk": invitation_sample(user),
+        "import_pk": import_sample(petition.organisation, user),
         "token": UNKNOWN_TOKEN,
     }
     return Walk(urls=workspace_urls(samples))

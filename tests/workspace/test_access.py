@@ -20,6 +20,7 @@ class TestTheRule:
                 "user_pk": 1,
                 "invitation_pk": 1,
                 "member_pk": 1,
+                "import_pk": 1,
                 "token": "x",
             }
         )

@@ -42,7 +42,14 @@ def _tab_pages(petition, signature, update) -> list[str]:
     urls = [
         u
         for u in workspace_urls(
-            {**samples, "user_pk": 1, "invitation_pk": 1, "member_pk": 1, "token": "x"}
+            {
+                **samples,
+                "user_pk": 1,
+                "invitation_pk": 1,
+                "member_pk": 1,
+                "import_pk": 1,
+                "token": "x",
+            }
         )
     ]
     tabs = [u.path for u in urls if u.path.startswith(prefix) and not u.path.endswith("/state/")]

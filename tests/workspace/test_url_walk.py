@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from members.models import MemberImport
 from orgs.people import invitation_create
 from petitions.models import Update
 from tests.factories import MemberFactory, PetitionFactory, SignatureFactory, UserFactory
@@ -41,6 +42,9 @@ def samples(organisation, roles):
         "user_pk": UserFactory(username="sample-analyst", role="Analyst").pk,
         "invitation_pk": invitation_create(
             email="invited@example.org", role="Analyst", by=owner
+        ).pk,
+        "import_pk": MemberImport.objects.create(
+            organisation=organisation, by=owner, source="a sample list", state="done"
         ).pk,
         "token": TOKEN,
     }

@@ -1,91 +1,32 @@
 """Forms of the workspace's Members section: the list's search, the member page's
 actions, and the consent rules by country."""
 
-from datetime import datetime, time, timedelta
-
 from django import forms
 from django.conf import settings
-from django.utils import timezone
-from django_countries import countries
 
-from lib.addresses import InvalidEmail, email_key
 from lib.forms import MultiLineField, SingleLineField
 from members.models import Member
 from members.selectors import MemberFilters
+from staff.forms_search import PeopleSearchForm, country_code, date_field, day_start
 
-SEARCH_MAX = 100
-DATE_MESSAGE = "Enter a date as year-month-day, for example 2026-11-30."
 COUNTRY_HELP = "Its English name or two-letter code, such as Germany or DE."
 
 
-def country_code(text: str) -> str:
-    """The two-letter code for a country typed by name or code, or a clear refusal."""
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    if len(text) == 2 and text.upper() in dict(countries):
-        return text.upper()
-    code = countries.by_name(text)
-    if not code:
-        raise forms.ValidationError(
-            f"No country is called “{text}”. Type its English name or its two-letter code, "
-            "such as Germany or DE."
-        )
-    return code
-
-
-def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_MESSAGE},
-    )
-
-
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(PeopleSearchForm):
     """The member list's search box and filters, read from the query string."""
 
-    q = SingleLineField(
-        label="Name or email",
-        required=False,
-        max_length=SEARCH_MAX,
-        help_text="The start of a name, or a whole email address.",
-        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters."},
-    )
+    field_order = ["q", "status", "country", "joined_from", "joined_to"]
     status = forms.ChoiceField(
         label="Subscription",
         required=False,
         choices=[("", "Any subscription"), *Member.Status.choices],
     )
-    country = SingleLineField(
-        label="Country (name or code)",
-        required=False,
-        max_length=60,
-        error_messages={"max_length": "Type a country's name or its two-letter code."},
-    )
-    joined_from = _date_field("Joined from")
-    joined_to = _date_field("Joined until")
-
-    def clean_q(self) -> str:
-        query = " ".join(self.cleaned_data["q"].split())
-        if "@" in query:
-            try:
-                self.cleaned_data["email_key"] = email_key(query)
-            except InvalidEmail:
-                raise forms.ValidationError(
-                    "Searching by email needs the whole address, such as ada@example.org."
-                ) from None
-        return query
-
-    def clean_country(self) -> str:
-        return country_code(self.cleaned_data["country"])
+    joined_from = date_field("Joined from")
+    joined_to = date_field("Joined until")
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("joined_from"), data.get("joined_to")
-        if start and end and start > end:
-            self.add_error("joined_to", "This date comes before the “from” date.")
+        self.date_order_check("joined_from", "joined_to")
         return data
 
     def filters(self) -> MemberFilters:
@@ -96,15 +37,9 @@ class MemberSearchForm(forms.Form):
             name="" if key else data.get("q", ""),
             status=data.get("status", ""),
             country=data.get("country", ""),
-            joined_from=_day_start(data.get("joined_from")),
-            joined_before=_day_start(data.get("joined_to"), days_after=1),
+            joined_from=day_start(data.get("joined_from")),
+            joined_before=day_start(data.get("joined_to"), days_after=1),
         )
-
-
-def _day_start(day, days_after: int = 0) -> datetime | None:
-    if day is None:
-        return None
-    return timezone.make_aware(datetime.combine(day + timedelta(days=days_after), time.min))
 
 
 class ReasonForm(forms.Form):

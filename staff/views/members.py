@@ -24,7 +24,8 @@ from members.services import member_unsubscribe as unsubscribe
 from orgs.models import Organisation
 from petitions.models import Signature
 from staff.access import staff_view
-from staff.forms_members import ConsentRuleForm, MemberSearchForm, ReasonForm, country_code
+from staff.forms_members import ConsentRuleForm, MemberSearchForm, ReasonForm
+from staff.forms_search import country_code
 
 FILTER_FIELDS = ("q", "status", "country", "joined_from", "joined_to")
 SIGNATURES_SHOWN = 100

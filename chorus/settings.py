@@ -5,6 +5,7 @@ console, jobs in the database). Production sets DATABASE_URL, REDIS_URL,
 SECRET_KEY, BASE_URL and friends; see .env.example.
 """
 
+import email.utils
 import sys
 from pathlib import Path
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "members",
     "petitions",
     "jobs",
+    "mailings",
     "staff",
 ]
 
@@ -369,6 +371,21 @@ for _name in (
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Chorus")
+
+# Mailings (mailings/). The addresses a mailing may be sent from: DEFAULT_FROM_EMAIL's
+# address unless MAILING_SENDERS lists others (comma-separated).
+MAILING_SENDERS = env.list(
+    "MAILING_SENDERS", default=[email.utils.parseaddr(DEFAULT_FROM_EMAIL)[1]]
+)
+# Why a member receives a mailing: the footer of every one says so.
+MAILING_WHY = env.str(
+    "MAILING_WHY",
+    default="You receive this email because you asked {organisation} to keep you informed.",
+)
+# How many days a mailing's link recognises the member on a petition page.
+MAILING_TOKEN_DAYS = env.int("MAILING_TOKEN_DAYS", default=30)
+if MAILING_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("MAILING_TOKEN_DAYS must be 1 or more")
 
 LOGGING = {
     "version": 1,

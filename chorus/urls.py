@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^brand/(?P<version>[0-9a-f]{12})\.css$", brand_css, name="brand_css"),
     path("", include("petitions.urls")),
     path("", include("members.urls")),
+    path("", include("mailings.urls")),
     path("", home, name="home"),
     path("healthz", health, name="health"),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

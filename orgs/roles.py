@@ -18,9 +18,23 @@ EXPORT_PERMISSION = "orgs.export_personal_data"
 EXPLICIT_ONLY = [EXPORT_PERMISSION]
 
 ROLES = {
-    "Owner": ["orgs.*", "petitions.*", "members.*", "jobs.*", "auth.*", EXPORT_PERMISSION],
-    "Campaigner": ["petitions.*", "members.view_*", "members.change_member", "jobs.view_*"],
-    "Analyst": ["petitions.view_*", "members.view_*"],
+    "Owner": [
+        "orgs.*",
+        "petitions.*",
+        "members.*",
+        "mailings.*",
+        "jobs.*",
+        "auth.*",
+        EXPORT_PERMISSION,
+    ],
+    "Campaigner": [
+        "petitions.*",
+        "members.view_*",
+        "members.change_member",
+        "mailings.*",
+        "jobs.view_*",
+    ],
+    "Analyst": ["petitions.view_*", "members.view_*", "mailings.view_*"],
 }
 
 

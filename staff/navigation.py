@@ -1,7 +1,7 @@
 """The workspace's sections, in the order the left-hand menu shows them.
 
 Each entry names the permission that opens its first page, so a role only sees the
-sections it can use. Later issues add Mailings and Reports here.
+sections it can use. Later issues add Reports here.
 """
 
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ class Section:
 SECTIONS = [
     Section("Petitions", "staff:petitions", "petitions.view_petition", "/staff/petitions/"),
     Section("Members", "staff:members", "members.view_member", "/staff/members/"),
+    Section("Mailings", "staff:mailings", "mailings.view_mailing", "/staff/mailings/"),
     Section("People", "staff:people", "auth.view_user", "/staff/people/"),
     Section("Organisation", "staff:brand", "orgs.change_organisation", "/staff/organisation/"),
 ]

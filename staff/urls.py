@@ -10,6 +10,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("petitions/", include("staff.urls_petitions")),
     path("members/", include("staff.urls_members")),
+    path("mailings/", include("staff.urls_mailings")),
+    path("mailings/segments/", include("staff.urls_segments")),
     path("people/", include("staff.urls_people")),
     path("organisation/", include("staff.urls_brand")),
 ]

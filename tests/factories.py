@@ -85,3 +85,26 @@ class MemberFactory(DjangoModelFactory):
     first_name = "Grace"
     last_name = "Hopper"
     country = "GB"
+
+
+class MailingFactory(DjangoModelFactory):
+    class Meta:
+        model = "mailings.Mailing"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Mailing {n}")
+    subject = "They are scraping our photos"
+    from_name = "Open Faces"
+    from_address = "petitions@chorus.invalid"
+    body = "Hello {{first_name|friend}},\n\n[Sign the petition]({{petition_link}})"
+
+
+class RecipientFactory(DjangoModelFactory):
+    class Meta:
+        model = "mailings.Recipient"
+
+    mailing = factory.SubFactory(MailingFactory)
+    member = factory.SubFactory(
+        MemberFactory, organisation=factory.SelfAttribute("..mailing.organisation")
+    )
+    run_after = factory.LazyFunction(timezone.now)

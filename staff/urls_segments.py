@@ -1,0 +1,3 @@
+"""Segments of members, built from conditions, under Mailings."""
+
+urlpatterns: list = []

@@ -4,7 +4,7 @@ A definition is plain JSON, {"match": "all" | "any", "conditions": [...]}, each 
 {"kind": ..., "negate": bool, plus the parameters its kind takes}:
 
     signed            {"petition": id}          a live (pending or confirmed) signature
-    country_in        {"countries": ["DE", ..]} ISO 3166 codes
+    country_in        {"countries": ["DE", ..]} ISO 3166 codes (English names are read too)
     language          {"languages": ["de", ..]} the member's language
     status            {"statuses": ["subscribed", ..]}
     joined_between    {"from": "2026-01-31", "to": "2026-12-31"} either may be empty
@@ -22,9 +22,10 @@ suppressed): `segment_mailable` is the set a send snapshots.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_countries import countries
@@ -156,25 +157,38 @@ def _mailing(organisation, condition) -> dict:
     return {"mailing": mailing_id}
 
 
-def _strings(condition, key: str, what: str) -> list[str]:
+def _strings(condition, key: str, what: str, separators: str = r"[,;\s]+") -> list[str]:
     values = condition.get(key)
     if isinstance(values, str):
-        values = [part for part in re.split(r"[,\s]+", values) if part]
+        values = re.split(separators, values)
+    if isinstance(values, list) and all(isinstance(value, str) for value in values):
+        values = [value.strip() for value in values if value.strip()]
     if not isinstance(values, list) or not values:
         raise SegmentInvalid([f"give at least one {what}."])
-    if len(values) > MAX_LIST or not all(isinstance(v, str) and len(v) <= 60 for v in values):
-        raise SegmentInvalid([f"give at most {MAX_LIST} {what}s, each a short code."])
-    return list(dict.fromkeys(value.strip() for value in values))
+    if len(values) > MAX_LIST or not all(len(value) <= 60 for value in values):
+        raise SegmentInvalid([f"give at most {MAX_LIST} {what} names or codes, each short."])
+    return list(dict.fromkeys(values))
+
+
+def _country(text: str) -> str:
+    if len(text) == 2 and text.upper() in dict(countries):
+        return text.upper()
+    return countries.by_name(" ".join(text.split())) or ""
 
 
 def _countries(organisation, condition) -> dict:
-    codes = [code.upper() for code in _strings(condition, "countries", "country")]
-    unknown = [code for code in codes if code not in dict(countries)]
-    if unknown:
+    # Typed names may hold spaces ("United Kingdom"), so only commas and semicolons part them.
+    names = _strings(condition, "countries", "country", separators=r"[,;]+")
+    codes = [_country(name) for name in names]
+    if not all(codes):
+        unknown = names[codes.index("")]
         raise SegmentInvalid(
-            [f"“{unknown[0][:20]}” is not a two-letter country code, such as DE or GB."]
+            [
+                f"no country is called “{unknown[:40]}”: type its English name or its "
+                "two-letter code, such as Germany or DE."
+            ]
         )
-    return {"countries": codes}
+    return {"countries": list(dict.fromkeys(codes))}
 
 
 def _languages(organisation, condition) -> dict:
@@ -388,3 +402,96 @@ def segment_delete(*, segment: Segment, by) -> None:
             "for them first."
         )
     segment.delete()
+
+
+# ---- Counting within a bound, and saying what a segment is ----------------------------
+
+COUNT_TIMEOUT_MS = 5000
+
+
+class SegmentCountTooSlow(Exception):
+    """Counting took longer than COUNT_TIMEOUT_MS and was stopped by the database."""
+
+
+@dataclass(frozen=True)
+class SegmentCounts:
+    members: int
+    mailable: int
+
+
+def segment_counts(*, organisation, definition) -> SegmentCounts:
+    """How many members the definition describes and how many of them a send would
+    reach. On PostgreSQL each count is stopped after COUNT_TIMEOUT_MS, so a page that
+    counts (the builder, at every edit) never holds the database for long."""
+    cleaned = definition_clean(organisation=organisation, definition=definition)
+    where = definition_q(cleaned)
+    everyone = Member.objects.filter(organisation=organisation).filter(where)
+    mailable = mailable_members(organisation).filter(where)
+    if connection.vendor != "postgresql":
+        return SegmentCounts(everyone.count(), mailable.count())
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_TIMEOUT_MS)}")
+            # Planned with its values (as members_page does): a generic plan for a
+            # prepared statement cannot know how many members one petition has.
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            return SegmentCounts(everyone.count(), mailable.count())
+    except OperationalError as error:
+        if getattr(error, "sqlstate", None) == "57014" or "statement timeout" in str(error):
+            raise SegmentCountTooSlow from None
+        raise
+
+
+def definition_describe(*, organisation, definition: dict) -> str:
+    """A cleaned definition in words, for lists: "All of: signed “Stop …”; not in DE"."""
+    conditions = definition.get("conditions") or []
+    if not conditions:
+        return "Every member"
+    petitions = dict(
+        Petition.objects.filter(
+            organisation=organisation,
+            pk__in=[c["petition"] for c in conditions if c.get("kind") == "signed"],
+        ).values_list("pk", "title")
+    )
+    mailings = dict(
+        Mailing.objects.filter(
+            organisation=organisation,
+            pk__in=[c["mailing"] for c in conditions if "mailing" in c],
+        ).values_list("pk", "name")
+    )
+    parts = [_describe(c, petitions, mailings) for c in conditions]
+    joined = "; ".join(parts)
+    if len(parts) == 1:
+        return joined[:1].upper() + joined[1:]
+    return ("All of: " if definition.get("match") == "all" else "Any of: ") + joined
+
+
+def _describe(condition: dict, petitions: dict, mailings: dict) -> str:
+    kind = condition.get("kind")
+    if kind == "signed":
+        text = f"signed “{petitions.get(condition['petition'], 'a deleted petition')}”"
+    elif kind in ("received_mailing", "clicked_mailing"):
+        verb = "received" if kind == "received_mailing" else "clicked in"
+        text = f"{verb} “{mailings.get(condition['mailing'], 'a deleted mailing')}”"
+    elif kind == "country_in":
+        text = "in " + ", ".join(condition["countries"])
+    elif kind == "language":
+        text = "language " + ", ".join(condition["languages"])
+    elif kind == "status":
+        text = "subscription " + ", ".join(
+            str(Member.Status(s).label).lower() for s in condition["statuses"]
+        )
+    elif kind == "joined_between":
+        text = "joined " + " ".join(
+            part
+            for part in (
+                f"from {condition['from']}" if condition["from"] else "",
+                f"until {condition['to']}" if condition["to"] else "",
+            )
+            if part
+        )
+    elif kind == "signed_recent":
+        text = f"signed in the last {condition['days']} days"
+    else:
+        text = str(kind)
+    return f"not {text}" if condition.get("negate") else text

@@ -7,6 +7,7 @@ the walk, so a page with a new kind of argument cannot be left out quietly.
 
 from dataclasses import dataclass
 
+from mailings.models import Segment
 from members.models import Member, MemberImport
 from orgs.models import Invitation
 from orgs.people import invitation_create
@@ -52,6 +53,14 @@ def import_sample(organisation, by) -> int:
     ).pk
 
 
+def segment_sample(organisation) -> int:
+    """A saved segment: the first there is, or one of every member."""
+    existing = Segment.objects.filter(organisation=organisation).order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    return Segment.objects.create(organisation=organisation, name="Every member").pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -62,5 +71,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "invitation_pk": invitation_sample(user),
         "import_pk": import_sample(petition.organisation, user),
         "token": UNKNOWN_TOKEN,
+        "segment_pk": segment_sample(petition.organisation),
     }
     return Walk(urls=workspace_urls(samples))

@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from mailings.models import Segment
 from members.models import MemberImport
 from orgs.people import invitation_create
 from petitions.models import Update
@@ -47,6 +48,8 @@ def samples(organisation, roles):
             organisation=organisation, by=owner, source="a sample list", state="done"
         ).pk,
         "token": TOKEN,
+        # mailings: segments
+        "segment_pk": Segment.objects.create(organisation=organisation, name="A sample").pk,
     }
 
 

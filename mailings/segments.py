@@ -474,7 +474,7 @@ def _describe(condition: dict, petitions: dict, mailings: dict) -> str:
         verb = "received" if kind == "received_mailing" else "clicked in"
         text = f"{verb} “{mailings.get(condition['mailing'], 'a deleted mailing')}”"
     elif kind == "country_in":
-        text = "in " + ", ".join(condition["countries"])
+        text = "in " + ", ".join(countries.name(code) or code for code in condition["countries"])
     elif kind == "language":
         text = "language " + ", ".join(condition["languages"])
     elif kind == "status":

@@ -442,28 +442,51 @@ def segment_counts(*, organisation, definition) -> SegmentCounts:
         raise
 
 
-def definition_describe(*, organisation, definition: dict) -> str:
-    """A cleaned definition in words, for lists: "All of: signed “Stop …”; not in DE"."""
-    conditions = definition.get("conditions") or []
-    if not conditions:
-        return "Every member"
+def definitions_describe(*, organisation, definitions: list) -> list[str]:
+    """Each stored definition in words, for lists: "All of: signed “Stop …”; not in
+    Germany". Two queries whatever the number (the petitions' and mailings' names)."""
+    conditions = [
+        condition
+        for definition in definitions
+        if isinstance(definition, dict) and isinstance(definition.get("conditions"), list)
+        for condition in definition["conditions"]
+        if isinstance(condition, dict)
+    ]
     petitions = dict(
         Petition.objects.filter(
             organisation=organisation,
-            pk__in=[c["petition"] for c in conditions if c.get("kind") == "signed"],
+            pk__in=[c.get("petition") for c in conditions if isinstance(c.get("petition"), int)],
         ).values_list("pk", "title")
     )
     mailings = dict(
         Mailing.objects.filter(
             organisation=organisation,
-            pk__in=[c["mailing"] for c in conditions if "mailing" in c],
+            pk__in=[c.get("mailing") for c in conditions if isinstance(c.get("mailing"), int)],
         ).values_list("pk", "name")
     )
-    parts = [_describe(c, petitions, mailings) for c in conditions]
+    return [_describe_one(definition, petitions, mailings) for definition in definitions]
+
+
+def _describe_one(definition, petitions: dict, mailings: dict) -> str:
+    try:
+        conditions = [_condition_shape(c) for c in definition.get("conditions") or []]
+        parts = [_describe(c, petitions, mailings) for c in conditions]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return "Needs fixing: open it and save it again"
+    if not parts:
+        return "Every member"
     joined = "; ".join(parts)
     if len(parts) == 1:
         return joined[:1].upper() + joined[1:]
-    return ("All of: " if definition.get("match") == "all" else "Any of: ") + joined
+    return ("Any of: " if definition.get("match") == "any" else "All of: ") + joined
+
+
+def _condition_shape(condition: dict) -> dict:
+    kind = condition["kind"]
+    for key in PARAMETERS[kind]:
+        if key not in condition:
+            raise KeyError(key)
+    return condition
 
 
 def _describe(condition: dict, petitions: dict, mailings: dict) -> str:

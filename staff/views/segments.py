@@ -20,7 +20,7 @@ from mailings.segments import (
     SegmentCountTooSlow,
     SegmentInUse,
     SegmentInvalid,
-    definition_describe,
+    definitions_describe,
     segment_counts,
     segment_create,
     segment_delete,
@@ -52,16 +52,14 @@ def segment_list(request):
     """Every segment; counted here only when asked (?count=1), the first LIST_COUNTED of
     them, each bounded in time. The page's script counts them one by one instead."""
     organisation = _organisation()
-    segments = Segment.objects.filter(organisation=organisation).order_by("name")[:500]
+    segments = list(Segment.objects.filter(organisation=organisation).order_by("name")[:500])
+    descriptions = definitions_describe(
+        organisation=organisation, definitions=[segment.definition for segment in segments]
+    )
     counted = request.GET.get("count") == "1"
     rows = []
-    for number, segment in enumerate(segments):
-        row = {
-            "segment": segment,
-            "description": definition_describe(
-                organisation=organisation, definition=segment.definition
-            ),
-        }
+    for number, (segment, description) in enumerate(zip(segments, descriptions, strict=True)):
+        row = {"segment": segment, "description": description}
         if counted and number < LIST_COUNTED:
             try:
                 row["counts"] = segment_counts(

@@ -402,3 +402,44 @@ def test_delete_is_refused_while_an_unsent_mailing_needs_the_segment(register, o
     assert "Spring appeal (scheduled)" in page and "Delete the segment</button>" not in page
     assert "will be sent to this segment" in response.content.decode()
     assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+def test_the_list_costs_the_same_few_queries_however_many_segments(
+    register, organisation, django_assert_max_num_queries
+):
+    _, client = staff_client("analyst")
+    client.get(LIST)  # the session and permissions, cached
+    for number in range(30):
+        Segment.objects.create(
+            organisation=organisation,
+            name=f"Segment {number}",
+            definition={
+                "match": "all",
+                "conditions": [{"kind": "signed", "negate": False, "petition": register.pk}],
+            },
+        )
+
+    with django_assert_max_num_queries(12):
+        page = client.get(LIST).content.decode()
+
+    assert page.count("data-segment-count=") == 30
+
+
+def test_a_count_too_slow_says_so_everywhere(register, organisation, monkeypatch):
+    import staff.views.segments as views
+    from mailings.segments import SegmentCountTooSlow
+
+    def too_slow(**kwargs):
+        raise SegmentCountTooSlow
+
+    monkeypatch.setattr(views, "segment_counts", too_slow)
+    _, client = staff_client("campaigner")
+    Segment.objects.create(organisation=organisation, name="Everyone")
+
+    endpoint = _count(client, {"definition": {"match": "all", "conditions": []}})
+    builder = client.post(NEW, _form("Germans", "all", "count", GERMANS))
+    listed = client.get(LIST + "?count=1")
+
+    assert endpoint.status_code == 503 and "took too long" in endpoint.json()["errors"][0]
+    assert builder.status_code == 200 and "Counting took too long" in builder.content.decode()
+    assert "Too slow to count" in listed.content.decode()

@@ -9,10 +9,13 @@ from django.utils import timezone
 from mailings.models import Mailing, Recipient, Segment
 from mailings.segments import (
     MAX_CONDITIONS,
+    SegmentCountTooSlow,
     SegmentInUse,
     SegmentInvalid,
     definition_clean,
+    definitions_describe,
     segment_count,
+    segment_counts,
     segment_create,
     segment_delete,
     segment_mailable,
@@ -20,6 +23,7 @@ from mailings.segments import (
     segment_update,
 )
 from members.models import Member, Suppression
+from tests.conftest import is_postgres  # noqa: F401 (the skipif condition names it)
 from tests.factories import (
     MailingFactory,
     MemberFactory,
@@ -419,3 +423,77 @@ def test_a_segment_only_sent_mailings_used_is_deleted_and_they_keep_their_snapsh
     sent.refresh_from_db()
     assert not Segment.objects.filter(pk=segment.pk).exists()
     assert sent.segment is None and sent.segment_definition["match"] == "all"
+
+
+# ---- Saying what a segment is, and counting within a bound -------------------------
+
+
+def test_definitions_are_described_in_words(organisation):
+    petition = PetitionFactory(organisation=organisation, title="Clean air")
+    mailing = MailingFactory(organisation=organisation, name="Spring appeal")
+
+    described = definitions_describe(
+        organisation=organisation,
+        definitions=[
+            {"match": "all", "conditions": []},
+            {
+                "match": "all",
+                "conditions": [{"kind": "signed", "negate": True, "petition": petition.pk}],
+            },
+            {
+                "match": "any",
+                "conditions": [
+                    {"kind": "country_in", "negate": False, "countries": ["DE", "AT"]},
+                    {"kind": "clicked_mailing", "negate": False, "mailing": mailing.pk},
+                    {"kind": "signed_recent", "negate": False, "days": 30},
+                ],
+            },
+            {"match": "all", "conditions": [{"kind": "status", "statuses": ["vip"]}]},
+            {},
+        ],
+    )
+
+    assert described == [
+        "Every member",
+        "Not signed “Clean air”",
+        "Any of: in Germany, Austria; clicked in “Spring appeal”; signed in the last 30 days",
+        "Needs fixing: open it and save it again",
+        "Every member",
+    ]
+
+
+def test_counts_give_members_and_the_mailable_among_them(organisation, people):
+    counts = segment_counts(
+        organisation=organisation,
+        definition={"match": "all", "conditions": [{"kind": "language", "languages": ["de"]}]},
+    )
+
+    assert (counts.members, counts.mailable) == (2, 1)
+
+
+@pytest.mark.skipif("not is_postgres()")
+def test_a_count_that_runs_too_long_is_stopped_and_the_timeout_does_not_linger(
+    organisation, people, monkeypatch
+):
+    from django.db import connection
+
+    import mailings.segments as segments
+
+    def slow(organisation):
+        return Member.objects.filter(organisation=organisation).extra(
+            where=["pg_sleep(0.05) IS NOT NULL"]
+        )
+
+    monkeypatch.setattr(segments, "mailable_members", slow)
+    monkeypatch.setattr(segments, "COUNT_TIMEOUT_MS", 20)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+
+    with pytest.raises(SegmentCountTooSlow):
+        segment_counts(organisation=organisation, definition={"match": "all", "conditions": []})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+    assert Member.objects.filter(organisation=organisation).count() == 4

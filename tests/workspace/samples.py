@@ -52,6 +52,15 @@ def import_sample(organisation, by) -> int:
     ).pk
 
 
+def mailing_sample(organisation) -> int:
+    """A mailing of the organisation: the first there is, or a new draft."""
+    from mailings.models import Mailing
+    from tests.factories import MailingFactory
+
+    existing = Mailing.objects.filter(organisation=organisation).order_by("pk").first()
+    return (existing or MailingFactory(organisation=organisation)).pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -62,5 +71,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "invitation_pk": invitation_sample(user),
         "import_pk": import_sample(petition.organisation, user),
         "token": UNKNOWN_TOKEN,
+        "mailing_pk": mailing_sample(petition.organisation),
     }
     return Walk(urls=workspace_urls(samples))

@@ -22,6 +22,7 @@ class TestTheRule:
                 "member_pk": 1,
                 "import_pk": 1,
                 "token": "x",
+                "mailing_pk": 1,
             }
         )
 

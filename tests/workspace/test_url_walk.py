@@ -16,7 +16,13 @@ from django.utils import timezone
 from members.models import MemberImport
 from orgs.people import invitation_create
 from petitions.models import Update
-from tests.factories import MemberFactory, PetitionFactory, SignatureFactory, UserFactory
+from tests.factories import (
+    MailingFactory,
+    MemberFactory,
+    PetitionFactory,
+    SignatureFactory,
+    UserFactory,
+)
 from tests.staff import PERSONAS, staff_client
 from tests.workspace.walk import workspace_urls
 
@@ -47,6 +53,7 @@ def samples(organisation, roles):
             organisation=organisation, by=owner, source="a sample list", state="done"
         ).pk,
         "token": TOKEN,
+        "mailing_pk": MailingFactory(organisation=organisation).pk,
     }
 
 

@@ -4,6 +4,8 @@ The views are thin: every change goes through mailings.services, which refuses w
 mailing's state does not allow; the figures come from staff.views.mailings_report.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -44,6 +46,7 @@ PREVIEW_CSP = (
     "form-action 'none'; base-uri 'none'"
 )
 SAMPLE_READER = PreviewMember(first_name="")
+_BODY = re.compile(r"<body[^>]*>")
 
 
 def _organisation() -> Organisation:
@@ -163,7 +166,20 @@ def mailing_edit(request, mailing_pk: int):
 
 def _preview_response(mailing: Mailing, member) -> HttpResponse:
     rendered = mailing_compile(mailing).personalise(member or SAMPLE_READER, None)
-    response = HttpResponse(rendered.html)
+    envelope = (
+        '<div style="font:14px/1.5 Arial,sans-serif;color:#1d1d1b;background:#fff;'
+        'padding:10px 14px;border-bottom:1px solid #ddd;">'
+        f"<div><b>From:</b> {escape(mailing.from_name)} &lt;{escape(mailing.from_address)}&gt;</div>"
+        f"<div><b>Subject:</b> {escape(rendered.subject)}</div>"
+        + (
+            f"<div><b>Preview text:</b> {escape(rendered.preheader)}</div>"
+            if rendered.preheader
+            else ""
+        )
+        + "</div>"
+    )
+    html = _BODY.sub(lambda m: m.group(0) + envelope, rendered.html, count=1)
+    response = HttpResponse(html)
     response["Content-Security-Policy"] = PREVIEW_CSP
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -200,6 +216,7 @@ def mailing_preview_draft(request):
     data = form.cleaned_data
     mailing = Mailing(
         organisation=organisation,
+        from_address=data.get("from_address", ""),
         subject=data.get("subject", ""),
         preheader=data.get("preheader", ""),
         body=data.get("body", ""),

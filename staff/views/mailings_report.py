@@ -54,11 +54,11 @@ def mailing_progress(mailing: Mailing, counts: dict) -> dict:
     finished = counts["sent"] + counts["failed"] + counts["cancelled"]
     rate = None
     if mailing.state in (Mailing.State.SENDING, Mailing.State.TESTING):
-        rate = round(counts["recent"] / (RATE_WINDOW.total_seconds() / 60))
+        rate = _per_minute(counts["recent"], RATE_WINDOW.total_seconds() / 60)
     elif mailing.started_at and counts["sent"]:
         end = mailing.finished_at or timezone.now()
         minutes = max((end - mailing.started_at).total_seconds() / 60, 1 / 60)
-        rate = round(counts["sent"] / minutes)
+        rate = _per_minute(counts["sent"], minutes)
     minutes_left = None
     if rate and counts["left"] and mailing.state in (Mailing.State.SENDING,):
         minutes_left = max(round(counts["left"] / rate), 1)
@@ -76,6 +76,11 @@ def mailing_progress(mailing: Mailing, counts: dict) -> dict:
         "running": mailing.state
         in (Mailing.State.SCHEDULED, Mailing.State.SENDING, Mailing.State.TESTING),
     }
+
+
+def _per_minute(count: int, minutes: float):
+    rate = count / minutes
+    return round(rate, 1) if rate < 10 else round(rate)
 
 
 def _rate(part: int, whole: int) -> str:

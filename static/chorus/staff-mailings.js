@@ -47,6 +47,5 @@
     timer = window.setTimeout(function () { form.requestSubmit(button); }, 900);
   }
   form.addEventListener("input", later);
-  form.addEventListener("change", later);
   form.requestSubmit(button);
 })();

@@ -390,6 +390,7 @@ def test_the_live_preview_renders_the_form_as_a_chosen_member(campaigner_client,
     html = response.content.decode()
     assert response.status_code == 200
     assert "Hello Ada, <strong>read this</strong>." in html
+    assert "<b>Subject:</b> They are scraping our photos" in html
     assert organisation.postal_address.splitlines()[0] in html
     assert "sandbox" in response["Content-Security-Policy"]
     assert "script-src" not in response["Content-Security-Policy"]
@@ -540,7 +541,7 @@ def test_the_progress_endpoint_gives_the_live_figures(analyst_client, draft):
 
     assert progress["sent"] == 2 and progress["failed"] == 1 and progress["left"] == 1
     assert progress["total"] == 4 and progress["percent"] == 75
-    assert progress["rate"] == 0  # 2 in the last 5 minutes, rounded per minute
+    assert progress["rate"] == 0.4  # 2 in the last 5 minutes
     assert progress["running"] is True
 
 

@@ -169,7 +169,8 @@ def _preview_response(mailing: Mailing, member) -> HttpResponse:
     envelope = (
         '<div style="font:14px/1.5 Arial,sans-serif;color:#1d1d1b;background:#fff;'
         'padding:10px 14px;border-bottom:1px solid #ddd;">'
-        f"<div><b>From:</b> {escape(mailing.from_name)} &lt;{escape(mailing.from_address)}&gt;</div>"
+        f"<div><b>From:</b> {escape(mailing.from_name)} "
+        f"&lt;{escape(mailing.from_address)}&gt;</div>"
         f"<div><b>Subject:</b> {escape(rendered.subject)}</div>"
         + (
             f"<div><b>Preview text:</b> {escape(rendered.preheader)}</div>"

@@ -49,6 +49,7 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "member_pk": 1,
                 "import_pk": 1,
                 "token": "x",
+                "mailing_pk": 1,
             }
         )
     ]

@@ -179,3 +179,21 @@ class Click(models.Model):
 
     def __str__(self) -> str:
         return f"click on link {self.link} by recipient {self.recipient_id}"
+
+
+class MailingEvent(models.Model):
+    """Who did what to a mailing, and when: scheduled, paused, cancelled, a test sent..."""
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on mailing {self.mailing_id}"

@@ -61,6 +61,15 @@ def segment_sample(organisation) -> int:
     return Segment.objects.create(organisation=organisation, name="Every member").pk
 
 
+def mailing_sample(organisation) -> int:
+    """A mailing of the organisation: the first there is, or a new draft."""
+    from mailings.models import Mailing
+    from tests.factories import MailingFactory
+
+    existing = Mailing.objects.filter(organisation=organisation).order_by("pk").first()
+    return (existing or MailingFactory(organisation=organisation)).pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -72,5 +81,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "import_pk": import_sample(petition.organisation, user),
         "token": UNKNOWN_TOKEN,
         "segment_pk": segment_sample(petition.organisation),
+        "mailing_pk": mailing_sample(petition.organisation),
     }
     return Walk(urls=workspace_urls(samples))

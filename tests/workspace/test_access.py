@@ -23,6 +23,7 @@ class TestTheRule:
                 "import_pk": 1,
                 "token": "x",
                 "segment_pk": 1,
+                "mailing_pk": 1,
             }
         )
 

@@ -50,6 +50,7 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "import_pk": 1,
                 "token": "x",
                 "segment_pk": 1,
+                "mailing_pk": 1,
             }
         )
     ]

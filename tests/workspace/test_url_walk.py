@@ -17,7 +17,13 @@ from mailings.models import Segment
 from members.models import MemberImport
 from orgs.people import invitation_create
 from petitions.models import Update
-from tests.factories import MemberFactory, PetitionFactory, SignatureFactory, UserFactory
+from tests.factories import (
+    MailingFactory,
+    MemberFactory,
+    PetitionFactory,
+    SignatureFactory,
+    UserFactory,
+)
 from tests.staff import PERSONAS, staff_client
 from tests.workspace.walk import workspace_urls
 
@@ -50,6 +56,7 @@ def samples(organisation, roles):
         "token": TOKEN,
         # mailings: segments
         "segment_pk": Segment.objects.create(organisation=organisation, name="A sample").pk,
+        "mailing_pk": MailingFactory(organisation=organisation).pk,
     }
 
 

@@ -4,7 +4,8 @@ Tests that must cover every workspace page (each role's access, accessibility, n
 internal columns) walk this list, so a page added later is covered without editing
 them. Workspace routes name their arguments from a small vocabulary, filled here:
 `pk` (a petition), `signature_pk`, `update_pk`, `user_pk`, `invitation_pk`,
-`member_pk` (a member), `import_pk` (a member import), `segment_pk` (a segment) and
+`member_pk` (a member), `import_pk` (a member import), `segment_pk` (a segment),
+`mailing_pk` (a mailing) and
 `token` (a string the view looks up and refuses when unknown).
 """
 

@@ -35,6 +35,7 @@ from petitions.services import (
     SIGNATURE_SUBMITTED,
     MailPermit,
     mail_allowances_prune,
+    signature_confirm_proven,
     signature_confirmation_token,
     unverified_mail_permit,
     unverified_mail_permit_return,
@@ -136,6 +137,12 @@ def signature_submitted(payload: dict) -> None:
     if signature is None:
         return  # erased, or a repeat that lost a race with its first signature
     network = payload.get("net", "")
+    if not payload.get("created") and payload.get("proven"):
+        # Signed again through a mailing's link: the address is proven, so a pending
+        # signature is confirmed, and nobody is emailed.
+        if signature.state == Signature.State.PENDING:
+            signature_confirm_proven(signature_id=signature.pk)
+        return
     if not payload.get("created"):
         if signature.state in Signature.LIVE_STATES:
             pending = signature.state == Signature.State.PENDING

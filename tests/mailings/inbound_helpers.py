@@ -20,8 +20,8 @@ def subscribed_member(organisation, **fields):
     return member_subscribe(member=member, consent=consent)
 
 
-@pytest.fixture
-def mailing(petition):
+@pytest.fixture(name="mailing")
+def mailing_fixture(petition):
     return MailingFactory(
         organisation=petition.organisation,
         petition=petition,
@@ -34,8 +34,8 @@ def mailing(petition):
     )
 
 
-@pytest.fixture
-def recipient(mailing):
+@pytest.fixture(name="recipient")
+def recipient_fixture(mailing):
     member = subscribed_member(
         mailing.organisation, first_name="Grace", email="grace@example.org", postcode="N1 0AA"
     )

@@ -8,7 +8,11 @@ from django.urls import reverse
 
 from mailings import tokens
 from mailings.models import Click, Mailing, Recipient
-from tests.mailings.inbound_helpers import mailing, recipient, token_for  # noqa: F401
+from tests.mailings.inbound_helpers import (  # noqa: F401 (fixtures)
+    mailing_fixture,
+    recipient_fixture,
+    token_for,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,11 @@ from members.models import Member
 from members.services import member_unsubscribe
 from petitions.models import Signature, SignatureEvent
 from tests.factories import PetitionFactory, SignatureFactory
-from tests.mailings.inbound_helpers import mailing, recipient, token_for  # noqa: F401
+from tests.mailings.inbound_helpers import (  # noqa: F401 (fixtures)
+    mailing_fixture,
+    recipient_fixture,
+    token_for,
+)
 
 pytestmark = pytest.mark.django_db
 NOT_RECOGNISED = {"recognised": False}

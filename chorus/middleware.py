@@ -83,6 +83,8 @@ class RequestBodyGuardMiddleware:
         self.staff_prefixes = (reverse("staff:home"), reverse("admin:index"))
         self.public_max_bytes = settings.PUBLIC_BODY_MAX_BYTES
         self.staff_max_bytes = settings.STAFF_BODY_MAX_BYTES
+        # An ESP's webhooks (django-anymail, when MAILING_ANYMAIL_WEBHOOKS is on) post JSON.
+        self.webhook_prefixes = ("/anymail/",) if settings.MAILING_ANYMAIL_WEBHOOKS else ()
 
     def __call__(self, request):
         if request.method == "GET" or request.method == "HEAD":
@@ -97,6 +99,8 @@ class RequestBodyGuardMiddleware:
         if length is None:
             return request_refused(400)
         staff = request.path_info.startswith(self.staff_prefixes)
+        if self.webhook_prefixes and request.path_info.startswith(self.webhook_prefixes):
+            staff = True  # the staff area's limit, and any content type
         if length > (self.staff_max_bytes if staff else self.public_max_bytes):
             return request_refused(413)
         charset = request.content_params.get("charset") if request.content_params else None

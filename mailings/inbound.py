@@ -359,6 +359,9 @@ def anymail_tracking(sender=None, event=None, esp_name="", **kwargs) -> str:
     reason = " ".join(
         str(getattr(event, name, "") or "") for name in ("description", "mta_response")
     ).strip()
+    status = STATUS.search(str(getattr(event, "mta_response", "") or ""))
+    if kind == HARD and event_type == "bounced" and status and status.group(1) == "4":
+        kind = SOFT  # some ESPs report a soft bounce as "bounced", with its 4.x.x status
     reason = f"{esp_name or 'ESP'} {event_type}: {reason}".strip(": ")[:300]
     outcome = inbound_apply(Inbound(kind, recipient_id, reason))
     logger.info("anymail %s event from %s: %s", event_type, esp_name, outcome)

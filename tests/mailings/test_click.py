@@ -142,3 +142,18 @@ def test_open_tracking_is_off_by_default_and_counts_only_a_number(recipient, cli
     client.get(url.replace(str(recipient.mailing_id) + ":", "999:"))  # forged: not counted
     assert Mailing.objects.get(pk=recipient.mailing_id).opens == 2
     assert Recipient.objects.get(pk=recipient.pk).clicks == 0  # nobody's open is recorded
+
+
+def test_the_mailing_carries_the_open_pixel_only_when_tracking_is_on(recipient, settings):
+    from mailings.models import Mailing as MailingModel
+    from mailings.render import mailing_compile
+
+    mailing = MailingModel.objects.select_related("organisation", "petition").get(
+        pk=recipient.mailing_id
+    )
+    html = mailing_compile(mailing).personalise(recipient.member, recipient.pk).html
+    assert "/m/o/" not in html
+    settings.MAILING_OPEN_TRACKING = True
+    html = mailing_compile(mailing).personalise(recipient.member, recipient.pk).html
+    assert f"/m/o/{recipient.mailing_id}:" in html
+    assert token_for(recipient, tokens.CLICK) in html  # the click links are still per member

@@ -9,6 +9,7 @@ screenshots kept in the browser tests' shots directory are those in docs/screens
 import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -54,6 +55,17 @@ def _recipient(first_name: str) -> Recipient:
     return RecipientFactory(mailing=mailing, member=member, sent_at=timezone.now(), state="done")
 
 
+def _axe_clean(page) -> None:
+    """No serious or critical axe-core violation, as tests/browser/test_axe.py asks."""
+    results = Axe().run(page)
+    found = [
+        f"{violation['id']} ({violation['impact']})"
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+    assert found == [], f"{page.url}: {found}"
+
+
 def _token(live_app, recipient: Recipient, purpose: str) -> str:
     with override_settings(SECRET_KEY=live_app.secret_key):
         return tokens.recipient_token(recipient.pk, purpose)
@@ -84,10 +96,12 @@ def test_a_member_follows_the_link_sees_their_name_and_signs_with_one_press(
     # The token left the address bar: a copied link recognises nobody.
     assert "#mt=" not in page.url and page.url.endswith(f"{DEMO_PATH}?ch=mailing")
     page.screenshot(path=str(SHOTS / "recognised-desktop.png"))
+    _axe_clean(page)
     phone = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
     phone.goto(f"/m/c/{_token(live_app, recipient, tokens.CLICK)}/0/")
     expect(phone.locator("[data-recognised]")).to_be_visible()
     phone.screenshot(path=str(SHOTS / "recognised-phone.png"))
+    _axe_clean(phone)
 
     with page.expect_navigation():
         page.get_by_role("button", name="Sign now").click()
@@ -143,6 +157,7 @@ def test_the_unsubscribe_page_takes_one_press(open_page, live_app):
     page.goto(url)
     expect(page.locator("h1")).to_have_text("Stop these emails?")
     page.screenshot(path=str(SHOTS / "unsubscribe-desktop.png"))
+    _axe_clean(page)
     phone = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
     phone.goto(url)
     phone.screenshot(path=str(SHOTS / "unsubscribe-phone.png"))
@@ -151,4 +166,5 @@ def test_the_unsubscribe_page_takes_one_press(open_page, live_app):
         page.get_by_role("button", name="Unsubscribe").click()
     expect(page.locator("h1")).to_have_text("You are unsubscribed")
     page.screenshot(path=str(SHOTS / "unsubscribed-desktop.png"))
+    _axe_clean(page)
     assert Member.objects.get(pk=recipient.member_id).status == Member.Status.UNSUBSCRIBED

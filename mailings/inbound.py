@@ -61,6 +61,16 @@ DELIVERY_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
 HARD, SOFT, COMPLAINT, UNSUBSCRIBE = "hard", "soft", "complaint", "unsubscribe"
 
 
+def bounce_address(recipient_id: int, domain: str) -> str:
+    """The per-recipient return path (VERP) a mailing's message goes out with."""
+    return f"bounces+{tokens.recipient_token(recipient_id, tokens.BOUNCE)}@{domain}"
+
+
+def unsubscribe_address(recipient_id: int, domain: str) -> str:
+    """The mailto address of a message's List-Unsubscribe header."""
+    return f"unsubscribe+{tokens.recipient_token(recipient_id, tokens.UNSUBSCRIBE)}@{domain}"
+
+
 @dataclass(frozen=True)
 class Inbound:
     """What one message says: its kind, the recipient it names, and why."""

@@ -306,3 +306,13 @@ def test_an_old_recipient_row_gone_is_ignored(recipient):
     Recipient.objects.all().delete()
     assert inbound_handle(dsn(to=address), address) == "ignored"
     assert member_of(recipient).status_changed_at < timezone.now()
+
+
+def test_the_addresses_the_sender_uses_are_the_ones_understood_here(recipient):
+    from mailings.inbound import bounce_address, unsubscribe_address
+
+    bounces = bounce_address(recipient.pk, DOMAIN)
+    assert bounces.startswith("bounces+") and bounces.endswith(f"@{DOMAIN}")
+    assert inbound_handle(dsn(to=bounces), bounces) == "bounced"
+    unsubscribe = unsubscribe_address(recipient.pk, DOMAIN)
+    assert inbound_handle(b"Subject: stop\n\nstop", unsubscribe) == "unsubscribed"

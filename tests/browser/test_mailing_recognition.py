@@ -168,3 +168,36 @@ def test_the_unsubscribe_page_takes_one_press(open_page, live_app):
     page.screenshot(path=str(SHOTS / "unsubscribed-desktop.png"))
     _axe_clean(page)
     assert Member.objects.get(pk=recipient.member_id).status == Member.Status.UNSUBSCRIBED
+
+
+def test_staff_see_the_mailings_a_member_received_and_their_clicks(open_page, live_app, shoot):
+    from tests.browser.conftest import staff_sign_in
+    from tests.browser.test_axe import Audit
+    from tests.browser.test_workspace_members import PASSWORD, _colleague
+
+    recipient = _recipient("Ada")
+    now = timezone.now()
+    Recipient.objects.filter(pk=recipient.pk).update(clicks=1, first_clicked_at=now, signed_at=now)
+    recipient.click_log.create(link=0, at=now)
+    other = RecipientFactory(
+        member=recipient.member,
+        mailing=MailingFactory(organisation=recipient.mailing.organisation, name="May update"),
+        sent_at=now,
+        bounced_at=now,
+        bounce_kind="soft",
+    )
+    assert other.pk
+    username, secret = _colleague("Analyst")
+    page = open_page(viewport=DESKTOP)
+    staff_sign_in(page, username=username, password=PASSWORD, secret=secret)
+    page.goto(f"/staff/members/{recipient.member_id}/")
+    expect(page.locator("#mailings-heading")).to_have_text("Mailings received")
+    expect(page.locator("section", has=page.locator("#mailings-heading"))).to_contain_text(
+        "2 mailings received."
+    )
+    expect(page.locator("section", has=page.locator("#clicks-heading"))).to_contain_text(
+        f"https://example.org{DEMO_PATH}"
+    )
+    audit = Audit()
+    audit.page(page, "member with mailings", shoot)
+    audit.assert_clean()

@@ -148,6 +148,9 @@ def recognise(*, token: str, slug: str) -> Recognised | None:
     )
     if recipient is None or recipient.member.status in GONE:
         return None
+    member = recipient.member
+    if not (member.first_name and member.last_name and member.email and member.country):
+        return None  # too little on record to sign with: the normal form asks
     petition = recipient.mailing.petition
     if petition is None or petition.slug != slug or not petition.is_open:
         return None

@@ -194,3 +194,10 @@ def test_the_cached_petition_page_carries_no_member_data(recipient, client):
     html = client.get("/p/stop-face-scraping/?ch=mailing").content.decode()
     assert "data-recognised" in html and "Grace" not in html
     assert "grace@example.org" not in html
+
+
+def test_a_member_with_too_little_on_record_gets_the_normal_form(recipient, client):
+    Member.objects.filter(pk=recipient.member_id).update(country="")
+    assert ask(client, token_for(recipient, tokens.RECOGNISE)) == NOT_RECOGNISED
+    press_sign_now(client, token_for(recipient, tokens.RECOGNISE))
+    assert not Signature.objects.exists()

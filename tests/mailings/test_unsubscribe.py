@@ -61,6 +61,45 @@ def test_the_one_click_post_unsubscribes_at_once_without_a_csrf_token(recipient,
     assert "one-click" in withdrawal.reason
 
 
+def test_the_one_click_post_as_multipart_form_data_unsubscribes_too(recipient, strict_client):
+    """RFC 8058 says the provider SHOULD post multipart/form-data (and MAY post URL-encoded)."""
+    body = (
+        "--AaB03x\r\n"
+        'Content-Disposition: form-data; name="List-Unsubscribe"\r\n'
+        "\r\n"
+        "One-Click\r\n"
+        "--AaB03x--\r\n"
+    )
+    response = strict_client.generic(
+        "POST",
+        url(token_for(recipient, tokens.UNSUBSCRIBE)),
+        body,
+        content_type="multipart/form-data; boundary=AaB03x",
+    )
+    assert response.status_code == 200
+    assert Member.objects.get(pk=recipient.member_id).status == Member.Status.UNSUBSCRIBED
+    assert "one-click" in ConsentRecord.objects.get(action="withdrawn").reason
+
+
+def test_a_file_part_in_the_one_click_post_is_refused(recipient, strict_client):
+    body = (
+        "--AaB03x\r\n"
+        'Content-Disposition: form-data; name="f"; filename="a.html"\r\n'
+        "Content-Type: text/html\r\n"
+        "\r\n"
+        "<script>alert(1)</script>\r\n"
+        "--AaB03x--\r\n"
+    )
+    response = strict_client.generic(
+        "POST",
+        url(token_for(recipient, tokens.UNSUBSCRIBE)),
+        body,
+        content_type="multipart/form-data; boundary=AaB03x",
+    )
+    assert response.status_code == 400
+    assert Member.objects.get(pk=recipient.member_id).status == Member.Status.SUBSCRIBED
+
+
 def test_the_pages_own_button_unsubscribes_too(recipient, strict_client):
     response = strict_client.post(url(token_for(recipient, tokens.UNSUBSCRIBE)), {})
     assert response.status_code == 200

@@ -202,6 +202,39 @@ def recipient_signed(*, recipient_id: int, signature_id: int) -> None:
         mail_arrived(member_id=member_id.first())
 
 
+def signature_attribute(*, signature, member) -> bool:
+    """Attribute a signature made with the normal form to the mailing it came through.
+
+    Receives petitions.signals.signature_member_known (the worker, once a signature is
+    confirmed and matched to its member). Only a signature tagged ?ch=mailing (the click
+    link's redirect carries the tag), by a member who clicked a link of a mailing about
+    that petition, and not attributed already (a one-press signature is, at once).
+    """
+    if signature.channel != Channel.MAILING.value or member is None:
+        return False
+    if Recipient.objects.filter(signature_id=signature.pk).exists():
+        return False
+    recipient_id = (
+        Recipient.objects.filter(
+            member_id=member.pk,
+            mailing__petition_id=signature.petition_id,
+            first_clicked_at__isnull=False,
+            signature__isnull=True,
+        )
+        .order_by("-first_clicked_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if recipient_id is None:
+        return False
+    recipient_signed(recipient_id=recipient_id, signature_id=signature.pk)
+    return True
+
+
+def signature_member_known_receiver(sender, signature=None, member=None, **kwargs) -> None:
+    signature_attribute(signature=signature, member=member)
+
+
 # --- Open tracking (off by default) -------------------------------------------------------
 
 

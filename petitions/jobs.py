@@ -40,6 +40,7 @@ from petitions.services import (
     unverified_mail_permit,
     unverified_mail_permit_return,
 )
+from petitions.signals import signature_member_known
 
 # Petitions with their organisation, per worker process: a spike's emails are mostly
 # about one petition, and loading it with each signature was a third of the send loop.
@@ -185,7 +186,8 @@ def signature_confirmed(payload: dict) -> None:
     )
     if signature is None or signature.state != Signature.State.CONFIRMED:
         return  # erased or invalidated since: nothing to record
-    member_from_signature(signature=signature)
+    member = member_from_signature(signature=signature)
+    signature_member_known.send(sender=Signature, signature=signature, member=member)
 
 
 def member_from_signature(*, signature: Signature) -> Member:

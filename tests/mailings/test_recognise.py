@@ -201,3 +201,72 @@ def test_a_member_with_too_little_on_record_gets_the_normal_form(recipient, clie
     assert ask(client, token_for(recipient, tokens.RECOGNISE)) == NOT_RECOGNISED
     press_sign_now(client, token_for(recipient, tokens.RECOGNISE))
     assert not Signature.objects.exists()
+
+
+# --- Normal-form signatures through a mailing's link -------------------------------------
+
+
+def _sign_with_the_form(petition, email, channel="mailing"):
+    from tests.conftest import sign_data
+
+    Client().post(
+        reverse("petitions:sign", args=[petition.slug]),
+        sign_data(email=email, channel=channel),
+    )
+    jobs_drain()
+    jobs_drain()
+    return Signature.objects.get(email=email)
+
+
+@pytest.fixture
+def unconfirmed(petition):
+    petition.require_confirmation = False
+    petition.save()
+    return petition
+
+
+def test_a_member_who_clicked_and_signed_with_the_form_is_attributed(recipient, unconfirmed):
+    Client().get(reverse("mailings:click", args=[token_for(recipient, tokens.CLICK), 0]))
+    signature = _sign_with_the_form(unconfirmed, "grace@example.org")
+    recipient.refresh_from_db()
+    assert recipient.signature_id == signature.pk and recipient.signed_at is not None
+
+
+def test_a_form_signature_is_attributed_once_confirmed(recipient, petition, mailoutbox):
+    from petitions.services import signature_confirm
+
+    Client().get(reverse("mailings:click", args=[token_for(recipient, tokens.CLICK), 0]))
+    signature = _sign_with_the_form(petition, "grace@example.org")
+    assert Recipient.objects.get(pk=recipient.pk).signature_id is None  # pending
+    import re
+
+    [token] = re.findall(r"/c/([^/\s]+)/", mailoutbox[-1].body)
+    signature_confirm(token=token)
+    jobs_drain()
+    assert Recipient.objects.get(pk=recipient.pk).signature_id == signature.pk
+
+
+def test_without_a_click_or_the_tag_nothing_is_attributed(recipient, unconfirmed):
+    _sign_with_the_form(unconfirmed, "grace@example.org")
+    assert Recipient.objects.get(pk=recipient.pk).signature_id is None
+
+
+def test_someone_else_signing_through_a_forwarded_link_is_not_attributed(recipient, unconfirmed):
+    Client().get(reverse("mailings:click", args=[token_for(recipient, tokens.CLICK), 0]))
+    _sign_with_the_form(unconfirmed, "friend@example.org")
+    assert Recipient.objects.get(pk=recipient.pk).signature_id is None
+
+
+def test_a_one_press_signature_is_attributed_to_one_mailing_only(recipient, client, petition):
+    from tests.factories import MailingFactory, RecipientFactory
+
+    second = RecipientFactory(
+        member=recipient.member,
+        mailing=MailingFactory(organisation=petition.organisation, petition=petition),
+        sent_at=timezone.now(),
+        first_clicked_at=timezone.now(),
+    )
+    press_sign_now(client, token_for(recipient, tokens.RECOGNISE))
+    jobs_drain()
+    assert Recipient.objects.get(pk=recipient.pk).signature_id is not None
+    assert Recipient.objects.get(pk=second.pk).signature_id is None

@@ -49,6 +49,7 @@ def server_error(request) -> HttpResponse:
 
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
 _BODY_ERRORS = (
     BadRequest,
     SuspiciousOperation,  # too many fields or files, a malformed multipart part
@@ -71,7 +72,9 @@ class RequestBodyGuardMiddleware:
       without naming a charset);
     * public paths take only URL-encoded forms, as their pages post them: no
       multipart, so no file parts (a public endpoint for anything else, a webhook
-      say, needs its own rule here);
+      say, needs its own rule here). The one exception: a mailing's one-click
+      unsubscribe (RFC 8058 says mail providers SHOULD post it as multipart/form-data)
+      takes multipart form fields too, still with no file part;
     * a POST body is parsed here, once, and a parse error becomes the designed 400
       page instead of a traceback. The CSRF check and the view then reuse the
       parsed form, so a signature pays for no second parse.
@@ -83,6 +86,11 @@ class RequestBodyGuardMiddleware:
         self.staff_prefixes = (reverse("staff:home"), reverse("admin:index"))
         self.public_max_bytes = settings.PUBLIC_BODY_MAX_BYTES
         self.staff_max_bytes = settings.STAFF_BODY_MAX_BYTES
+        # A mailing's one-click unsubscribe (/m/u/...), which mail providers may post as
+        # multipart/form-data (RFC 8058).
+        self.one_click_prefixes = (reverse("mailings:unsubscribe_preview"),)
+        # An ESP's webhooks (django-anymail, when MAILING_ANYMAIL_WEBHOOKS is on) post JSON.
+        self.webhook_prefixes = ("/anymail/",) if settings.MAILING_ANYMAIL_WEBHOOKS else ()
 
     def __call__(self, request):
         if request.method == "GET" or request.method == "HEAD":
@@ -97,12 +105,19 @@ class RequestBodyGuardMiddleware:
         if length is None:
             return request_refused(400)
         staff = request.path_info.startswith(self.staff_prefixes)
+        if self.webhook_prefixes and request.path_info.startswith(self.webhook_prefixes):
+            staff = True  # the staff area's limit, and any content type
         if length > (self.staff_max_bytes if staff else self.public_max_bytes):
             return request_refused(413)
         charset = request.content_params.get("charset") if request.content_params else None
         if charset is not None and charset.lower() != "utf-8":
             return request_refused(400)
-        if length and not staff and request.content_type != FORM_CONTENT_TYPE:
+        one_click = (
+            not staff
+            and request.content_type == MULTIPART_CONTENT_TYPE
+            and request.path_info.startswith(self.one_click_prefixes)
+        )
+        if length and not staff and not one_click and request.content_type != FORM_CONTENT_TYPE:
             return request_refused(400)
         if request.method == "POST":
             try:
@@ -110,6 +125,8 @@ class RequestBodyGuardMiddleware:
             except RequestDataTooBig:
                 return request_refused(413)
             except _BODY_ERRORS:
+                return request_refused(400)
+            if one_click and request.FILES:
                 return request_refused(400)
         return None
 

@@ -387,6 +387,25 @@ MAILING_TOKEN_DAYS = env.int("MAILING_TOKEN_DAYS", default=30)
 if MAILING_TOKEN_DAYS < 1:
     raise ImproperlyConfigured("MAILING_TOKEN_DAYS must be 1 or more")
 
+# Mailings, inbound (mailings/inbound.py, mailings/views.py): bounces, complaints,
+# unsubscribes, clicks. Soft bounces (4.x.x) in a row before the address is suppressed;
+# hard bounces (5.x.x) and complaints suppress it at once.
+MAILING_SOFT_BOUNCE_LIMIT = env.int("MAILING_SOFT_BOUNCE_LIMIT", default=3)
+if MAILING_SOFT_BOUNCE_LIMIT < 1:
+    raise ImproperlyConfigured("MAILING_SOFT_BOUNCE_LIMIT must be 1 or more")
+# Open tracking: off unless switched on, and then only a count per mailing (who opened
+# is never recorded).
+MAILING_OPEN_TRACKING = env.bool("MAILING_OPEN_TRACKING", default=False)
+# Take django-anymail's tracking webhooks at /anymail/ (an ESP sends bounces and
+# complaints there). Off unless an ESP is configured.
+MAILING_ANYMAIL_WEBHOOKS = env.bool("MAILING_ANYMAIL_WEBHOOKS", default=False)
+# anymail's webhooks ask for HTTP basic authentication with this "user:password".
+ANYMAIL_WEBHOOK_SECRET = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+if MAILING_ANYMAIL_WEBHOOKS and ":" not in ANYMAIL_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "MAILING_ANYMAIL_WEBHOOKS needs ANYMAIL_WEBHOOK_SECRET as user:password"
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

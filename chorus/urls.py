@@ -29,6 +29,11 @@ urlpatterns = [
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
+# An ESP's bounce and complaint webhooks (django-anymail), only when one is configured:
+# mailings.inbound.anymail_tracking receives their events.
+if settings.MAILING_ANYMAIL_WEBHOOKS:
+    urlpatterns.insert(0, path("anymail/", include("anymail.urls")))
+
 # Error pages that never read the request body (Django's run the CSRF check, which does).
 handler400 = "chorus.middleware.bad_request"
 handler500 = "chorus.middleware.server_error"

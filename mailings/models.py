@@ -79,6 +79,9 @@ class Mailing(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     recipients_total = models.PositiveIntegerField(default=0)
+    # Opens, counted only when MAILING_OPEN_TRACKING is on, and only as a number: who
+    # opened is never recorded.
+    opens = models.PositiveIntegerField(default=0)
     # The URLs its links lead to, fixed when the send starts: a click link names an
     # index into this list, so a click can only ever lead where the mailing pointed.
     links = models.JSONField(default=list, blank=True)
@@ -197,3 +200,22 @@ class MailingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on mailing {self.mailing_id}"
+
+
+class SoftBounce(models.Model):
+    """A member's soft bounces (4.x.x) in a row: MAILING_SOFT_BOUNCE_LIMIT suppresses.
+
+    One count per mailing (a second delay notice for the same copy adds nothing); a sign
+    that mail arrives (a click, a signature or an unsubscribe through a mailing's link,
+    or an ESP's "delivered" event) starts the count again.
+    """
+
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="soft_bounces"
+    )
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    last_reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.count} soft bounces for member {self.member_id}"

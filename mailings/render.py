@@ -169,6 +169,8 @@ def mailing_compile(mailing, *, subject: str | None = None) -> Compiled:
         "body_text": "BODYzqzq",
         "unsubscribe": _SENTINEL.format(len(fields)),
         "why": settings.MAILING_WHY.format(organisation=organisation.name),
+        # Opens, counted per mailing only, when switched on (mailings.tracking).
+        "open_pixel": _open_pixel(mailing),
     }
     fields.append(("unsubscribe_link", None))
     frame_html = render_to_string("mailings/email/mailing.html", context)
@@ -184,6 +186,14 @@ def mailing_compile(mailing, *, subject: str | None = None) -> Compiled:
         links=links,
         petition_url=petition_url,
     )
+
+
+def _open_pixel(mailing) -> str:
+    if not settings.MAILING_OPEN_TRACKING or not mailing.pk:
+        return ""
+    from mailings.tracking import open_pixel_url
+
+    return open_pixel_url(mailing.pk)
 
 
 def _protect(text: str) -> tuple[str, list]:

@@ -9,4 +9,7 @@ urlpatterns = [
     path("m/u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("m/u/", views.unsubscribe_preview, name="unsubscribe_preview"),
     path("m/c/<str:token>/<int:link>/", views.click, name="click"),
+    path("m/recognise/", views.recognise_json, name="recognise"),
+    path("m/sign/", views.recognised_sign_view, name="sign"),
+    path("m/o/<str:token>/", views.open_pixel, name="open"),
 ]

@@ -35,10 +35,12 @@ from petitions.services import (
     SIGNATURE_SUBMITTED,
     MailPermit,
     mail_allowances_prune,
+    signature_confirm_proven,
     signature_confirmation_token,
     unverified_mail_permit,
     unverified_mail_permit_return,
 )
+from petitions.signals import signature_member_known
 
 # Petitions with their organisation, per worker process: a spike's emails are mostly
 # about one petition, and loading it with each signature was a third of the send loop.
@@ -136,6 +138,12 @@ def signature_submitted(payload: dict) -> None:
     if signature is None:
         return  # erased, or a repeat that lost a race with its first signature
     network = payload.get("net", "")
+    if not payload.get("created") and payload.get("proven"):
+        # Signed again through a mailing's link: the address is proven, so a pending
+        # signature is confirmed, and nobody is emailed.
+        if signature.state == Signature.State.PENDING:
+            signature_confirm_proven(signature_id=signature.pk)
+        return
     if not payload.get("created"):
         if signature.state in Signature.LIVE_STATES:
             pending = signature.state == Signature.State.PENDING
@@ -178,7 +186,8 @@ def signature_confirmed(payload: dict) -> None:
     )
     if signature is None or signature.state != Signature.State.CONFIRMED:
         return  # erased or invalidated since: nothing to record
-    member_from_signature(signature=signature)
+    member = member_from_signature(signature=signature)
+    signature_member_known.send(sender=Signature, signature=signature, member=member)
 
 
 def member_from_signature(*, signature: Signature) -> Member:

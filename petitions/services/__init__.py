@@ -12,6 +12,7 @@ from petitions.services.confirming import (
     SEND_CONFIRMATION,
     SIGNATURE_CONFIRMED,
     signature_confirm,
+    signature_confirm_proven,
     signature_confirmation_token,
     signature_resend_confirmation,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "petition_reopen",
     "petition_update",
     "signature_confirm",
+    "signature_confirm_proven",
     "signature_confirmation_token",
     "signature_create",
     "signature_resend_confirmation",

@@ -93,3 +93,25 @@ def signature_confirm(*, token: str) -> Signature | None:
         job_record(kind=SIGNATURE_CONFIRMED, payload={"signature": signature.pk})
     signature.refresh_from_db()
     return signature
+
+
+def signature_confirm_proven(*, signature_id: int, note: str = "mailing link") -> bool:
+    """Confirm a pending signature whose signer proved the address another way (a
+    mailing's recognised link): as the email link would, with no email. False when it
+    was not pending."""
+    with transaction.atomic():
+        changed = Signature.objects.filter(pk=signature_id, state=Signature.State.PENDING).update(
+            state=Signature.State.CONFIRMED,
+            confirmed_at=timezone.now(),
+            token_nonce="",
+            token_hash="",
+            token_expires_at=None,
+            count_dirty=True,
+        )
+        if not changed:
+            return False
+        SignatureEvent.objects.create(
+            signature_id=signature_id, from_state="pending", to_state="confirmed", note=note
+        )
+        job_record(kind=SIGNATURE_CONFIRMED, payload={"signature": signature_id})
+    return True

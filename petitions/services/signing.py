@@ -54,7 +54,13 @@ def network_key(ip_prefix: str) -> str:
 
 
 def signature_create(
-    *, petition: Petition, data: dict, request_meta: dict, language: str = "", _retry: bool = True
+    *,
+    petition: Petition,
+    data: dict,
+    request_meta: dict,
+    language: str = "",
+    address_proven: bool = False,
+    _retry: bool = True,
 ) -> SignResult:
     """Sign a petition with validated form data (its email as email_normalise() returned it).
 
@@ -64,11 +70,16 @@ def signature_create(
     PostgreSQL, the same three in one grouped commit on SQLite), each records one
     `signature_submitted` job of the same shape, and the worker decides what to
     send. So neither the answer nor its timing tells anyone whether an address signed.
+
+    `address_proven`: the signer came through a link only the address's owner holds (a
+    mailing's recognised link), so the signature is stored confirmed with no email to
+    confirm it, and its job says so: a repeat still pending is confirmed by the worker,
+    and nobody is emailed either way.
     """
     if not petition.is_open:
         raise PetitionClosed(petition.slug)
     ip_hash, ip_prefix = ip_fingerprint(client_ip(request_meta))
-    confirmed = not petition.require_confirmation
+    confirmed = address_proven or not petition.require_confirmation
     now = timezone.now()
     values = {
         **_signature_defaults(),
@@ -96,8 +107,11 @@ def signature_create(
     }
     if not confirmed:
         values.update(new_link())
+    job_extra = {"net": network_key(ip_prefix)}
+    if address_proven:
+        job_extra["proven"] = True
     created, signature_id = signing_insert.signature_insert_with_job(
-        values=values, job_kind=SIGNATURE_SUBMITTED, job_extra={"net": network_key(ip_prefix)}
+        values=values, job_kind=SIGNATURE_SUBMITTED, job_extra=job_extra
     )
     if signature_id is None and _retry:
         # A live row the statement could not see yet (committed by a concurrent
@@ -107,6 +121,7 @@ def signature_create(
             data=data,
             request_meta=request_meta,
             language=language,
+            address_proven=address_proven,
             _retry=False,
         )
     if signature_id is None:

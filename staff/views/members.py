@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
+from mailings.history import member_clicks, member_mailings
 from members.models import ConsentRecord, Member, Suppression
 from members.selectors import MemberFilters, members_page
 from members.selectors import consent_rules as consent_rules_for
@@ -111,9 +112,13 @@ def _detail(request, member: Member, form=None, opened: str = "", status: int = 
     suppression = Suppression.objects.filter(
         organisation_id=member.organisation_id, email_key=member.email_key
     ).first()
+    mailings_received, mailings_total = member_mailings(member_id=member.pk)
     context = {
         "member": member,
         "name": f"{member.first_name} {member.last_name}".strip(),
+        "mailings_received": mailings_received,
+        "mailings_total": mailings_total,
+        "clicks": member_clicks(member_id=member.pk),
         "country_name": _country_name(member.country),
         "suppression": suppression,
         "signatures": [_signature_row(s) for s in signatures],

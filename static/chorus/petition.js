@@ -65,6 +65,61 @@
       if (first) first.focus();
     });
   }
+  // A member who came through a mailing's link: the click link put a recognition token
+  // in the fragment (#mt=...), which no server log or Referer header ever sees. It leaves
+  // the address bar at once, so a copied link recognises nobody, and stays for this tab.
+  var recognised = document.querySelector("[data-recognised]");
+  var mtKey = "chorus.mt." + article.dataset.slug;
+  function recognitionToken() {
+    var match = /(?:^#|&)mt=([A-Za-z0-9._-]{1,64})(?:&|$)/.exec(window.location.hash);
+    if (match) {
+      try { window.history.replaceState(null, "", window.location.pathname + window.location.search); } catch (e) { /* old browser */ }
+      try { window.sessionStorage.setItem(mtKey, match[1]); } catch (e) { /* storage off */ }
+      return match[1];
+    }
+    try { return window.sessionStorage.getItem(mtKey); } catch (e) { return null; }
+  }
+  function forgetRecognition() {
+    try { window.sessionStorage.removeItem(mtKey); } catch (e) { /* storage off */ }
+  }
+  var mt = recognised ? recognitionToken() : null;
+  function showRecognised(token, who) {
+    if (!recognised || !signBlock || summary) return;
+    var names = recognised.querySelectorAll("[data-recognised-name]");
+    for (var i = 0; i < names.length; i++) names[i].textContent = who.first_name;
+    var signNow = recognised.querySelector("[data-recognised-form]");
+    signNow.elements.token.value = token;
+    signNow.elements.csrfmiddlewaretoken.value = csrf ? csrf.value : "";
+    signNow.addEventListener("submit", function () {
+      var button = signNow.querySelector("button[type=submit]");
+      window.setTimeout(function () { button.disabled = true; button.textContent = "Signing…"; }, 0);
+    });
+    recognised.hidden = false;
+    signBlock.hidden = true;
+  }
+  function recogniseMember(token) {
+    var body = new URLSearchParams();
+    body.set("token", token);
+    body.set("petition", article.dataset.slug);
+    fetch(recognised.dataset.recogniseUrl, { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (who) {
+        if (who && who.recognised && who.petition === article.dataset.slug && who.first_name) showRecognised(token, who);
+        else forgetRecognition();
+      })
+      .catch(function () {});
+  }
+  var notMe = document.querySelector("[data-not-me]");
+  if (notMe) {
+    notMe.addEventListener("click", function () {
+      forgetRecognition();
+      recognised.hidden = true;
+      signBlock.hidden = false;
+      var first = document.getElementById("id_first_name");
+      if (first) first.focus();
+    });
+  }
+
   fetch(article.dataset.visitorUrl, { credentials: "same-origin", cache: "no-store" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (state) {
@@ -72,6 +127,7 @@
       if (csrf && !csrf.value) csrf.value = state.csrf;
       var kind = state.signed ? "confirmed" : rememberedSigning(article.dataset.slug);
       if (kind) showSigned(kind);
+      else if (mt) recogniseMember(mt);
     })
     .catch(function () {});
 

@@ -149,6 +149,9 @@ def inbox() -> Iterator[Inbox]:
 class LiveApp:
     url: str
     log_dir: Path
+    # The servers' SECRET_KEY: a test that makes a signed link for them (a mailing's
+    # tokens) signs with it.
+    secret_key: str = ""
 
     def logs(self) -> str:
         parts = []
@@ -367,6 +370,7 @@ def live_app(browser_database, collected_static, django_db_blocker, inbox) -> It
         with override_settings(DATA_DIR=work_dir, MEDIA_ROOT=work_dir / "media"):
             call_command("chorus_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         env = _server_env(app_port, inbox.port, work_dir)
+        app.secret_key = env["SECRET_KEY"]
         try:
             collected_static()
             processes.append(

@@ -48,13 +48,13 @@ def test_it_shows_the_members_details_status_signatures_and_ledger(owner_client,
     assert "Email me about this and other campaigns from Open Faces." in page
     assert "(version email-2026-11)" in page
     assert "A petition page: /p/stop-face-scraping/" in page
-    assert "Chorus does not send mailings yet" in page
+    assert "No mailing has been sent to this member." in page
 
 
 # Session, user, second factor, permissions (the user's and the groups'), the organisation,
 # the member, their suppression, their signatures with their petitions, their ledger with
-# who acted, and the role named in the header.
-MEMBER_PAGE_QUERIES = 11
+# who acted, the role named in the header, and the mailings received and clicks.
+MEMBER_PAGE_QUERIES = 13
 
 
 def test_its_queries_are_pinned_and_do_not_grow_with_the_history(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mailings', '0001_mailings'),
+        ('mailings', '0002_segments_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -402,10 +402,10 @@ def test_the_job_threads_send_transactional_jobs_before_any_recipient(organisati
 
     monkeypatch.setattr(chorus_worker, "close_old_connections", stop_after_two)
     command._run_jobs(0.01, False)
-    assert calls == ["jobs", "jobs"]  # the ledger had work: no recipient was drained
+    assert set(calls) == {"jobs"}  # the ledger had work: no recipient was drained
 
     calls.clear()
     monkeypatch.setattr(chorus_worker, "jobs_drain", lambda **kw: calls.append("jobs") or 0)
     command.running = True
     command._run_jobs(0.01, False)
-    assert calls == ["jobs", "drain"]
+    assert calls[:2] == ["jobs", "drain"]

@@ -13,6 +13,8 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 
 from lib.mailrate import mail_rate_wait, provider_of, provider_slow
@@ -84,30 +86,61 @@ def smtp_code(exc: BaseException) -> int | None:
 def mail_deliver(message: EmailMultiAlternatives, *, provider: str, wait: bool = False) -> None:
     """Send one built message on this thread's kept connection, within the mail rates.
 
-    Transactional and bulk mail both come through here, so they share the connection
-    and the rates (lib.mailrate). With `wait`, a spent rate is waited out (transactional
-    mail: it comes first anyway); without, RateLimited says how long to wait. A 4xx
-    refusal slows `provider` before the exception goes on to the caller.
+    Transactional and bulk mail both come through here (or `mail_deliver_bytes`), so they
+    share the connection and the rates (lib.mailrate). With `wait`, a spent rate is
+    waited out (transactional mail: it comes first anyway); without, RateLimited says
+    how long to wait. A 4xx refusal slows `provider` before the exception goes on.
     """
+
+    def send(connection):
+        message.connection = connection
+        message.send()
+
+    _deliver(send, provider=provider, wait=wait)
+
+
+def mail_deliver_bytes(*, from_email: str, to: str, data: bytes, provider: str, fallback) -> None:
+    """Send a message already serialised (CRLF line ends) from envelope `from_email` to `to`.
+
+    On Django's SMTP backend the bytes go straight to the kept SMTP session: building
+    the message with Python's email package cost more than everything else per message.
+    Any other backend (an ESP through django-anymail, the console...) gets the
+    EmailMessage `fallback()` builds.
+    """
+
+    def send(connection):
+        if isinstance(connection, SMTPBackend):
+            if connection.connection is None:
+                connection.open()
+            connection.connection.sendmail(
+                sanitize_address(from_email, "utf-8"), [sanitize_address(to, "utf-8")], data
+            )
+        else:
+            message = fallback()
+            message.connection = connection
+            message.send()
+
+    _deliver(send, provider=provider, wait=False)
+
+
+def _deliver(send, *, provider: str, wait: bool) -> None:
     while (pause := mail_rate_wait(provider)) > 0:
         if not wait:
             raise RateLimited(pause)
         time.sleep(pause)
     try:
         try:
-            message.connection = _kept_connection()
-            message.send()
+            send(_kept_connection())
         except STALE_CONNECTION_ERRORS:
             mail_connection_close()
-            message.connection = _kept_connection()
-            message.send()
+            send(_kept_connection())
     except smtplib.SMTPException as exc:
         code = smtp_code(exc)
         if code is not None and 400 <= code < 500:
             provider_slow(provider)
-        if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-            # The server refused this message, not the session: a kept connection after a
-            # refusal may be mid-transaction; start the next message on a fresh one.
+        if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+            # After a refused DATA or sender the session may be mid-transaction: the
+            # next message starts on a fresh one. (A refused recipient is reset by smtplib.)
             mail_connection_close()
         raise
 

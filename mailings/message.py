@@ -11,16 +11,19 @@
   dkimpy over the very bytes the SMTP backend sends.
 """
 
+import binascii
 import functools
+import secrets
+from email.header import Header
 from email.headerregistry import Address
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.urls import reverse
+from django.core.mail.message import sanitize_address
 
-from lib.mail import absolute_url
 from mailings import tokens
+from mailings.render import token_url
 
 # The headers a DKIM signature covers (those a relay has no business changing).
 DKIM_HEADERS = [
@@ -86,7 +89,7 @@ def sender_check(address: str) -> None:
 
 def unsubscribe_headers(recipient_id: int) -> dict[str, str]:
     token = tokens.recipient_token(recipient_id, tokens.UNSUBSCRIBE)
-    url = absolute_url(reverse("mailings:unsubscribe", args=[token]))
+    url = token_url("mailings:unsubscribe", token)
     mailto = f"mailto:unsubscribe+{token}@{settings.MAILING_RETURN_DOMAIN}"
     return {
         "List-Unsubscribe": f"<{url}>, <{mailto}>",
@@ -100,9 +103,12 @@ def return_path(recipient_id: int) -> str:
     return f"bounces+{token}@{settings.MAILING_RETURN_DOMAIN}"
 
 
+def _display_name(mailing) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in mailing.from_name).split())
+
+
 def display_from(mailing) -> str:
-    name = " ".join("".join(c if c.isprintable() else " " for c in mailing.from_name).split())
-    return str(Address(display_name=name, addr_spec=mailing.from_address))
+    return str(Address(display_name=_display_name(mailing), addr_spec=mailing.from_address))
 
 
 def message_build(*, mailing, to: str, recipient_id: int, rendered) -> MailingMessage:
@@ -125,3 +131,84 @@ def message_build(*, mailing, to: str, recipient_id: int, rendered) -> MailingMe
     )
     message.attach_alternative(rendered.html, "text/html")
     return message
+
+
+# ---- The same message, serialised directly -------------------------------------------------
+#
+# Python's email package took 1.2 ms to build and flatten one message, more than the
+# rest of the send loop together. On Django's SMTP backend the send loop sends these bytes
+# instead (lib.mail.mail_deliver_bytes); other backends get `message_build`'s message.
+# Same headers, same parts: multipart/alternative, text then HTML, UTF-8, 8bit unless a
+# line is too long for SMTP, then quoted-printable.
+
+
+@functools.lru_cache(maxsize=64)
+def _from_header(name: str, address: str) -> str:
+    return sanitize_address((name, address), "utf-8")
+
+
+def _header(name: str, value: str) -> bytes:
+    """One header line; encoded (RFC 2047) and folded by the email package only when needed."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"a line break in the {name} header")
+    if value.isascii() and len(name) + len(value) < 900:
+        return f"{name}: {value}\r\n".encode("ascii")
+    encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return f"{name}: {encoded}\r\n".encode("ascii")
+
+
+def _part(content_type: str, body: str) -> bytes:
+    data = body.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    if any(len(line) > 990 for line in data.split(b"\n")):
+        encoding = "quoted-printable"
+        data = binascii.b2a_qp(data, istext=True)
+    else:
+        encoding = "8bit"
+    return (
+        f'Content-Type: {content_type}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii")
+        + data.replace(b"\n", b"\r\n")
+    )
+
+
+def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str, bytes]:
+    """(envelope sender, message bytes with CRLF line ends), DKIM-signed when configured."""
+    sender_check(mailing.from_address)
+    domain = mailing.from_address.rpartition("@")[2]
+    boundary = f"==chorus{secrets.token_hex(12)}=="
+    unsubscribe = unsubscribe_headers(recipient_id)
+    # Folded between its two addresses (our own URLs: no line break can come from outside).
+    both = unsubscribe["List-Unsubscribe"].replace(", <", ",\r\n <")
+    headers = [
+        _header("Subject", " ".join(rendered.subject.split())),
+        _header("From", _from_header(_display_name(mailing), mailing.from_address)),
+        _header("To", to),
+    ]
+    if mailing.reply_to:
+        headers.append(_header("Reply-To", mailing.reply_to))
+    headers += [
+        _header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        _header("Message-ID", make_msgid(domain=domain)),
+        f"List-Unsubscribe: {both}\r\n".encode("ascii"),
+        _header("List-Unsubscribe-Post", unsubscribe["List-Unsubscribe-Post"]),
+        _header("Feedback-ID", f"{mailing.pk}:{mailing.organisation_id}:chorus"),
+        b"MIME-Version: 1.0\r\n",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode("ascii"),
+    ]
+    delimiter = f"--{boundary}\r\n".encode("ascii")
+    data = b"".join(
+        [
+            *headers,
+            b"\r\n",
+            delimiter,
+            _part("text/plain", rendered.text),
+            b"\r\n",
+            delimiter,
+            _part("text/html", rendered.html),
+            f"\r\n--{boundary}--\r\n".encode("ascii"),
+        ]
+    )
+    signature = dkim_signature(data)
+    if signature is not None:
+        data = signature + b"\r\n" + data
+    return return_path(recipient_id), data

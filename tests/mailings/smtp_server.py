@@ -6,7 +6,6 @@ import email.policy
 import socket
 import threading
 
-import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -41,8 +40,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def inbox(settings):
+def inbox_serve(settings):
+    """A fixture's body: `yield from inbox_serve(settings)` gives the Inbox, then stops it."""
     box = Inbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()

@@ -18,15 +18,23 @@ from mailings.render import mailing_compile
 from mailings.sending import mailing_start, recipients_drain
 from members.models import Member
 from tests.factories import MailingFactory, MemberFactory, PetitionFactory
-from tests.mailings.smtp_server import inbox  # noqa: F401 - a fixture
+from tests.mailings.smtp_server import inbox_serve
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inbox(settings):
+    yield from inbox_serve(settings)
 BASE = "https://act.openfaces.example"
 
 
 @pytest.fixture
 def sent(organisation, inbox, settings):
-    """One mailing sent through the send loop to one member; (message, raw, envelope from, recipient)."""
+    """One mailing sent through the send loop to one member.
+
+    (message, raw bytes, envelope sender, recipient)
+    """
     settings.MAILING_SENDERS = ["campaigns@openfaces.example"]
     settings.MAILING_RETURN_DOMAIN = "bounce.openfaces.example"
     MemberFactory(

@@ -96,7 +96,7 @@ def sample_message() -> None:
     import django
 
     django.setup()
-    from mailings.message import message_build
+    from mailings.message import message_bytes
     from mailings.models import Mailing
     from mailings.render import mailing_compile
     from members.models import Member
@@ -104,9 +104,10 @@ def sample_message() -> None:
     mailing = Mailing.objects.select_related("organisation", "petition").get()
     member = Member.objects.first()
     rendered = mailing_compile(mailing).personalise(member, 1)
-    message = message_build(mailing=mailing, to=member.email, recipient_id=1, rendered=rendered)
-    data = message.message().as_bytes(linesep="\r\n")
-    print(json.dumps({"from": message.from_email, "data": base64.b64encode(data).decode()}))
+    sender, data = message_bytes(
+        mailing=mailing, to=member.email, recipient_id=1, rendered=rendered
+    )
+    print(json.dumps({"from": sender, "data": base64.b64encode(data).decode()}))
 
 
 def ceiling_child(count: int, threads: int, offset: int, sample: str) -> None:
@@ -299,6 +300,8 @@ class MailBench:
             f"{ledger_dupes} duplicate rows; sink got {figures['received']} messages to "
             f"{figures['addresses']} addresses, {figures['duplicates']} duplicates"
         )
+        if members == self.args.members:
+            (self.work / "sample.json").write_text(json.dumps(self.child("sample")))
         self.mail_log.unlink(missing_ok=True)  # the next size counts afresh
         self.procs.stop("smtp-sink")
         self.procs.start(
@@ -315,7 +318,6 @@ class MailBench:
     def ceiling(self, count: int) -> dict:
         h = self.h
         sample = self.work / "sample.json"
-        sample.write_text(json.dumps(self.child("sample")))
         per_process = count // self.args.processes
         clock = time.monotonic()
         children = [

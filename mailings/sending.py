@@ -457,11 +457,13 @@ def _mark_sent(recipient: Recipient) -> None:
         leases.lease_done(recipient, sent_at=timezone.now())
         return
     table = connection.ops.quote_name(Recipient._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    # One statement, one round trip: set_config(..., true) sets synchronous_commit for
+    # this statement's own transaction (autocommit), and it is read at that commit.
+    with connection.cursor() as cursor:
         cursor.execute(
+            "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true) AS v) "
             f"UPDATE {table} SET state = %s, leased_until = NULL, last_error = '', "
-            "sent_at = %s WHERE id = %s",
+            "sent_at = %s WHERE id = %s AND EXISTS (SELECT 1 FROM quick)",
             [Recipient.State.DONE, timezone.now(), recipient.pk],
         )
 

@@ -170,3 +170,32 @@ def test_a_message_changed_on_the_way_fails_dkim(dkim_key, sent):
 def test_without_dkim_settings_nothing_is_signed(sent):
     _, raw, _, _ = sent
     assert b"DKIM-Signature" not in raw
+
+
+def test_any_other_email_backend_gets_the_same_message_built_by_django(organisation, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILING_SENDERS = ["campaigns@openfaces.example"]
+    MemberFactory(
+        organisation=organisation, email="grace@example.org", status=Member.Status.SUBSCRIBED
+    )
+    mailing = MailingFactory(
+        organisation=organisation,
+        from_address="campaigns@openfaces.example",
+        state=Mailing.State.SCHEDULED,
+        scheduled_at=timezone.now(),
+    )
+    mailing_start(mailing=mailing)
+    from lib.mail import mail_connection_close
+
+    mail_connection_close()
+    assert recipients_drain() == 1
+    [message] = mail.outbox
+    recipient = Recipient.objects.get()
+    assert message.from_email.startswith("bounces+")
+    assert message.extra_headers["From"] == "Open Faces <campaigns@openfaces.example>"
+    built = message.message()
+    assert built["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert tokens.recipient_token(recipient.pk, tokens.UNSUBSCRIBE) in built["List-Unsubscribe"]
+    mail_connection_close()

@@ -237,16 +237,17 @@ class MailBench:
                 )
             )  # fmt: skip
         time.sleep(3.0)  # imports done, threads idle
+        go = "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s"
+        execute(self.pg_url, go, mailing)
         profiler = None
         if self.args.profile and members == self.args.members:
             profiler = self.h.subprocess.Popen(
-                ["py-spy", "record", "--pid", str(workers[0].pid), "--duration", "30",
+                [str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(workers[0].pid),
+                 "--duration", "20",
                  "--rate", "50", "--format", "raw", "--output",
                  str(self.work / "worker.pyspy.txt"), "--nonblocking"],
                 stdout=self.h.subprocess.DEVNULL, stderr=self.h.subprocess.DEVNULL,
             )  # fmt: skip
-        go = "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s"
-        execute(self.pg_url, go, mailing)
         clock = time.monotonic()
         deadline = clock + self.args.timeout
         state = ""

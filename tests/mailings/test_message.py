@@ -26,6 +26,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def inbox(settings):
     yield from inbox_serve(settings)
+
+
 BASE = "https://act.openfaces.example"
 
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def inbox(settings):
     yield from inbox_serve(settings)
 
+
 ADDRESSES = {
     "ada@gmail.com": "gmail",
     "Bob@GoogleMail.com": "gmail",
@@ -283,9 +284,7 @@ def test_a_rate_limited_recipient_goes_back_without_losing_an_attempt(
     assert all(r.attempts == 0 and r.leased_until is None for r in waiting)
 
 
-def test_a_permanent_refusal_fails_the_recipient_and_suppresses_the_address(
-    organisation, inbox
-):
+def test_a_permanent_refusal_fails_the_recipient_and_suppresses_the_address(organisation, inbox):
     gone = subscribed(organisation, "gone@example.org")
     subscribed(organisation, "here@example.org")
     inbox.refuse["gone@example.org"] = "550 5.1.1 No such user"
@@ -305,9 +304,7 @@ def test_a_permanent_refusal_fails_the_recipient_and_suppresses_the_address(
     assert Mailing.objects.get(pk=mailing.pk).state == Mailing.State.SENT
 
 
-def test_an_unreachable_server_gives_the_recipients_back_with_a_backoff(
-    organisation, settings
-):
+def test_an_unreachable_server_gives_the_recipients_back_with_a_backoff(organisation, settings):
     from tests.mailings.smtp_server import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -252,11 +252,18 @@ class Bench:
             accepted_without_mail=unmailed,
             mail_repeats=sum(n - 1 for n in mails.values() if n > 1),
         )
+        # The confirmation drain rate: jobs (one email each) cleared per second after the load.
+        cleared = backlog[0][1] - backlog[-1][1]
+        figures["drain_per_s"] = (
+            round(cleared / backlog[-1][0], 1) if backlog[-1][0] and cleared else None
+        )
         drain = (
             f"drained in {backlog[-1][0]:.0f} s"
             if drained
             else f"NOT drained after {backlog[-1][0]:.0f} s ({backlog[-1][1]} left)"
         )
+        if figures["drain_per_s"]:
+            drain += f" ({figures['drain_per_s']} confirmation emails/s)"
         say(
             f"{key}: mail backlog {backlog[0][1]} jobs at the end of the load, {drain}; "
             f"{figures['mails']} messages to {len(mails)} addresses, "

@@ -7,6 +7,8 @@
 #   bash bench/run.sh --quick         # smoke run, 2-4 minutes
 #   bash bench/run.sh --servers       # compare gunicorn sync/gthread and granian (short runs)
 #   bash bench/run.sh --clients 32 --sign-seconds 30 --server granian --workers 2 --threads 8
+#   bash bench/run.sh --only mail     # the mailing benchmark alone (bench/mail.py), ~8 minutes
+#   bash bench/run.sh --only mail --members 50000 --also 0 --profile
 #
 # Everything it starts (database cluster, Redis, servers, workers, SMTP sink) is stopped
 # and the cluster deleted on exit, failure and Ctrl-C included.
@@ -20,7 +22,21 @@ PY=${PY:-.venv/bin/python}
 command="bash bench/run.sh $*"
 
 args=()
+mail_args=()
+only_mail=""
+previous=""
 for arg in "$@"; do
+    if [ "$previous" = "--only" ] && [ "$arg" = "mail" ]; then
+        only_mail=1
+        unset 'args[${#args[@]}-1]'
+        previous=""
+        continue
+    fi
+    previous="$arg"
+    if [ -n "$only_mail" ]; then
+        mail_args+=("$arg")
+        continue
+    fi
     case "$arg" in
     --quick) args+=(--sign-seconds 10 --read-seconds 5 --warmup 1 --drain-seconds 20 --converge-seconds 20) ;;
     --servers) args+=(--compare-servers --sign-seconds 10 --read-seconds 8 --warmup 2 --drain-seconds 0 --converge-seconds 0) ;;
@@ -28,7 +44,7 @@ for arg in "$@"; do
     esac
 done
 
-command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+[ -n "$only_mail" ] || command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 . bench/services.sh
 
 bench_pid=""
@@ -46,7 +62,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_services_start
-"$PY" bench/bench.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
-    --command "$command" "${args[@]}" &
+if [ -z "$only_mail" ]; then
+    "$PY" bench/bench.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
+        --command "$command" "${args[@]}" &
+    bench_pid=$!
+    wait "$bench_pid"
+fi
+# The mailing benchmark: alone with --only mail, after the rest in a full run.
+case " ${args[*]} " in
+*" --only "* | *" --compare-servers "* | *" --sign-seconds 10 "*) [ -n "$only_mail" ] || exit 0 ;;
+esac
+"$PY" bench/mail.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
+    --command "$command" "${mail_args[@]}" &
 bench_pid=$!
 wait "$bench_pid"

@@ -406,6 +406,69 @@ if MAILING_ANYMAIL_WEBHOOKS and ":" not in ANYMAIL_WEBHOOK_SECRET:
         "MAILING_ANYMAIL_WEBHOOKS needs ANYMAIL_WEBHOOK_SECRET as user:password"
     )
 
+# Mailings: sending (mailings/sending.py, lib/mailrate.py). Messages a second overall and
+# per receiving provider ("gmail=20,microsoft=10,yahoo=10,other=50"), shared by every
+# worker through the cache; 0 or absent is unlimited. A provider that refuses for now
+# (4xx) is halved, recovering (doubling) every MAILING_PROVIDER_RECOVER_SECONDS.
+MAILING_RATE_PER_SECOND = env.float("MAILING_RATE_PER_SECOND", default=0.0)
+if MAILING_RATE_PER_SECOND < 0:
+    raise ImproperlyConfigured("MAILING_RATE_PER_SECOND must be 0 (unlimited) or more")
+
+
+def _provider_rates(value: str) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, number = item.partition("=")
+        name = name.strip().lower()
+        if name not in ("gmail", "microsoft", "yahoo", "other"):
+            raise ImproperlyConfigured(
+                f"MAILING_PROVIDER_RATES: {name!r} is not gmail, microsoft, yahoo or other"
+            )
+        try:
+            rates[name] = float(number)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"MAILING_PROVIDER_RATES: {item!r} is not provider=messages per second"
+            ) from None
+        if rates[name] < 0:
+            raise ImproperlyConfigured(f"MAILING_PROVIDER_RATES: {item!r} is negative")
+    return rates
+
+
+MAILING_PROVIDER_RATES = _provider_rates(env.str("MAILING_PROVIDER_RATES", default=""))
+MAILING_PROVIDER_RECOVER_SECONDS = env.int("MAILING_PROVIDER_RECOVER_SECONDS", default=60)
+if MAILING_PROVIDER_RECOVER_SECONDS < 1:
+    raise ImproperlyConfigured("MAILING_PROVIDER_RECOVER_SECONDS must be 1 or more")
+# Recipients a worker thread claims at a time: at most threads x this repeat when a
+# worker is killed mid-send.
+MAILING_BATCH = env.int("MAILING_BATCH", default=100)
+if not 1 <= MAILING_BATCH <= 5000:
+    raise ImproperlyConfigured("MAILING_BATCH must be between 1 and 5000")
+# Seconds a worker holds a claimed batch before another may take it over (a killed
+# worker's unsent recipients come back after this).
+MAILING_LEASE_SECONDS = env.int("MAILING_LEASE_SECONDS", default=60)
+if MAILING_LEASE_SECONDS < 2:
+    raise ImproperlyConfigured("MAILING_LEASE_SECONDS must be 2 or more")
+# The domain of the per-recipient return path (bounces+<token>@...) and of the mailto
+# unsubscribe address: mail to it must reach `manage.py chorus_mail_inbound`.
+MAILING_RETURN_DOMAIN = env.str(
+    "MAILING_RETURN_DOMAIN",
+    default=email.utils.parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2],
+)
+if not MAILING_RETURN_DOMAIN or "@" in MAILING_RETURN_DOMAIN or " " in MAILING_RETURN_DOMAIN:
+    raise ImproperlyConfigured("MAILING_RETURN_DOMAIN must be a domain name")
+# Optional DKIM signing of mailings (docs/mailings.md, "Sending"): all three or none.
+MAILING_DKIM_KEY_PATH = env.str("MAILING_DKIM_KEY_PATH", default="")
+MAILING_DKIM_SELECTOR = env.str("MAILING_DKIM_SELECTOR", default="")
+MAILING_DKIM_DOMAIN = env.str("MAILING_DKIM_DOMAIN", default="")
+_dkim = [MAILING_DKIM_KEY_PATH, MAILING_DKIM_SELECTOR, MAILING_DKIM_DOMAIN]
+if any(_dkim) and not all(_dkim):
+    raise ImproperlyConfigured(
+        "MAILING_DKIM_KEY_PATH, MAILING_DKIM_SELECTOR and MAILING_DKIM_DOMAIN go together"
+    )
+if MAILING_DKIM_KEY_PATH and not Path(MAILING_DKIM_KEY_PATH).is_file():
+    raise ImproperlyConfigured(f"MAILING_DKIM_KEY_PATH: no file at {MAILING_DKIM_KEY_PATH}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

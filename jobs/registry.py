@@ -61,3 +61,19 @@ def periodic(name: str, *, every: float | Callable[[], float]):
         return func
 
     return register
+
+
+# Leased sources besides the job ledger (a mailing's recipients): each drainer claims and
+# runs one batch and returns how much it did. chorus_worker's job threads call them only
+# when the ledger has nothing due, so transactional jobs always go first.
+DRAINERS: dict[str, Callable[[], int]] = {}
+
+
+def drainer(name: str):
+    """Register a function the job threads call to drain one batch of another leased table."""
+
+    def register(func):
+        _register(DRAINERS, "Drainer", name, func, func)
+        return func
+
+    return register

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from jobs import leases
 from jobs.models import Job
-from jobs.registry import KINDS, periodic
+from jobs.registry import DRAINERS, KINDS, periodic
 
 logger = logging.getLogger("chorus.jobs")
 
@@ -58,6 +58,14 @@ def jobs_drain(*, limit: int = 50, budget_seconds: float = 5.0) -> int:
             break
         for job in batch:
             done += job_run(job)
+    return done
+
+
+def drainers_run() -> int:
+    """One batch from each registered drainer (jobs.registry.drainer); how much they did."""
+    done = 0
+    for drain in DRAINERS.values():
+        done += drain() or 0
     return done
 
 

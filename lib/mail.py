@@ -7,12 +7,17 @@ messages: opening a new SMTP session per message was a third of the send loop.
 import contextlib
 import smtplib
 import threading
+import time
 from email.headerregistry import Address
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
+
+from lib.mailrate import mail_rate_wait, provider_of, provider_slow
 
 _local = threading.local()
 
@@ -60,13 +65,84 @@ def mail_send(
         headers=headers or {},
     )
     message.attach_alternative(html, "text/html")
+    mail_deliver(message, provider=provider_of(to), wait=True)
+
+
+class RateLimited(Exception):
+    """The provider's (or the overall) rate is spent for now; try again after `wait` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"rate limited for {wait:.2f} s")
+        self.wait = wait
+
+
+def smtp_code(exc: BaseException) -> int | None:
+    """The SMTP reply code a refusal carries (the first recipient's, when several)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        return next(iter(exc.recipients.values()))[0]
+    return getattr(exc, "smtp_code", None)
+
+
+def mail_deliver(message: EmailMultiAlternatives, *, provider: str, wait: bool = False) -> None:
+    """Send one built message on this thread's kept connection, within the mail rates.
+
+    Transactional and bulk mail both come through here (or `mail_deliver_bytes`), so they
+    share the connection and the rates (lib.mailrate). With `wait`, a spent rate is
+    waited out (transactional mail: it comes first anyway); without, RateLimited says
+    how long to wait. A 4xx refusal slows `provider` before the exception goes on.
+    """
+
+    def send(connection):
+        message.connection = connection
+        message.send()
+
+    _deliver(send, provider=provider, wait=wait)
+
+
+def mail_deliver_bytes(*, from_email: str, to: str, data: bytes, provider: str, fallback) -> None:
+    """Send a message already serialised (CRLF line ends) from envelope `from_email` to `to`.
+
+    On Django's SMTP backend the bytes go straight to the kept SMTP session: building
+    the message with Python's email package cost more than everything else per message.
+    Any other backend (an ESP through django-anymail, the console...) gets the
+    EmailMessage `fallback()` builds.
+    """
+
+    def send(connection):
+        if isinstance(connection, SMTPBackend):
+            if connection.connection is None:
+                connection.open()
+            connection.connection.sendmail(
+                sanitize_address(from_email, "utf-8"), [sanitize_address(to, "utf-8")], data
+            )
+        else:
+            message = fallback()
+            message.connection = connection
+            message.send()
+
+    _deliver(send, provider=provider, wait=False)
+
+
+def _deliver(send, *, provider: str, wait: bool) -> None:
+    while (pause := mail_rate_wait(provider)) > 0:
+        if not wait:
+            raise RateLimited(pause)
+        time.sleep(pause)
     try:
-        message.connection = _kept_connection()
-        message.send()
-    except STALE_CONNECTION_ERRORS:
-        mail_connection_close()
-        message.connection = _kept_connection()
-        message.send()
+        try:
+            send(_kept_connection())
+        except STALE_CONNECTION_ERRORS:
+            mail_connection_close()
+            send(_kept_connection())
+    except smtplib.SMTPException as exc:
+        code = smtp_code(exc)
+        if code is not None and 400 <= code < 500:
+            provider_slow(provider)
+        if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+            # After a refused DATA or sender the session may be mid-transaction: the
+            # next message starts on a fresh one. (A refused recipient is reset by smtplib.)
+            mail_connection_close()
+        raise
 
 
 def _kept_connection():

@@ -16,6 +16,7 @@ Every http(s) link in the body becomes a signed click link (mailings.tokens) nam
 its index in `Mailing.links`, so a click can only ever lead where the mailing pointed.
 """
 
+import functools
 import html as html_lib
 import re
 from dataclasses import dataclass, field
@@ -99,17 +100,30 @@ class Compiled:
         )
 
 
+_PLACEHOLDER = "zqTOKENzq"
+
+
+@functools.lru_cache(maxsize=256)
+def _url_pattern(base_url: str, name: str, *args) -> str:
+    return absolute_url(reverse(name, args=[_PLACEHOLDER, *args]))
+
+
+def token_url(name: str, token: str, *args) -> str:
+    """absolute_url(reverse(name, args=[token, *args])), reversed once per process.
+
+    Reversing each link of each message was half the cost of personalising one.
+    """
+    return _url_pattern(settings.BASE_URL, name, *args).replace(_PLACEHOLDER, token, 1)
+
+
 def _values(compiled: Compiled, member, recipient_id: int | None) -> dict:
     if recipient_id is None:  # a preview or a test: links that lead somewhere but count nothing
         click = "preview"
         unsubscribe_url = absolute_url(reverse("mailings:unsubscribe_preview"))
     else:
         click = tokens.recipient_token(recipient_id, tokens.CLICK)
-        unsubscribe_url = absolute_url(
-            reverse(
-                "mailings:unsubscribe",
-                args=[tokens.recipient_token(recipient_id, tokens.UNSUBSCRIBE)],
-            )
+        unsubscribe_url = token_url(
+            "mailings:unsubscribe", tokens.recipient_token(recipient_id, tokens.UNSUBSCRIBE)
         )
     return {
         "first_name": (member.first_name or "").strip(),
@@ -134,7 +148,7 @@ def _join(parts: list, values: dict, *, escape: bool) -> str:
             if values["click"] == "preview":
                 value = values["links"][arg]
             else:
-                value = absolute_url(reverse("mailings:click", args=[values["click"], arg]))
+                value = token_url("mailings:click", values["click"], arg)
         else:
             value = ""
         out.append(html_lib.escape(value) if escape else value)

@@ -38,7 +38,10 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "mail_allowances_prune": "petitions.services.mail_ceiling",
         "pending_images_prune": "petitions.pending_images",
         "member_imports_prune": "members.imports",
+        "mailings_advance": "mailings.jobs",
     }
+    drainers = {name: drain.__module__ for name, drain in registry.DRAINERS.items()}
+    assert drainers == {"mailing_recipients": "mailings.jobs"}
 
 
 def test_a_kind_registered_twice_is_an_error(clean_registry):

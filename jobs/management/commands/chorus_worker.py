@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from jobs.registry import LOOPS
-from jobs.services import jobs_drain
+from jobs.services import drainers_run, jobs_drain
 from lib.mail import mail_connection_close
 
 
@@ -108,6 +108,8 @@ class Command(BaseCommand):
         if once:
             jobs_drain(budget_seconds=3600)
             loops_run_due({})
+            while drainers_run():
+                pass
             return
         self.running = True
         self.stopping = threading.Event()
@@ -148,7 +150,9 @@ class Command(BaseCommand):
         while self.running:
             close_old_connections()
             try:
-                worked = jobs_drain(budget_seconds=2.0)
+                # The ledger first (confirmations and other transactional mail); one
+                # batch of the drainers' (a mailing's recipients) only when it is empty.
+                worked = jobs_drain(budget_seconds=2.0) or drainers_run()
             except Exception as exc:  # database gone: wait and try again
                 self.stderr.write(f"worker: {exc.__class__.__name__}: {exc}")
                 self.stopping.wait(1.0)

@@ -10,9 +10,11 @@ AFTER = [("members", "0003_member_subscription")]
 
 
 def _before(executor) -> list[tuple[str, str]]:
-    """Members before 0003, every other app as it is now (the tables really are)."""
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "members"]
-    return [("members", "0002_initial"), *others]
+    """Members before 0003, every other app as it is now (the tables really are), except
+    mailings, which stands on the members of today and so is unapplied meanwhile."""
+    above = {"members", "mailings"}
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in above]
+    return [("members", "0002_initial"), ("mailings", None), *others]
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def old_register(transactional_db):
     executor = MigrationExecutor(connection)
     before = _before(executor)
     executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = executor.loader.project_state([node for node in before if node[1]]).apps
     organisation = apps.get_model("orgs", "Organisation").objects.create(
         name="Org", postal_address="1 Street", privacy_email="p@example.org"
     )

@@ -95,7 +95,9 @@ def test_the_preview_follows_the_colour_and_the_saved_colour_reaches_every_page(
 
     page.goto(page.base + "/p/stop-face-scraping/")
     expect(page.locator("header.site")).to_have_css("background-color", PURPLE_RGB)
-    expect(page.locator("button.primary")).to_have_css("background-color", PURPLE_RGB)
+    expect(page.get_by_role("button", name="Sign the petition")).to_have_css(
+        "background-color", PURPLE_RGB
+    )
     assert page.get_attribute('meta[name="theme-color"]', "content") == "#5b2a86"
     assert _serious(page) == []
     page.screenshot(path=str(SHOTS / "brand-petition-1280.png"), full_page=True)

@@ -10,8 +10,8 @@ SYNCED := $(VENV)/.chorus-synced
 
 # Debian 12 packages: Chromium for browser tests (Playwright drives /usr/bin/chromium; its
 # driver needs libatomic1), PostgreSQL 15 and Redis for the second test run and production,
-# and wrk for benchmarks.
-SYSTEM_PACKAGES := chromium libatomic1 postgresql redis-server wrk
+# openssl to make the DKIM keys the mail tests sign with, and wrk for benchmarks.
+SYSTEM_PACKAGES := chromium libatomic1 openssl postgresql redis-server wrk
 
 .PHONY: help setup system venv run serve test lint fmt bench clean
 

@@ -59,6 +59,25 @@ def _secret(otpauth: str) -> bytes:
 
 
 class TestTheCampaign:
+    def test_a_draft_mailing_asks_subscribed_members_who_have_not_signed(self):
+        from mailings.models import Mailing
+        from mailings.segments import segment_members
+        from mailings.services import mailing_problems
+
+        _demo()
+
+        mailing = Mailing.objects.get()
+        assert mailing.state == "draft" and mailing.petition.slug == DEMO_SLUG
+        assert [v.letter for v in mailing.variants.all()] == ["A", "B"]
+        assert mailing_problems(mailing) == []  # ready to preview, test and send
+        chosen = segment_members(
+            organisation=mailing.organisation, definition=mailing.segment.definition
+        )
+        assert chosen.exists()
+        for member in chosen:
+            assert member.status == "subscribed"
+            assert not member.signatures.filter(petition=mailing.petition).exists()
+
     def test_it_loads_an_open_petition_a_draft_and_a_victory(self):
         output = _demo()
 

@@ -8,6 +8,7 @@ committed for real, so the fixture empties the database again when the last
 browser test has run, before other tests use it.
 """
 
+import base64
 import email
 import email.policy
 import json
@@ -89,10 +90,14 @@ class Inbox:
 
     messages: list = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    # By Message-ID: the envelope sender (a mailing's return path) and the bytes as they
+    # arrived (what a DKIM signature covers).
+    envelopes: dict = field(default_factory=dict)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
+            self.envelopes[str(message["Message-ID"])] = (envelope.mail_from, envelope.content)
             self.messages.append((list(envelope.rcpt_tos), message))
             self.arrived.notify_all()
         return "250 Message accepted"
@@ -152,6 +157,10 @@ class LiveApp:
     # The servers' SECRET_KEY: a test that makes a signed link for them (a mailing's
     # tokens) signs with it.
     secret_key: str = ""
+    # The DNS TXT record the servers' DKIM key would publish (MAILING_DKIM_*).
+    dkim_record: bytes = b""
+    # The servers' environment, for a command run as they would run it.
+    env: dict = field(default_factory=dict)
 
     def logs(self) -> str:
         parts = []
@@ -221,6 +230,31 @@ def _server_env(app_port: int, smtp_port: int, data_dir: Path) -> dict:
         LOG_LEVEL="WARNING",
     )
     return env
+
+
+DKIM_SELECTOR = "chorus2026"
+DKIM_DOMAIN = "chorus.invalid"  # the domain of DEFAULT_FROM_EMAIL, the mailings' sender
+
+
+def _dkim_env(work_dir: Path, app) -> dict:
+    """A fresh DKIM key for the servers' mailings, and its DNS record for the tests."""
+    private = work_dir / "dkim.pem"
+    subprocess.run(
+        ["openssl", "genrsa", "-traditional", "-out", str(private), "2048"],
+        check=True,
+        capture_output=True,
+    )
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(private), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    app.dkim_record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    return {
+        "MAILING_DKIM_KEY_PATH": str(private),
+        "MAILING_DKIM_SELECTOR": DKIM_SELECTOR,
+        "MAILING_DKIM_DOMAIN": DKIM_DOMAIN,
+    }
 
 
 def _collected_static_current() -> bool:
@@ -371,6 +405,8 @@ def live_app(browser_database, collected_static, django_db_blocker, inbox) -> It
             call_command("chorus_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         env = _server_env(app_port, inbox.port, work_dir)
         app.secret_key = env["SECRET_KEY"]
+        env.update(_dkim_env(work_dir, app))
+        app.env = env
         try:
             collected_static()
             processes.append(

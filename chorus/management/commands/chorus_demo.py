@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
 from chorus.demo.campaign import demo_campaign_ensure
+from chorus.demo.mailing import demo_mailing_ensure
 from orgs.models import Organisation
 from orgs.roles import DemoAccount, demo_logins_ensure, roles_ensure
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         demo_logins_ensure(accounts=DEMO_ACCOUNTS, login_file=login_file)
         owner = User.objects.filter(username="owner").first()
         petition = demo_campaign_ensure(organisation=organisation, by=owner)
+        demo_mailing_ensure(organisation=organisation, petition=petition, by=owner)
         self.stdout.write(f"Demo petition: {settings.BASE_URL}{petition.get_absolute_url()}")
         self.stdout.write(f"Staff area:    {settings.BASE_URL}/staff/")
         usernames = " and ".join(a.username for a in DEMO_ACCOUNTS)

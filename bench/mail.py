@@ -312,7 +312,11 @@ class MailBench:
             env=dict(os.environ),
         )  # fmt: skip
         time.sleep(1.0)
-        execute(self.pg_url, "DELETE FROM mailings_recipient")
+        # Raw SQL does not cascade: the demo's draft mailing has variants and events too.
+        for table in ["click", "recipient", "mailingevent"]:
+            execute(self.pg_url, f"DELETE FROM mailings_{table}")
+        execute(self.pg_url, "UPDATE mailings_mailing SET winner_id = NULL")
+        execute(self.pg_url, "DELETE FROM mailings_variant")
         execute(self.pg_url, "DELETE FROM mailings_mailing")
         return figures
 

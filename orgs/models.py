@@ -223,3 +223,48 @@ class StaffEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """One staff action that touched personal data or trust: the audit log owners read.
+
+    Append-only, and not by convention alone: `orgs.audit.audit_record` is the only writer,
+    no permission to change or delete a row exists to be granted, and database triggers
+    (migration 0005_audit_event) refuse an UPDATE or DELETE from anything, the ORM included.
+    A row names what was done and to what, never the personal data itself: an erasure says
+    which record was erased, not whose.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Exported personal data"
+        IMPORT = "import", "Imported members"
+        INVALIDATE = "invalidate", "Invalidated signatures"
+        REINSTATE = "reinstate", "Reinstated signatures"
+        ERASE = "erase", "Erased a person's data"
+        ROLE = "role", "Changed a role or permissions"
+        TWO_FACTOR_RESET = "2fa_reset", "Reset two-factor authentication"
+        PETITION_PUBLISH = "publish", "Published a petition"
+        PETITION_CLOSE = "close", "Closed a petition"
+        RETENTION = "retention", "Anonymised by the retention rules"
+        OTHER = "other", "Other"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # SET_NULL would be an UPDATE, which the triggers refuse: staff accounts that acted are
+    # deactivated, never deleted (PROTECT), and `actor_name` keeps the name as it was.
+    actor = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    # What was acted on, as "app.model:pk" or a description ("petition:scraping-stop").
+    target = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=300)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ["view"]
+
+    def __str__(self) -> str:
+        by = self.actor_name or "Chorus"
+        return f"{self.get_action_display()} by {by} at {self.at:%Y-%m-%d %H:%M}"

@@ -40,6 +40,7 @@ from petitions.services import (
     unverified_mail_permit,
     unverified_mail_permit_return,
 )
+from petitions.services.bulk import BULK_ACTION_RUN, bulk_action_run
 from petitions.signals import signature_member_known
 
 # Petitions with their organisation, per worker process: a spike's emails are mostly
@@ -278,6 +279,13 @@ def recount(payload: dict) -> None:
     petition = Petition.objects.filter(pk=payload["petition"]).first()
     if petition is not None:
         petition_recount(petition=petition)
+
+
+@job_kind(BULK_ACTION_RUN)
+def bulk_action_work(payload: dict) -> None:
+    """A few batches of a bulk action, then the next job for the rest (a job per lease)."""
+    if bulk_action_run(action_pk=payload["action"]):
+        job_record(kind=BULK_ACTION_RUN, payload=payload)
 
 
 periodic("counts_fold", every=lambda: settings.COUNT_FOLD_INTERVAL)(counts_fold_all)

@@ -309,12 +309,65 @@ class SignatureEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=300, blank=True)
+    # The bulk action that made this change, if one did: reversing it finds its rows here.
+    bulk_action = models.ForeignKey(
+        "BulkAction", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
 
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.from_state or 'new'} -> {self.to_state}"
+
+
+class BulkAction(models.Model):
+    """Staff changing the state of many signatures at once, worked in the background.
+
+    Chosen by `filters` (petitions.bulk.BulkFilters, as JSON) among the signatures that
+    existed when staff confirmed (`upto_id`), or, for a reversal, the signatures the
+    action it `reverses` changed. The job walks them by id in batches (`cursor`); each
+    changed signature gets a SignatureEvent pointing here. Cancelling stops it before
+    its next batch.
+    """
+
+    class Kind(models.TextChoices):
+        INVALIDATE = "invalidate", "Invalidate"
+        FRAUDULENT = "fraudulent", "Mark as fraudulent"
+        REINSTATE = "reinstate", "Reinstate as confirmed"
+        REVERSE = "reverse", "Reverse"
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="bulk_actions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    upto_id = models.BigIntegerField(default=0)
+    cursor = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.petition_id} ({self.state})"
 
 
 class PetitionCount(models.Model):

@@ -1,8 +1,10 @@
-"""One petition's tabs: overview, signatures, updates, export (staff/views/petition_tabs.py,
-petition_signatures.py, petition_updates.py)."""
+"""One petition's tabs: overview, signatures, updates, fraud, export
+(staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
+petition_fraud.py)."""
 
 from django.urls import path
 
+from staff.views import petition_fraud as fraud
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
 from staff.views import petition_updates as updates
@@ -27,6 +29,20 @@ urlpatterns = [
         "updates/<int:update_pk>/delete/",
         updates.update_delete_view,
         name="petition_update_delete",
+    ),
+    path("fraud/", fraud.fraud_report_view, name="petition_fraud"),
+    path("fraud/signatures/", fraud.fraud_signatures, name="petition_fraud_signatures"),
+    path("fraud/bulk/", fraud.bulk_action_new, name="petition_bulk_action_new"),
+    path("fraud/bulk/<int:bulk_pk>/", fraud.bulk_action_detail, name="petition_bulk_action"),
+    path(
+        "fraud/bulk/<int:bulk_pk>/cancel/",
+        fraud.bulk_action_cancel_view,
+        name="petition_bulk_action_cancel",
+    ),
+    path(
+        "fraud/bulk/<int:bulk_pk>/reverse/",
+        fraud.bulk_action_reverse_view,
+        name="petition_bulk_action_reverse",
     ),
     path("export/", tabs.petition_export, name="petition_export"),
 ]

@@ -135,7 +135,7 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return str(petition.signatures.first().pk)
     if kwarg == "link":  # a mailing's click link: its index in the mailing's links
         return "0"
-    if kwarg in ("update_pk", "member_pk", "import_pk", "segment_pk", "mailing_pk"):
+    if kwarg in ("update_pk", "member_pk", "import_pk", "segment_pk", "mailing_pk", "bulk_pk"):
         return "1"  # the guard answers before any lookup
     if kwarg == "version":
         return petition.organisation.brand_version  # /brand/<version>.css

@@ -70,6 +70,18 @@ def mailing_sample(organisation) -> int:
     return (existing or MailingFactory(organisation=organisation)).pk
 
 
+def bulk_action_sample(petition) -> int:
+    """A finished bulk action of the petition: the first there is, or a new one."""
+    from petitions.models import BulkAction
+
+    existing = BulkAction.objects.filter(petition=petition).order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    return BulkAction.objects.create(
+        petition=petition, kind="invalidate", reason="A sample", state="done"
+    ).pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -82,5 +94,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "token": UNKNOWN_TOKEN,
         "segment_pk": segment_sample(petition.organisation),
         "mailing_pk": mailing_sample(petition.organisation),
+        "bulk_pk": bulk_action_sample(petition),
     }
     return Walk(urls=workspace_urls(samples))

@@ -24,6 +24,7 @@ class TestTheRule:
                 "token": "x",
                 "segment_pk": 1,
                 "mailing_pk": 1,
+                "bulk_pk": 1,
             }
         )
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from mailings.models import Segment
 from members.models import MemberImport
 from orgs.people import invitation_create
-from petitions.models import Update
+from petitions.models import BulkAction, Update
 from tests.factories import (
     MailingFactory,
     MemberFactory,
@@ -57,6 +57,10 @@ def samples(organisation, roles):
         # mailings: segments
         "segment_pk": Segment.objects.create(organisation=organisation, name="A sample").pk,
         "mailing_pk": MailingFactory(organisation=organisation).pk,
+        # petitions: the fraud tab's bulk actions
+        "bulk_pk": BulkAction.objects.create(
+            petition=petition, kind="invalidate", reason="A sample", state="done"
+        ).pk,
     }
 
 

@@ -1,0 +1,23 @@
+// A bulk action's progress: fetch this page again every few seconds and swap in its
+// progress panel, until it has ended.
+(function () {
+  "use strict";
+  var panel = document.getElementById("bulk-progress");
+  if (!panel || !panel.dataset.refresh) return;
+  var seconds = Number(panel.dataset.refresh) || 3;
+  function refresh() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("bulk-progress");
+        if (!fresh) return;
+        panel.replaceWith(fresh);
+        panel = fresh;
+        if (fresh.dataset.refresh) window.setTimeout(refresh, seconds * 1000);
+        else window.location.reload();  // done: show the error report and messages too
+      })
+      .catch(function () { window.setTimeout(refresh, seconds * 4000); });
+  }
+  window.setTimeout(refresh, seconds * 1000);
+})();

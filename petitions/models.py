@@ -311,11 +311,25 @@ class SignatureEvent(models.Model):
     note = models.CharField(max_length=300, blank=True)
     # The bulk action that made this change, if one did: reversing it finds its rows here.
     bulk_action = models.ForeignKey(
-        "BulkAction", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        "BulkAction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # A reversal's batches: one action's events by signature id. Only events of
+            # bulk actions are in it, so signing and confirming pay nothing for it.
+            models.Index(
+                fields=["bulk_action", "signature"],
+                condition=Q(bulk_action__isnull=False),
+                name="signature_event_bulk",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_state or 'new'} -> {self.to_state}"

@@ -257,22 +257,31 @@ def bulk_action_cancel(*, action: BulkAction) -> bool:
     )
 
 
-def _scope_and_steps(action: BulkAction):
+def _scope_and_steps(action: BulkAction, after: int, upto: int):
+    """The rows a batch looks at (ids in (after, upto]) and its steps: (rows, new state)."""
     if action.kind != Kind.REVERSE:
         filters = BulkFilters.from_json(action.filters)
-        rows = kind_scope(
-            signatures_matching(petition_id=action.petition_id, filters=filters), action.kind
-        )
+        rows = signatures_matching(petition_id=action.petition_id, filters=filters)
+        rows = kind_scope(rows, action.kind).filter(id__gt=after, id__lte=upto)
         return rows, kind_steps(rows, action.kind)
-    events = SignatureEvent.objects.filter(bulk_action_id=action.reverses_id)
-    rows = Signature.objects.filter(id__in=events.values("signature_id")).order_by()
+    # The id range goes inside the subquery too, so each batch reads only its own events
+    # (by the index on bulk_action, signature), not every event of the action.
+    events = SignatureEvent.objects.filter(
+        bulk_action_id=action.reverses_id, signature_id__gt=after, signature_id__lte=upto
+    )
+    rows = Signature.objects.filter(
+        id__in=events.values("signature_id"), id__gt=after, id__lte=upto
+    ).order_by()
     steps = []
-    pairs = events.values_list("from_state", "to_state").distinct().order_by()
+    pairs = (
+        SignatureEvent.objects.filter(bulk_action_id=action.reverses_id)
+        .values_list("from_state", "to_state")
+        .distinct()
+        .order_by()
+    )
     for back_to, changed_to in pairs:
-        step = Signature.objects.filter(
-            id__in=events.filter(from_state=back_to, to_state=changed_to).values("signature_id"),
-            state=changed_to,
-        ).order_by()
+        chosen = events.filter(from_state=back_to, to_state=changed_to).values("signature_id")
+        step = rows.filter(id__in=chosen, state=changed_to)
         if back_to in Signature.LIVE_STATES:
             step = step.filter(_no_live_holder())
         steps.append((step, back_to))
@@ -291,15 +300,13 @@ def _batch_run(action_pk: int, size: int) -> bool:
         action = BulkAction.objects.select_for_update().filter(pk=action_pk).first()
         if action is None or action.state != BulkAction.State.RUNNING:
             return False  # cancelled, or finished by an earlier run of the job
-        rows, steps = _scope_and_steps(action)
-        ahead = rows.filter(id__gt=action.cursor, id__lte=action.upto_id)
+        ahead, _ = _scope_and_steps(action, action.cursor, action.upto_id)
         last = ahead.order_by("id").values_list("id", flat=True)[size - 1 : size].first()
         high = last or action.upto_id
+        rows, steps = _scope_and_steps(action, action.cursor, high)
         # Counted before the writes: a changed row leaves a kind's scope.
-        looked_at = ahead.filter(id__lte=high).count()
-        changed = 0
-        for step, target in steps:
-            changed += _step_write(action, step.filter(id__gt=action.cursor, id__lte=high), target)
+        looked_at = rows.count()
+        changed = sum(_step_write(action, step, target) for step, target in steps)
         finished = high >= action.upto_id
         BulkAction.objects.filter(pk=action.pk).update(
             cursor=high,

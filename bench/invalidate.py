@@ -107,7 +107,7 @@ def seed(signatures: int, matching: int, reseed: bool):
     if petition and not reseed:
         have = Signature.objects.filter(petition=petition).count()
         bad = Signature.objects.filter(petition=petition, ip_prefix=BAD_NET).count()
-        if (have, bad) == (signatures, matching):
+        if (have, bad) == (signatures, matching) and _reusable(petition):
             print(f"reusing the seeded petition ({signatures:,} signatures)")
             _clean(petition)
             return petition
@@ -147,18 +147,23 @@ def seed(signatures: int, matching: int, reseed: bool):
     return petition
 
 
+def _reusable(petition) -> bool:
+    """An earlier run left the signatures as seeded when every action it ran was reversed
+    to the end; an interrupted run did not, and the petition is seeded again."""
+    from petitions.models import BulkAction
+
+    actions = BulkAction.objects.filter(petition=petition)
+    reversed_ = actions.filter(kind="reverse", state="done").count()
+    return actions.exclude(state="done").count() == 0 and reversed_ * 2 == actions.count()
+
+
 def _clean(petition) -> None:
-    """Undo an earlier run: its events, bulk actions and any state it left."""
-    from petitions.counting import counts_fold_all
-    from petitions.models import BulkAction, Signature, SignatureEvent
+    """Forget an earlier run's events and bulk actions (its changes were all reversed)."""
+    from petitions.models import BulkAction, SignatureEvent
 
     SignatureEvent.objects.filter(bulk_action__petition=petition).delete()
     BulkAction.objects.filter(petition=petition).update(reverses=None)
     BulkAction.objects.filter(petition=petition).delete()
-    Signature.objects.filter(petition=petition).exclude(state__in=["pending", "confirmed"]).update(
-        state="confirmed", count_dirty=True
-    )
-    counts_fold_all()
 
 
 def timed(label: str, func):

@@ -153,11 +153,11 @@ def signatures_page(
     if connection.vendor != "postgresql":
         return _signatures_page(petition_id, filters, older_than, newer_than, size)
     with transaction.atomic():
-        _plan_each_query()
+        plan_each_query()
         return _signatures_page(petition_id, filters, older_than, newer_than, size)
 
 
-def _plan_each_query() -> None:
+def plan_each_query() -> None:
     """Plan this transaction's statements for their own values.
 
     psycopg prepares a statement it has seen a few times, and PostgreSQL may then reuse a

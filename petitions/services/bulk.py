@@ -23,6 +23,7 @@ from django.utils import timezone
 from jobs.services import job_record
 from orgs.audit import audit_record
 from petitions.models import BulkAction, Petition, Signature, SignatureEvent
+from petitions.selectors import plan_each_query
 
 State = Signature.State
 Kind = BulkAction.Kind
@@ -300,6 +301,11 @@ def _batch_run(action_pk: int, size: int) -> bool:
         action = BulkAction.objects.select_for_update().filter(pk=action_pk).first()
         if action is None or action.state != BulkAction.State.RUNNING:
             return False  # cancelled, or finished by an earlier run of the job
+        if connection.vendor == "postgresql":
+            # The same statements run batch after batch, so psycopg prepares them, and a
+            # generic plan cannot use the live-key partial index for "no live holder"
+            # (its states are parameters then): a scan per row. Plan each for its values.
+            plan_each_query()
         ahead, _ = _scope_and_steps(action, action.cursor, action.upto_id)
         last = ahead.order_by("id").values_list("id", flat=True)[size - 1 : size].first()
         high = last or action.upto_id

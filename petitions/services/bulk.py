@@ -282,7 +282,9 @@ def _scope_and_steps(action: BulkAction, after: int, upto: int):
     )
     for back_to, changed_to in pairs:
         chosen = events.filter(from_state=back_to, to_state=changed_to).values("signature_id")
-        step = rows.filter(id__in=chosen, state=changed_to)
+        step = Signature.objects.filter(
+            id__in=chosen, id__gt=after, id__lte=upto, state=changed_to
+        ).order_by()
         if back_to in Signature.LIVE_STATES:
             step = step.filter(_no_live_holder())
         steps.append((step, back_to))

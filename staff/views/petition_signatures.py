@@ -145,6 +145,7 @@ def _event_row(event) -> dict:
         "by": (event.by.get_full_name() or event.by.username) if event.by else "The signer",
         "at": event.at,
         "note": event.note,
+        "bulk_action": event.bulk_action_id,
     }
 
 

@@ -153,6 +153,9 @@ def test_a_bulk_invalidation_runs_and_counts_follow(petition):
     assert AuditEvent.objects.get().action == "invalidate"
     page = client.get(tab_url(petition, f"fraud/bulk/{action.pk}/")).content.decode()
     assert "6 of 6 signatures" in page and "data-refresh" not in page
+    one = Signature.objects.filter(state="invalidated").first()
+    log = client.get(tab_url(petition, f"signatures/{one.pk}/")).content.decode()
+    assert "A bot network" in log and f"fraud/bulk/{action.pk}/" in log
 
 
 def test_a_running_action_refreshes_itself_and_can_be_cancelled(petition):

@@ -78,7 +78,7 @@ def _status(form) -> int:
 
 
 def _tables(report) -> list[dict]:
-    window = {"created_from": _moment(report.start), "created_before": _moment(report.end)}
+    window = {"created_from": _moment(report.start), "created_before": _moment_after(report.end)}
     tables = []
     for dimension, rows in report.ranked.items():
         for row in rows:
@@ -115,6 +115,13 @@ def _chart(report) -> dict:
             {"created_from": _moment(hour.at), "created_before": _moment(hour.at + HOUR)}
         )
     return {"bars": bars, "peak": peak, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
+def _moment_after(at) -> str:
+    """The first whole minute at or after `at`, so a link's window keeps its last seconds."""
+    if at.second or at.microsecond:
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return _moment(at)
 
 
 def _moment(at) -> str:

@@ -33,8 +33,8 @@ def _campaigner() -> tuple[str, str]:
     return username, totp_secret_text(device=device)
 
 
-def _audit_both_sizes(page: Page, audit: Audit, name: str) -> None:
-    audit.page(page, name)  # wide and on a phone
+def _audit_both_sizes(page: Page, audit: Audit, name: str, shoot=None) -> None:
+    audit.page(page, name, shoot=shoot)  # wide and on a phone
     page.set_viewport_size(WIDE)
 
 
@@ -78,8 +78,7 @@ def test_a_campaigner_invalidates_a_network_in_bulk_and_reverses_it(open_page, b
     network_table = page.locator("#network-heading + .ws-table-wrap")
     expect(network_table).to_contain_text(BAD_NET)
     expect(network_table).to_contain_text("Burst")
-    shoot(page, "fraud-report")
-    _audit_both_sizes(page, audit, "fraud report")
+    _audit_both_sizes(page, audit, "fraud-report", shoot)
 
     network_table.get_by_role("link", name=BAD_NET).click()
     expect(page.locator("#matching-heading")).to_have_text(f"{BOTS} matching signatures")
@@ -87,8 +86,7 @@ def test_a_campaigner_invalidates_a_network_in_bulk_and_reverses_it(open_page, b
     page.get_by_role("button", name="Preview").click()
     confirm = page.get_by_role("button", name=f"Invalidate: {BOTS} signatures")
     expect(confirm).to_be_visible()
-    shoot(page, "fraud-preview")
-    _audit_both_sizes(page, audit, "bulk preview")
+    _audit_both_sizes(page, audit, "fraud-preview", shoot)
     assert _states(rows) == {"confirmed"}  # the preview changed nothing
 
     page.get_by_label("Why (kept in each signature's log)").fill("One network, one minute")
@@ -96,8 +94,7 @@ def test_a_campaigner_invalidates_a_network_in_bulk_and_reverses_it(open_page, b
     progress = page.locator("#progress-heading")
     expect(progress).to_have_text("Done", timeout=30_000)  # updated by the page itself
     expect(page.locator("#bulk-progress")).to_contain_text(f"{BOTS} of {BOTS} signatures")
-    shoot(page, "bulk-done")
-    _audit_both_sizes(page, audit, "bulk action done")
+    _audit_both_sizes(page, audit, "bulk-done", shoot)
     assert _states(rows) == {"invalidated"}
 
     page.get_by_label("Why (kept in each signature's log)").fill("A false alarm")

@@ -114,6 +114,15 @@ def test_the_report_lists_signatures_already_marked_fraudulent(petition):
     assert "Mallory" in page
 
 
+def test_a_reports_rows_open_every_signature_they_count_even_the_last_seconds(petition):
+    _, client = staff_client("analyst")
+    _signed(petition, 3, ip_prefix=BAD_NET)  # signed a moment ago
+    page = client.get(tab_url(petition, "fraud/")).content.decode()
+    start = page.index('href="/staff/petitions/', page.index("network-heading"))
+    link = page[start + 6 : page.index('"', start + 6)].replace("&amp;", "&")
+    assert "3 matching signatures" in client.get(link).content.decode()
+
+
 def test_drilling_down_shows_the_matching_rows_and_a_link_to_each(petition):
     _, client = staff_client("analyst")
     bad = _signed(petition, 3, ip_prefix=BAD_NET, first_name="Botty")

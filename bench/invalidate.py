@@ -189,7 +189,6 @@ def main():
     args = parser.parse_args()
     setup()
     from django.contrib.auth.models import User
-    from django.db import connection
     from django.utils import timezone
 
     from petitions.counting import counts_fold_all, petition_count
@@ -252,14 +251,19 @@ def main():
             )
         top = report.ranked["network"][0]
         print(f"  top network {top.value}: {top.count:,}, rising={top.rising}, burst={top.burst}")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS) SELECT ip_prefix, count(id) FROM petitions_signature "
-            "WHERE petition_id = %s AND created_at >= %s AND created_at < %s "
-            "GROUP BY ip_prefix ORDER BY 2 DESC LIMIT 20",
-            [petition.pk, now - timedelta(days=7), now],
-        )
-        print("\n".join(row[0] for row in cursor.fetchall()))
+    # The report's window read by network over 7 days, as petitions.fraud makes it.
+    from django.db.models import Count
+
+    from petitions.fraud import _column
+    from petitions.selectors import SignatureFilters, _within_ids_of_dates
+
+    start = now - timedelta(days=7)
+    window = Signature.objects.filter(petition=petition, created_at__gte=start).order_by()
+    window = _within_ids_of_dates(
+        window, petition.pk, SignatureFilters(created_from=start, created_before=now)
+    )
+    ranked = _column(window, "network").values("value").annotate(n=Count("id"))
+    print(ranked.order_by("-n")[:20].explain(analyze=True, buffers=True))
     print(
         f"\nsummary: invalidated {action.changed:,} in {start_s + run_s:.1f} s "
         f"({action.changed / (start_s + run_s):,.0f}/s), fold {fold_s:.1f} s; "

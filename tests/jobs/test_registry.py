@@ -28,6 +28,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "send_confirmation": "petitions.jobs",
         "signature_confirmed": "petitions.jobs",
         "petition_recount": "petitions.jobs",
+        "bulk_action_run": "petitions.jobs",
         "member_optin_send": "petitions.jobs",
         "staff_invitation_mail": "staff.jobs",
         "member_import_run": "staff.jobs",

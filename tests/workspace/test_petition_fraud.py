@@ -244,3 +244,29 @@ def test_a_bulk_action_of_another_petition_is_not_found_here(petition):
         petition=PetitionFactory(), kind="invalidate", reason="x", state="done"
     )
     assert client.get(tab_url(petition, f"fraud/bulk/{other.pk}/")).status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 301, "line\nbreak"])
+def test_a_bulk_action_needs_a_reason_on_one_line(petition, reason):
+    _, client = staff_client("owner")
+    _signed(petition, 2, ip_prefix=BAD_NET)
+    response = _bulk_post(client, petition, reason=reason)
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was changed" in page
+    assert not BulkAction.objects.exists()
+
+
+def test_a_reversal_needs_a_reason_and_happens_once(petition):
+    _, client = staff_client("owner")
+    _signed(petition, 2, ip_prefix=BAD_NET)
+    _bulk_post(client, petition)
+    jobs_drain()
+    action = BulkAction.objects.get()
+    url = tab_url(petition, f"fraud/bulk/{action.pk}/reverse/")
+    refused = client.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Nothing was changed" in refused and BulkAction.objects.count() == 1
+    client.post(url, {"reason": "Wrong network"})
+    again = client.post(url, {"reason": "Wrong network"}, follow=True).content.decode()
+    assert "already been reversed" in again and BulkAction.objects.count() == 2
+    cancel = client.post(tab_url(petition, f"fraud/bulk/{action.pk}/cancel/"), follow=True)
+    assert "had already ended" in cancel.content.decode()

@@ -9,12 +9,14 @@ insert, is never counted and never emailed, and its sender gets the answer anyon
 Settings: SIGN_LIMIT_* and DISPOSABLE_DOMAINS (docs/trust.md, "Fraud limits").
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from lib.addresses import MAJOR_DOMAINS, key_domain
 from lib.disposable import is_disposable
-from lib.ratelimit import window_hit
+from lib.ratelimit import window_hits
 
 NETWORK_LIMIT = "network limit"
 DOMAIN_LIMIT = "domain limit"
@@ -28,44 +30,55 @@ def signature_flag_reason(*, petition_id: int, email_key: str, network: str) -> 
     `network` is the keyed hash of the client's network (signing.network_key), so the
     cache never holds a prefix; `email_key` is the canonical key, so the domain counted is
     the provider's own (googlemail.com counts as gmail.com). Every enabled counter is
-    counted whatever the others said.
+    counted whatever the others say, in one round trip to Redis (lib.ratelimit.window_hits).
     """
     domain = key_domain(email_key)
-    reasons = []
-    if _over(f"sign:net:{petition_id}:{network}", *_network_limit(network)):
-        reasons.append(NETWORK_LIMIT)
-    if _over(f"sign:dom:{petition_id}:{_domain_hash(domain)}", *_domain_limit(domain)):
-        reasons.append(DOMAIN_LIMIT)
-    ceiling = settings.SIGN_LIMIT_PETITION, settings.SIGN_LIMIT_PETITION_WINDOW
-    if _over(f"sign:pet:{petition_id}", *ceiling):
-        reasons.append(PETITION_CEILING)
+    counters = [c for c in _counters(petition_id, network, domain) if c.counted]
+    counts = window_hits([(c.key, c.window) for c in counters])
+    reasons = [
+        c.reason for c, count in zip(counters, counts, strict=True) if c.limit and count > c.limit
+    ]
     if settings.DISPOSABLE_DOMAINS == "flag" and is_disposable(domain):
         reasons.append(DISPOSABLE_DOMAIN)
     return ", ".join(reasons)
 
 
-def _over(key: str, limit: int, window: int, counted: bool | None = None) -> bool:
-    if not (limit if counted is None else counted):
-        return False
-    return window_hit(key, window=window) > limit > 0
+class Counter(NamedTuple):
+    reason: str
+    key: str
+    window: int
+    limit: int  # 0: counted, never over
+    counted: bool
 
 
-def _network_limit(network: str) -> tuple[int, int]:
-    # A request with no client address (a local script) is counted but never over.
-    limit = settings.SIGN_LIMIT_NETWORK
-    if not network and limit:
-        window_hit("sign:net:none", window=settings.SIGN_LIMIT_NETWORK_WINDOW)
-        return 0, 1
-    return limit, settings.SIGN_LIMIT_NETWORK_WINDOW
-
-
-def _domain_limit(domain: str) -> tuple[int, int, bool]:
-    # Every domain is counted while either domain limit is on, so the same work is done
-    # whatever the domain, and a limit switched on mid-spike knows the spike.
+def _counters(petition_id: int, network: str, domain: str) -> list[Counter]:
     major = domain in MAJOR_DOMAINS
-    limit = settings.SIGN_LIMIT_MAJOR_DOMAIN if major else settings.SIGN_LIMIT_DOMAIN
-    counted = bool(settings.SIGN_LIMIT_DOMAIN or settings.SIGN_LIMIT_MAJOR_DOMAIN)
-    return limit, settings.SIGN_LIMIT_DOMAIN_WINDOW, counted
+    return [
+        # A request with no client address (a local script) is counted but never over.
+        Counter(
+            NETWORK_LIMIT,
+            f"sign:net:{petition_id}:{network or 'none'}",
+            settings.SIGN_LIMIT_NETWORK_WINDOW,
+            settings.SIGN_LIMIT_NETWORK if network else 0,
+            counted=bool(settings.SIGN_LIMIT_NETWORK),
+        ),
+        # Every domain is counted while either domain limit is on: the same work whatever
+        # the domain, and a limit switched on mid-spike knows the spike.
+        Counter(
+            DOMAIN_LIMIT,
+            f"sign:dom:{petition_id}:{_domain_hash(domain)}",
+            settings.SIGN_LIMIT_DOMAIN_WINDOW,
+            settings.SIGN_LIMIT_MAJOR_DOMAIN if major else settings.SIGN_LIMIT_DOMAIN,
+            counted=bool(settings.SIGN_LIMIT_DOMAIN or settings.SIGN_LIMIT_MAJOR_DOMAIN),
+        ),
+        Counter(
+            PETITION_CEILING,
+            f"sign:pet:{petition_id}",
+            settings.SIGN_LIMIT_PETITION_WINDOW,
+            settings.SIGN_LIMIT_PETITION,
+            counted=bool(settings.SIGN_LIMIT_PETITION),
+        ),
+    ]
 
 
 def _domain_hash(domain: str) -> str:

@@ -111,7 +111,8 @@ def signature_create(
         # A flagged signature is stored as it comes, with its reason, and never counted.
         "state": Signature.State.FRAUDULENT if flag_reason else state,
         "flag_reason": flag_reason,
-        "confirmed_at": now if confirmed and not flag_reason else None,
+        # As it would be unflagged, so staff can reinstate one that asked no confirmation.
+        "confirmed_at": now if confirmed else None,
         "count_dirty": confirmed and not flag_reason,
         "created_at": now,
     }

@@ -11,7 +11,7 @@ from jobs.services import jobs_drain
 from members.models import Member
 from petitions.counting import counts_fold_all, petition_count
 from petitions.models import Signature, SignatureEvent
-from petitions.services import signature_create
+from petitions.services import signature_create, signature_set_state
 from tests.conftest import sign_data
 from tests.factories import PetitionFactory
 
@@ -188,9 +188,13 @@ def test_a_flagged_signature_is_never_counted(organisation, settings):
     counts_fold_all()
 
     assert flagged.state == State.FRAUDULENT
-    assert flagged.confirmed_at is None
     assert not flagged.counted
     assert petition_count(petition) == 1
+    # As a real one would be: staff can reinstate it (and then it counts).
+    assert flagged.confirmed_at is not None
+    signature_set_state(signature=flagged, state=State.CONFIRMED, note="a genuine crowd")
+    counts_fold_all()
+    assert petition_count(petition) == 2
 
 
 def test_a_flagged_signature_gets_no_email_no_member_and_one_logged_event(

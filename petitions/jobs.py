@@ -167,8 +167,8 @@ def _flag_log(signature: Signature) -> None:
     """A signature the fraud limits flagged as it was stored: logged, and nobody is emailed.
 
     No confirmation goes out: the addresses in a flood are often other people's, and
-    mailing them at a bot's pace would make Chorus the spammer; an address's owner who
-    did sign can sign again once the flood has passed, or staff reinstate the signature.
+    mailing them at a bot's pace would make Chorus the spammer. An address's owner who
+    did sign can sign again once the window has passed (docs/trust.md).
     """
     note = f"flagged: {signature.flag_reason}"
     if not SignatureEvent.objects.filter(signature=signature, note=note).exists():

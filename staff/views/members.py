@@ -128,7 +128,6 @@ def _detail(request, member: Member, form=None, opened: str = "", status: int = 
         "can_unsubscribe": member.status in UNSUBSCRIBABLE,
         "can_suppress": suppression is None or suppression.reason == "unsubscribed",
         "erased": member.email_key.startswith(ERASED_PREFIX),
-        "signatures_total": Signature.objects.filter(member=member).count(),
         "form": form or ReasonForm(),
         "opened": opened,
     }

@@ -113,15 +113,22 @@ def rights_request_process(*, request_id: int) -> Outcome:
     nonce = secrets.token_urlsafe(32)
     token = rights_token(nonce, request.purpose)
     expires = timezone.now() + timedelta(hours=settings.RIGHTS_LINK_HOURS)
+    # Claimed before the email leaves, so the link works the moment it arrives, and a
+    # second worker (or a retried job) sends nothing more.
+    unsent = RightsRequest.objects.filter(pk=request.pk, token_hash="")
+    if not unsent.update(token_nonce=nonce, token_hash=_hash(token), expires_at=expires):
+        unverified_mail_permit_return(permit=permit)
+        return Outcome()
     try:
         _link_email(request, token, expires)
     except Exception:
+        RightsRequest.objects.filter(pk=request.pk).update(
+            token_nonce="", token_hash="", expires_at=None
+        )
         unverified_mail_permit_return(permit=permit)
         raise
     # The address typed is not needed any more: the link acts on the canonical key.
-    RightsRequest.objects.filter(pk=request.pk).update(
-        email="", token_nonce=nonce, token_hash=_hash(token), expires_at=expires
-    )
+    RightsRequest.objects.filter(pk=request.pk).update(email="")
     return Outcome(sent=True)
 
 

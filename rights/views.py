@@ -6,6 +6,7 @@ other-purpose link gets the same page, whichever it was.
 """
 
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -67,7 +68,18 @@ def copy(request, token):
         )
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
         return response
-    return render(request, "rights/copy.html", {"data": data})
+    return render(request, "rights/copy.html", {"data": _readable(data)})
+
+
+def _readable(value, key: str = ""):
+    """The copy for the page: its ISO times as datetimes, which the template formats."""
+    if isinstance(value, dict):
+        return {name: _readable(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    if isinstance(value, str) and (key == "at" or key.endswith(("_at", "since"))):
+        return datetime.fromisoformat(value)
+    return value
 
 
 @never_cache

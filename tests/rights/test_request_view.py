@@ -146,3 +146,46 @@ def test_it_shows_the_form(public_client, organisation):
 
     assert response.status_code == 200
     assert b'name="purpose"' in response.content and b"Erase my data" in response.content
+
+
+def test_the_link_works_the_moment_its_email_is_sent_and_a_retry_sends_nothing(
+    organisation, mailoutbox, monkeypatch
+):
+    from rights import services
+
+    known_person(organisation)
+    mailoutbox.clear()
+    _ask(ADDRESS)
+    request = RightsRequest.objects.get()
+    seen = []
+
+    def mail_send(**kwargs):
+        seen.append(RightsRequest.objects.get(pk=request.pk).token_hash)
+
+    monkeypatch.setattr(services, "mail_send", mail_send)
+    services.rights_request_process(request_id=request.pk)
+    services.rights_request_process(request_id=request.pk)
+
+    assert len(seen) == 1 and seen[0] != ""
+
+
+def test_a_failed_send_leaves_the_request_to_be_tried_again(organisation, mailoutbox, monkeypatch):
+    from rights import services
+
+    known_person(organisation)
+    mailoutbox.clear()
+    _ask(ADDRESS)
+    request = RightsRequest.objects.get()
+
+    def mail_send(**kwargs):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(services, "mail_send", mail_send)
+    with pytest.raises(ConnectionRefusedError):
+        services.rights_request_process(request_id=request.pk)
+    monkeypatch.undo()
+    request.refresh_from_db()
+    assert request.token_hash == "" and request.email == ADDRESS
+
+    assert services.rights_request_process(request_id=request.pk).sent
+    assert len(mailoutbox) == 1

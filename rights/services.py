@@ -43,6 +43,7 @@ Purpose = RightsRequest.Purpose
 # row (the constraints want that), and never the key of an address.
 ERASED_PREFIX = "erased:"
 ERASED_REASON = "Erased on request"
+ERASED_WORDING = "Unsubscribed because the person's data was erased at their request."
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 LINK_TEMPLATES = {Purpose.COPY: "rights/email/copy_link", Purpose.ERASE: "rights/email/erase_link"}
 
@@ -258,7 +259,7 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
         )
         signatures_anonymise(erasure.signature_ids)
         if member is not None:
-            _member_anonymise(member)
+            _member_anonymise(member, by)
         suppressions.delete()  # with the one the unsubscription just wrote
         RightsRequest.objects.filter(organisation=organisation, email_key=email_key).delete()
         if erasure.anything:
@@ -266,12 +267,17 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
     return erasure
 
 
-def _member_anonymise(member: Member) -> None:
+def _member_anonymise(member: Member, by) -> None:
     ConsentRecord.objects.filter(member=member).update(reason="")
     if member.status in (Member.Status.SUBSCRIBED, Member.Status.PENDING):
         # Through the one service, so the ledger says why the mail stopped.
         member_unsubscribe(
-            member=member, source=ConsentRecord.SourceKind.STAFF, reason=ERASED_REASON
+            member=member,
+            source=ConsentRecord.SourceKind.STAFF if by else ConsentRecord.SourceKind.PAGE,
+            reason=ERASED_REASON,
+            wording=ERASED_WORDING,
+            where="The staff workspace" if by else "The “Your data” page",
+            by=by,
         )
     Member.objects.filter(pk=member.pk).update(
         email="",

@@ -126,7 +126,8 @@ def _detail(request, member: Member, form=None, opened: str = "", status: int = 
         "signatures_capped": len(signatures) == SIGNATURES_SHOWN,
         "consents": [_consent_row(c) for c in consents.order_by("-at", "-id")[:CONSENTS_SHOWN]],
         "can_unsubscribe": member.status in UNSUBSCRIBABLE,
-        "can_suppress": suppression is None or suppression.reason == "unsubscribed",
+        "can_suppress": (suppression is None or suppression.reason == "unsubscribed")
+        and not member.email_key.startswith(ERASED_PREFIX),
         "erased": member.email_key.startswith(ERASED_PREFIX),
         "form": form or ReasonForm(),
         "opened": opened,

@@ -11,7 +11,7 @@ from orgs.models import AuditEvent
 from petitions.counting import counts_fold_all, petition_count, petition_recount
 from petitions.models import Petition, PetitionCount, Signature
 from rights.models import RightsRequest
-from rights.services import ERASED_REASON, person_erase
+from rights.services import ERASED_REASON, ERASED_WORDING, person_erase
 from tests.rights.people import ADDRESS, LOCAL_PART, known_person, rights_links, rows_mentioning
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,7 @@ def test_a_subscribed_member_stops_being_mailed_and_the_ledger_says_why(organisa
     assert not mailable_members(organisation).exists()
     withdrawal = ConsentRecord.objects.filter(member=member).order_by("-id").first()
     assert (withdrawal.action, withdrawal.reason) == ("withdrawn", ERASED_REASON)
+    assert withdrawal.wording == ERASED_WORDING and withdrawal.source_kind == "page"
 
 
 def test_it_is_logged_with_ids_and_counts_only(organisation, owner):

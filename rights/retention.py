@@ -22,7 +22,7 @@ from members.models import Member
 from orgs.audit import audit_record
 from petitions.models import Petition, Signature
 from rights.models import RightsRequest
-from rights.services import ERASED_PREFIX, signatures_anonymise
+from rights.services import ERASED_PREFIX, member_anonymise, signatures_anonymise
 
 BATCH = 1000
 MAX_BATCHES = 50  # per pass: the loop comes back for the rest
@@ -73,12 +73,45 @@ def links_due():
 @dataclass
 class RetentionRun:
     signers_anonymised: int = 0
+    members_anonymised: int = 0
     ip_dropped: int = 0
     links_deleted: int = 0
 
     @property
     def total(self) -> int:
-        return self.signers_anonymised + self.ip_dropped + self.links_deleted
+        return (
+            self.signers_anonymised
+            + self.members_anonymised
+            + self.ip_dropped
+            + self.links_deleted
+        )
+
+
+def _signers_anonymise(run: RetentionRun):
+    """Anonymise these signatures, and the members they leave with no signature at all.
+
+    A member not subscribed exists only because they signed: once every signature of
+    theirs is anonymised, their record would keep what the signatures no longer hold.
+    """
+
+    def act(ids) -> int:
+        member_ids = set(
+            Signature.objects.filter(pk__in=ids, member__isnull=False).values_list(
+                "member_id", flat=True
+            )
+        )
+        changed = signatures_anonymise(ids)
+        left = (
+            Member.objects.filter(pk__in=member_ids)
+            .exclude(status__in=[Member.Status.SUBSCRIBED, Member.Status.PENDING])
+            .exclude(signatures__isnull=False)
+        )
+        for member in left:
+            member_anonymise(member=member)
+            run.members_anonymised += 1
+        return changed
+
+    return act
 
 
 def _batches(queryset, act, audit) -> int:
@@ -109,6 +142,23 @@ def _audit(summary: str, what: str):
     return record
 
 
+def _signers_audit(run: RetentionRun):
+    recorded = [0]  # members already named in an earlier batch's row
+
+    def record(count: int) -> None:
+        members, recorded[0] = run.members_anonymised - recorded[0], run.members_anonymised
+        if count:
+            audit_record(
+                by=None,
+                action="retention",
+                summary=f"Anonymised {count} signers of long-closed petitions"
+                f" and {members} member records they left empty",
+                detail={"signatures": count, "members": members},
+            )
+
+    return record
+
+
 def retention_run(*, dry_run: bool = False) -> RetentionRun:
     """One pass of the retention rules; with dry_run, how much a pass would change now."""
     if dry_run:
@@ -117,16 +167,12 @@ def retention_run(*, dry_run: bool = False) -> RetentionRun:
             ip_dropped=ip_due().count(),
             links_deleted=links_due().count(),
         )
-    return RetentionRun(
-        signers_anonymised=_batches(
-            signers_due(),
-            signatures_anonymise,
-            _audit("Anonymised {count} signers of long-closed petitions", "signatures"),
-        ),
-        ip_dropped=_batches(
-            ip_due(),
-            lambda ids: Signature.objects.filter(pk__in=ids).update(ip_hash="", ip_prefix=""),
-            _audit("Dropped IP hashes and networks of {count} signatures", "signatures"),
-        ),
-        links_deleted=links_due().delete()[0],
+    run = RetentionRun()
+    run.signers_anonymised = _batches(signers_due(), _signers_anonymise(run), _signers_audit(run))
+    run.ip_dropped = _batches(
+        ip_due(),
+        lambda ids: Signature.objects.filter(pk__in=ids).update(ip_hash="", ip_prefix=""),
+        _audit("Dropped IP hashes and networks of {count} signatures", "signatures"),
     )
+    run.links_deleted = links_due().delete()[0]
+    return run

@@ -259,7 +259,7 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
         )
         signatures_anonymise(erasure.signature_ids)
         if member is not None:
-            _member_anonymise(member, by)
+            member_anonymise(member=member, by=by)
         suppressions.delete()  # with the one the unsubscription just wrote
         RightsRequest.objects.filter(organisation=organisation, email_key=email_key).delete()
         if erasure.anything:
@@ -267,7 +267,13 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
     return erasure
 
 
-def _member_anonymise(member: Member, by) -> None:
+def member_anonymise(*, member: Member, by=None) -> None:
+    """Take every personal field off a member record; the record and its numbers stay.
+
+    A member still subscribed or awaiting an opt-in is unsubscribed first, through the
+    one service, so the ledger says why the mail stopped; the ledger keeps its entries
+    without their free-text reasons. The suppression list is the caller's business.
+    """
     ConsentRecord.objects.filter(member=member).update(reason="")
     if member.status in (Member.Status.SUBSCRIBED, Member.Status.PENDING):
         # Through the one service, so the ledger says why the mail stopped.

@@ -71,7 +71,11 @@ def test_it_anonymises_signers_of_petitions_closed_long_enough_ago(organisation,
     counts_fold_all()
     assert petition_count(petition) == before
     event = AuditEvent.objects.get(action="retention", summary__contains="signers")
-    assert event.actor is None and event.detail == {"signatures": 2}
+    assert event.actor is None and event.detail == {"signatures": 2, "members": 1}
+    # The member awaiting nothing, whose only signature went, goes too; the subscriber stays.
+    assert run.members_anonymised == 1
+    assert not Member.objects.filter(email="waits@example.org").exists()
+    assert Member.objects.filter(email="stays@example.org").exists()
 
 
 def test_it_waits_until_the_months_are_over(organisation):
@@ -159,3 +163,19 @@ def test_the_command_counts_with_dry_run_and_acts_without(organisation, capsys):
 )
 def test_months_before_counts_calendar_months(moment, months, expected):
     assert months_before(moment, months) == expected
+
+
+def test_a_member_who_signed_a_petition_still_open_keeps_their_record(organisation):
+    old = _closed_petition(organisation)
+    still_open = PetitionFactory(organisation=organisation)
+    member = MemberFactory(organisation=organisation, email="both@example.org")
+    with freeze_time(CLOSED - timedelta(days=1)):
+        SignatureFactory(petition=old, email="both@example.org", member=member)
+        recent = SignatureFactory(petition=still_open, email="both@example.org", member=member)
+
+    with freeze_time(CLOSED + timedelta(days=3650)):
+        run = retention_run()
+
+    assert (run.signers_anonymised, run.members_anonymised) == (1, 0)
+    assert Member.objects.get(pk=member.pk).email == "both@example.org"
+    assert Signature.objects.get(pk=recent.pk).member_id == member.pk

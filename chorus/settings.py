@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "petitions",
     "jobs",
     "mailings",
+    "rights",
     "staff",
 ]
 
@@ -343,6 +344,16 @@ if UNVERIFIED_MAIL_INTERVAL < 0 or UNVERIFIED_MAIL_PER_NETWORK_HOUR < 0:
     )
 if UNVERIFIED_MAIL_PER_DAY < 1:
     raise ImproperlyConfigured("UNVERIFIED_MAIL_PER_DAY must be 1 or more")
+# Privacy rights (rights/, docs/privacy.md): how long a self-service link (a copy of
+# someone's data, or their erasure) works; signers of petitions closed this many months
+# ago are anonymised unless subscribed; IP hashes and network prefixes are dropped after
+# IP_RETENTION_DAYS (long enough for the fraud checks to look back).
+RIGHTS_LINK_HOURS = env.int("RIGHTS_LINK_HOURS", default=24)
+RETENTION_CLOSED_PETITION_MONTHS = env.int("RETENTION_CLOSED_PETITION_MONTHS", default=24)
+IP_RETENTION_DAYS = env.int("IP_RETENTION_DAYS", default=30)
+for _name in ("RIGHTS_LINK_HOURS", "RETENTION_CLOSED_PETITION_MONTHS", "IP_RETENTION_DAYS"):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=1.0)
 
 # Fraud limits (petitions/services/limits.py, docs/trust.md): every sign POST counts its

@@ -11,11 +11,13 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 EXPORT_PERMISSION = "orgs.export_personal_data"
+# Erasing a person's data on their request (rights.services.person_erase): Owners only.
+ERASE_PERMISSION = "rights.erase_person"
 
 # Permissions no wildcard grants: a role holds one only by naming it. Taking every
 # signer's name and address out of Chorus in one file is not part of "everything about
 # petitions", so a pattern such as "petitions.*" or "orgs.*" never brings it along.
-EXPLICIT_ONLY = [EXPORT_PERMISSION]
+EXPLICIT_ONLY = [EXPORT_PERMISSION, ERASE_PERMISSION]
 
 ROLES = {
     "Owner": [
@@ -26,6 +28,7 @@ ROLES = {
         "jobs.*",
         "auth.*",
         EXPORT_PERMISSION,
+        ERASE_PERMISSION,
     ],
     "Campaigner": [
         "petitions.*",

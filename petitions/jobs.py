@@ -84,6 +84,7 @@ def _load(signature_id: int | None) -> Signature | None:
             "token_hash",
             "token_expires_at",
         )
+        .exclude(email="")  # erased (rights.services.person_erase): nobody to write to
         .first()
     )
     if signature is not None:
@@ -200,7 +201,7 @@ def signature_confirmed(payload: dict) -> None:
         .filter(pk=payload["signature"])
         .first()
     )
-    if signature is None or signature.state != Signature.State.CONFIRMED:
+    if signature is None or signature.state != Signature.State.CONFIRMED or not signature.email:
         return  # erased or invalidated since: nothing to record
     member = member_from_signature(signature=signature)
     signature_member_known.send(sender=Signature, signature=signature, member=member)

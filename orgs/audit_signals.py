@@ -158,13 +158,15 @@ def _record_m2m(holder, label: str, kind: str, verb: str, names: list[str]) -> N
 
 def _changed_ids(instance, action: str, pk_set, current) -> tuple[str, set] | None:
     """("added" | "removed", ids) for an m2m signal worth recording, else None."""
+    # Django names every id asked for in a remove, held or not: only those held count.
     if action == "pre_clear":
-        instance._audit_cleared = set(current())
-        return None
-    if action == "post_clear":
-        return "removed", getattr(instance, "_audit_cleared", set())
-    if action in ("post_add", "post_remove") and pk_set:
-        return ("added" if action == "post_add" else "removed"), set(pk_set)
+        instance._audit_removing = set(current())
+    elif action == "pre_remove":
+        instance._audit_removing = set(current()) & set(pk_set or ())
+    elif action in ("post_clear", "post_remove"):
+        return "removed", getattr(instance, "_audit_removing", set())
+    elif action == "post_add" and pk_set:  # only the ids not held already
+        return "added", set(pk_set)
     return None
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from lib.keyset import keyset_page
 from mailings.models import Mailing
@@ -126,6 +127,7 @@ def _rows(events: list[AuditEvent]) -> list[dict]:
 
 
 @staff_view("orgs.view_auditevent")
+@require_safe
 def audit_log(request):
     form = AuditSearchForm(request.GET or None)
     rows, page = [], None

@@ -6,7 +6,7 @@ or delete a row, and this module offers no way to.
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from lib.keyset import keyset_page
 from mailings.models import Mailing
 from members.models import Member, MemberImport
-from orgs.models import AuditEvent
+from orgs.models import AuditEvent, ExportRecord, Invitation
 from petitions.models import Petition
 from staff.access import staff_view
 from staff.forms_audit import AuditFilters, AuditSearchForm
@@ -23,8 +23,12 @@ from staff.forms_audit import AuditFilters, AuditSearchForm
 PAGE_SIZE = 50
 FILTER_FIELDS = ("q", "action", "who", "since", "until")
 
-# Targets the workspace has a page for: model label -> (model, URL name, how to name it).
+# Targets named by what they are today: model label -> (model, URL name or None where the
+# workspace has no page for it, how to name it).
 LINKED = {
+    "auth.group": (Group, None, lambda g: f"Role “{g.name}”"),
+    "orgs.exportrecord": (ExportRecord, None, lambda e: f"Export #{e.pk}"),
+    "orgs.invitation": (Invitation, None, lambda i: f"Invitation #{i.pk} as {i.role}"),
     "petitions.petition": (Petition, "staff:petition", lambda p: f"Petition “{p.title}”"),
     "auth.user": (User, "staff:people_person", lambda u: f"Staff account {u.get_username()}"),
     "members.member": (Member, "staff:member", lambda m: f"Member #{m.pk}"),
@@ -74,7 +78,8 @@ def _split_target(target: str) -> tuple[str, int | None]:
 
 
 def _targets(events: list[AuditEvent]) -> dict[str, dict]:
-    """Each linked target still there: its link and today's name (one query per kind)."""
+    """Each named target still there: its link, if any, and today's name (one query per
+    kind)."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         label, pk = _split_target(event.target)
@@ -85,7 +90,7 @@ def _targets(events: list[AuditEvent]) -> dict[str, dict]:
         model, url_name, name = LINKED[label]
         for instance in model.objects.filter(pk__in=pks):
             found[f"{label}:{instance.pk}"] = {
-                "url": reverse(url_name, args=[instance.pk]),
+                "url": reverse(url_name, args=[instance.pk]) if url_name else "",
                 "name": name(instance),
             }
     return found

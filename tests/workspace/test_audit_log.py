@@ -200,3 +200,15 @@ def test_an_old_row_stays_readable_when_its_person_and_target_are_gone(organisat
     page = client.get(URL).content.decode()
 
     assert "auth.user:424242" in page and "old" in page
+
+
+def test_targets_without_a_page_are_named_not_linked(roles):
+    from django.contrib.auth.models import Group
+
+    _, client = staff_client("owner")
+    owner_role = Group.objects.get(name="Owner")
+    audit_record(by=None, action="role", summary="x", target=audit_target(owner_role))
+
+    page = client.get(URL).content.decode()
+
+    assert "Role “Owner”" in page and f"auth.group:{owner_role.pk}" not in page

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import Q
 
 from lib.forms import SingleLineField
 from orgs.models import AuditEvent
@@ -25,7 +26,7 @@ class AuditFilters:
 
 
 def _who_choices() -> list[tuple[str, str]]:
-    staff = User.objects.filter(is_staff=True).order_by("username")
+    staff = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).order_by("username")
     return [
         ("", "Anyone"),
         (CHORUS, "Chorus (a job, a command or a person's own link)"),

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
 from orgs.audit import Action, audit_is_covered, audit_record, audit_target
 
@@ -31,6 +31,7 @@ class Change:
     target: str
     label: str
     created: bool = False
+    deleted: bool = False
     added: dict = field(default_factory=dict)  # "groups" / "permissions" -> [names]
     removed: dict = field(default_factory=dict)
     flags: dict = field(default_factory=dict)  # "is_superuser" -> [before, after]
@@ -39,6 +40,8 @@ class Change:
         detail: dict = {"via": via}
         if self.created:
             detail["created"] = True
+        if self.deleted:
+            detail["deleted"] = True
         for key, lists in (("added", self.added), ("removed", self.removed)):
             for kind, names in lists.items():
                 detail[f"{kind}_{key}"] = sorted(names)[:NAMES_KEPT]
@@ -52,6 +55,8 @@ class Change:
         parts = []
         if self.created:
             parts.append("created")
+        if self.deleted:
+            parts.append("deleted")
         for kind, names in self.added.items():
             parts.append(f"{kind} added: {_listed(names)}")
         for kind, names in self.removed.items():
@@ -93,7 +98,7 @@ def audit_gathered(*, by, via: str = "the Django admin") -> Iterator[None]:
 
 
 def _write(change: Change, *, by, via: str) -> None:
-    if not (change.created or change.added or change.removed or change.flags):
+    if not (change.created or change.deleted or change.added or change.removed or change.flags):
         return
     audit_record(
         by=by,
@@ -275,6 +280,27 @@ def user_flags_after(sender, instance, created, raw=False, **kwargs) -> None:
         _note(instance, _user_label(instance), lambda change: change.flags.update(flipped))
 
 
+def _deleted(change: Change) -> None:
+    change.deleted = True
+
+
+def user_deleted(sender, instance, **kwargs) -> None:
+    # Only an account that never acted can be deleted (the log PROTECTs the others).
+    if instance.is_staff or instance.is_superuser:
+        _note(instance, _user_label(instance), _deleted)
+
+
+def group_deleted(sender, instance, **kwargs) -> None:
+    # Its members lose its permissions with it, without an m2m signal: say how many.
+    held_by = instance.user_set.count()
+
+    def note(change: Change) -> None:
+        change.deleted = True
+        change.removed.setdefault("members", []).append(f"{held_by} account(s)")
+
+    _note(instance, _group_label(instance), note)
+
+
 def audit_signals_connect() -> None:
     uid = "orgs.audit_signals"
     m2m_changed.connect(user_groups_changed, sender=User.groups.through, dispatch_uid=uid)
@@ -286,3 +312,5 @@ def audit_signals_connect() -> None:
     )
     pre_save.connect(user_flags_before, sender=User, dispatch_uid=uid)
     post_save.connect(user_flags_after, sender=User, dispatch_uid=uid)
+    pre_delete.connect(user_deleted, sender=User, dispatch_uid=uid)
+    pre_delete.connect(group_deleted, sender=Group, dispatch_uid=uid)

@@ -1,8 +1,9 @@
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from orgs.audit import audit_record
 from orgs.models import AuditEvent
+from tests.conftest import postgres_only
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +48,11 @@ def test_the_admin_refuses_to_add_change_or_delete_even_for_a_superuser():
     bulk = {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
     client.post(base, bulk)
     assert AuditEvent.objects.get(pk=event.pk).summary == "kept"
+
+
+@postgres_only
+def test_postgresql_refuses_to_empty_the_log_with_truncate_too():
+    audit_record(by=None, action="other", summary="kept")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE orgs_auditevent")
+    assert AuditEvent.objects.filter(summary="kept").exists()

@@ -477,3 +477,17 @@ def test_removing_groups_an_account_never_held_names_only_those_it_held(roles):
         user.groups.remove(*Group.objects.all())
 
     assert new.one().detail["groups_removed"] == ["Analyst"]
+
+
+def test_deleting_a_group_or_a_staff_account_that_never_acted_is_recorded(roles):
+    group = Group.objects.create(name="Temporary")
+    UserFactory(username="quiet").groups.add(group)
+    user = UserFactory(username="short-lived")
+    target = audit_target(user)
+    with NewRows() as new:
+        group.delete()
+        user.delete()
+
+    deleted_group, deleted_user = new.rows
+    assert deleted_group.summary == "Group “Temporary”: deleted; members removed: 1 account(s)"
+    assert (deleted_user.target, deleted_user.detail["deleted"]) == (target, True)

@@ -212,3 +212,53 @@ def test_targets_without_a_page_are_named_not_linked(roles):
     page = client.get(URL).content.decode()
 
     assert "Role “Owner”" in page and f"auth.group:{owner_role.pk}" not in page
+
+
+def test_a_query_string_that_is_not_utf8_gets_an_answer_not_a_500():
+    _, client = staff_client("owner")
+
+    response = client.get(URL + "?q=%ff%fe&action=%c3%28")
+
+    assert response.status_code == 200
+
+
+def test_actions_taken_in_the_workspace_land_in_the_log_with_who_took_them(organisation):
+    owner, client = staff_client("owner")
+    colleague = UserFactory(username="colleague", role="Analyst")
+    petition = PetitionFactory(organisation=organisation, status="draft", slug="to-publish")
+
+    client.post(f"/staff/people/{colleague.pk}/", {"role": "Campaigner"})
+    client.post(f"/staff/petitions/{petition.pk}/publish/")
+
+    page = client.get(URL, {"who": owner.pk}).content.decode()
+    assert "Role changed: Analyst → Campaigner" in page
+    assert "Published a petition" in page
+    assert list(
+        AuditEvent.objects.filter(actor=owner).values_list("action", "target").order_by("id")
+    ) == [("role", f"auth.user:{colleague.pk}"), ("publish", audit_target(petition))]
+
+
+def test_confirming_and_cancelling_an_import_in_the_workspace_name_who_did_it(
+    organisation, settings, tmp_path
+):
+    from members.imports import member_import_create
+
+    settings.MEMBER_IMPORT_DIR = tmp_path / "imports"
+    owner, client = staff_client("owner")
+    upload = member_import_create(
+        organisation_id=organisation.pk,
+        by=owner,
+        data=b"email\nada@example.org\n",
+        original_name="a.csv",
+        source="a fair",
+        wording="",
+    )
+
+    client.post(f"/staff/members/import/{upload.pk}/start/")
+    client.post(f"/staff/members/import/{upload.pk}/cancel/")
+
+    rows = AuditEvent.objects.filter(action="import").order_by("id")
+    assert [(r.actor, r.target, r.detail.get("state")) for r in rows] == [
+        (owner, audit_target(upload), None),
+        (owner, audit_target(upload), "cancelled"),
+    ]

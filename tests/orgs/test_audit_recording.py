@@ -491,3 +491,25 @@ def test_deleting_a_group_or_a_staff_account_that_never_acted_is_recorded(roles)
     deleted_group, deleted_user = new.rows
     assert deleted_group.summary == "Group “Temporary”: deleted; members removed: 1 account(s)"
     assert (deleted_user.target, deleted_user.detail["deleted"]) == (target, True)
+
+
+@pytest.mark.parametrize(
+    ("scope", "kept"),
+    [
+        ("q=zoe.quill%40example.org&status=subscribed", "q=(a search)&status=subscribed"),
+        (
+            "every signature the staff list showed; filters: q=Zo%C3%AB+Quill&state__exact=ok",
+            "every signature the staff list showed; filters: q=(a search)&state__exact=ok",
+        ),
+        (
+            "first_name__startswith=Zo&last_name=Q",
+            "first_name__startswith=(a search)&last_name=(a search)",
+        ),
+        ("note: asked by zoe@example.org", "note: asked by (an address)"),
+        ("petition id 3; states: confirmed", "petition id 3; states: confirmed"),
+    ],
+)
+def test_an_exports_scope_keeps_searches_and_addresses_out_of_the_log(scope, kept):
+    from orgs.exports import scope_without_searches
+
+    assert scope_without_searches(scope) == kept

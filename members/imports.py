@@ -433,3 +433,12 @@ def member_imports_prune() -> int:
         state=State.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_KEPT
     )
     return sum(member_import_cancel(member_import=item) for item in stale[:100])
+
+
+def member_import_fail(*, import_pk: int, failure: str) -> bool:
+    """Mark a running import failed: its job gave up. The rows already saved stay saved."""
+    member_import = MemberImport.objects.filter(pk=import_pk, state=State.RUNNING).first()
+    if member_import is None:
+        return False
+    _finish(member_import, State.FAILED, failure=failure[:300])
+    return True

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "petitions",
     "jobs",
     "mailings",
+    "rights",
     "staff",
 ]
 
@@ -343,7 +344,50 @@ if UNVERIFIED_MAIL_INTERVAL < 0 or UNVERIFIED_MAIL_PER_NETWORK_HOUR < 0:
     )
 if UNVERIFIED_MAIL_PER_DAY < 1:
     raise ImproperlyConfigured("UNVERIFIED_MAIL_PER_DAY must be 1 or more")
+# Privacy rights (rights/, docs/privacy.md): how long a self-service link (a copy of
+# someone's data, or their erasure) works; signers of petitions closed this many months
+# ago are anonymised unless subscribed; IP hashes and network prefixes are dropped after
+# IP_RETENTION_DAYS (long enough for the fraud checks to look back).
+RIGHTS_LINK_HOURS = env.int("RIGHTS_LINK_HOURS", default=24)
+RETENTION_CLOSED_PETITION_MONTHS = env.int("RETENTION_CLOSED_PETITION_MONTHS", default=24)
+IP_RETENTION_DAYS = env.int("IP_RETENTION_DAYS", default=30)
+for _name in ("RIGHTS_LINK_HOURS", "RETENTION_CLOSED_PETITION_MONTHS", "IP_RETENTION_DAYS"):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 COUNT_FOLD_INTERVAL = env.float("COUNT_FOLD_INTERVAL", default=1.0)
+
+# Fraud limits (petitions/services/limits.py, docs/trust.md): every sign POST counts its
+# client network, its email domain and its petition in the cache (Redis when REDIS_URL is
+# set); a signature over a limit is stored as fraudulent, never counted, and its sender
+# sees the usual success. Each is a count per petition per window of seconds; 0 turns
+# it off. The major providers' domains (lib.addresses.MAJOR_DOMAINS) have their own
+# limit; the per-petition ceiling is off by default, so a viral spike is never fraud.
+SIGN_LIMIT_NETWORK = env.int("SIGN_LIMIT_NETWORK", default=100)
+SIGN_LIMIT_NETWORK_WINDOW = env.int("SIGN_LIMIT_NETWORK_WINDOW", default=3600)
+SIGN_LIMIT_DOMAIN = env.int("SIGN_LIMIT_DOMAIN", default=300)
+SIGN_LIMIT_MAJOR_DOMAIN = env.int("SIGN_LIMIT_MAJOR_DOMAIN", default=0)
+SIGN_LIMIT_DOMAIN_WINDOW = env.int("SIGN_LIMIT_DOMAIN_WINDOW", default=3600)
+SIGN_LIMIT_PETITION = env.int("SIGN_LIMIT_PETITION", default=0)
+SIGN_LIMIT_PETITION_WINDOW = env.int("SIGN_LIMIT_PETITION_WINDOW", default=60)
+for _name in ("SIGN_LIMIT_NETWORK", "SIGN_LIMIT_DOMAIN", "SIGN_LIMIT_MAJOR_DOMAIN"):
+    if vars()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 (off) or more")
+if SIGN_LIMIT_PETITION < 0:
+    raise ImproperlyConfigured("SIGN_LIMIT_PETITION must be 0 (off) or more")
+for _name in (
+    "SIGN_LIMIT_NETWORK_WINDOW",
+    "SIGN_LIMIT_DOMAIN_WINDOW",
+    "SIGN_LIMIT_PETITION_WINDOW",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 second or more")
+# Signatures from disposable mail domains: "flag" (stored as fraudulent, silently, like
+# the limits) or "off". The list is the disposable-email-domains package's plus the
+# lines of DISPOSABLE_DOMAINS_FILE (re-read when it changes; "-domain" takes one out).
+DISPOSABLE_DOMAINS = env.str("DISPOSABLE_DOMAINS", default="flag").lower()
+if DISPOSABLE_DOMAINS not in ("flag", "off"):
+    raise ImproperlyConfigured("DISPOSABLE_DOMAINS must be flag or off")
+DISPOSABLE_DOMAINS_FILE = env.str("DISPOSABLE_DOMAINS_FILE", default="")
 # How long browsers and CDNs may keep the petition page, and how long each web
 # process keeps its rendered copy (edits show everywhere within the latter).
 PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("petitions.urls")),
     path("", include("members.urls")),
     path("", include("mailings.urls")),
+    path("", include("rights.urls")),
     path("", home, name="home"),
     path("healthz", health, name="health"),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -1,14 +1,62 @@
 """Email addresses: validation without network lookups, and the canonical key."""
 
+from typing import NamedTuple
+
+import idna
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
-# Bump when the rule changes; keys carry their version so old and new never collide.
-EMAIL_KEY_VERSION = 1
+# The canonical key's rule, versioned: bump it when the rule changes. Keys carry their
+# version ("2:ada@example.org"), so keys of two rules never compare equal, and
+# `manage.py chorus_email_keys` moves stored keys to the current rule.
+EMAIL_KEY_VERSION = 2
 
-# Providers known to ignore dots in the local part.
-DOTLESS_DOMAINS = {"gmail.com", "googlemail.com"}
-DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+class Provider(NamedTuple):
+    """How one mail provider reads the local part of its addresses."""
+
+    domain: str  # the domain every alias folds to
+    plus_tags: bool  # "ada+news" reaches "ada"
+    transparent: str  # characters the provider ignores ("." at Gmail)
+
+
+GMAIL = Provider("gmail.com", plus_tags=True, transparent=".")
+PROTON = Provider("proton.me", plus_tags=True, transparent="._-")
+APPLE = Provider("icloud.com", plus_tags=True, transparent="")
+PROVIDERS: dict[str, Provider] = {
+    "gmail.com": GMAIL,
+    "googlemail.com": GMAIL,
+    # Proton: ".", "_" and "-" are "transparent" in a username, and every Proton domain
+    # reaches the same account (proton.me/support/change-username).
+    **dict.fromkeys(["proton.me", "protonmail.com", "protonmail.ch", "pm.me"], PROTON),
+    # An Apple ID's mail name is the same at all three domains.
+    **dict.fromkeys(["icloud.com", "me.com", "mac.com"], APPLE),
+    # Microsoft's and Fastmail's domains are separate mailboxes (user@hotmail.com and
+    # user@outlook.com may be two people), so each keeps its own domain.
+    **{
+        domain: Provider(domain, plus_tags=True, transparent="")
+        for domain in [
+            *("outlook.com", "outlook.fr", "outlook.de", "outlook.es", "outlook.it"),
+            *("hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it"),
+            *("hotmail.es", "live.com", "live.co.uk", "live.fr", "live.de", "live.nl"),
+            *("live.it", "msn.com", "fastmail.com", "fastmail.fm"),
+        ]
+    },
+}
+# Yahoo's disposable addresses ("base-keyword@yahoo.com") take a base name that is not
+# the account's own, so folding them would not name the person: Yahoo is left as typed.
+
+# The providers most people use: the per-domain fraud limit gives them their own threshold
+# (SIGN_LIMIT_MAJOR_DOMAIN), since their share of any petition's signers follows its size.
+MAJOR_DOMAINS = frozenset(
+    {
+        *PROVIDERS,
+        *("yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "aol.com", "gmx.de"),
+        *("gmx.net", "gmx.com", "web.de", "t-online.de", "orange.fr", "free.fr"),
+        *("laposte.net", "sfr.fr", "btinternet.com", "comcast.net", "yandex.ru"),
+        *("mail.ru", "qq.com", "163.com", "naver.com", "libero.it", "virgilio.it"),
+    }
+)
 
 
 class InvalidEmail(ValueError):
@@ -59,15 +107,39 @@ def normalised_email_key(normalised: str) -> str:
     """The canonical key that says two addresses reach the same person.
 
     Takes an address email_normalise() returned, so a signature validates its address
-    once. Version 1: lower-case everything, drop a +tag, drop dots for providers that
-    ignore them, and fold domain aliases. It does not ask whether the mailer can
-    deliver the address: a key names a person, whatever server sends to them.
+    once. Version 2: the domain lower-cased and in its ASCII (A-label) form; at the
+    providers in PROVIDERS the domain folded to the provider's own, the local part
+    lower-cased, a +tag dropped and the characters the provider ignores taken out;
+    elsewhere the local part lower-cased and otherwise kept (a +tag may be a mailbox of
+    its own there). It does not ask whether the mailer can deliver the address: a key
+    names a person, whatever server sends to them.
     """
     local, _, domain = normalised.rpartition("@")
-    local, domain = local.lower(), domain.lower()
-    domain = DOMAIN_ALIASES.get(domain, domain)
-    if not local.startswith('"'):  # inside quotes, + and . are just characters
+    return f"{EMAIL_KEY_VERSION}:{_canonical(local.lower(), email_domain_key(domain))}"
+
+
+def _canonical(local: str, domain: str) -> str:
+    provider = PROVIDERS.get(domain)
+    if provider is None or local.startswith('"'):  # inside quotes every character counts
+        return f"{local}@{domain}"
+    if provider.plus_tags:
         local = local.split("+", 1)[0] or local
-        if domain in DOTLESS_DOMAINS:
-            local = local.replace(".", "")
-    return f"{EMAIL_KEY_VERSION}:{local}@{domain}"
+    for character in provider.transparent:
+        local = local.replace(character, "")
+    return f"{local or '_'}@{provider.domain}"
+
+
+def email_domain_key(domain: str) -> str:
+    """A domain as keys carry it: lower case, internationalised names as their A-label."""
+    domain = domain.lower().rstrip(".")
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:  # validated addresses do not get here; keep it as typed
+        return domain
+
+
+def key_domain(email_key: str) -> str:
+    """The domain part of a key ("2:ada@gmail.com" -> "gmail.com")."""
+    return email_key.rpartition("@")[2]

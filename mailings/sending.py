@@ -58,6 +58,7 @@ from mailings.render import mailing_compile
 from members.models import Member, Suppression
 from members.selectors import mailable_members
 from members.services import member_suppress
+from orgs.audit import Action, audit_record, audit_target
 
 logger = logging.getLogger("chorus.mailings")
 
@@ -184,8 +185,26 @@ def mailing_start(*, mailing: Mailing) -> bool:
         mailing.recipients_total = total
         mailing.state = State.TESTING if variants else State.SENDING
         mailing.save(update_fields=["segment_definition", "links", "recipients_total", "state"])
+        _audit_start(mailing, total, len(variants))
     logger.info("mailing %s started: %s recipients", mailing.pk, total)
     return True
+
+
+def _audit_start(mailing: Mailing, total: int, variants: int) -> None:
+    """The audit log's row for a send: by whoever scheduled it, to how many members."""
+    scheduled = mailing.events.filter(action="scheduled").order_by("-at", "-id").first()
+    audit_record(
+        by=scheduled.by if scheduled else None,
+        action=Action.MAILING_SEND,
+        summary=f"Started sending “{mailing.name}” to {total} members",
+        target=audit_target(mailing),
+        detail={
+            "recipients": total,
+            "segment": mailing.segment_id,
+            "petition": mailing.petition_id,
+            "subject_lines_tested": variants,
+        },
+    )
 
 
 # ---- The subject-line test --------------------------------------------------------------

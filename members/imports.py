@@ -26,6 +26,7 @@ from django_countries import countries
 from lib.addresses import InvalidEmail, email_normalise, normalised_email_key
 from members.models import ConsentRecord, Member, MemberImport, Suppression
 from members.services import Consent, member_subscribe
+from orgs.audit import Action, audit_record, audit_target
 
 State = MemberImport.State
 PREVIEW_ROWS = 20
@@ -217,25 +218,68 @@ def member_import_create(
     )
 
 
-def member_import_start(*, member_import: MemberImport, record_job) -> bool:
-    """Confirm a previewed import; `record_job` records its run in the same transaction."""
+def member_import_start(*, member_import: MemberImport, record_job, by=None) -> bool:
+    """Confirm a previewed import; `record_job` records its run in the same transaction,
+    and the audit log who confirmed it."""
     with transaction.atomic():
         started = MemberImport.objects.filter(pk=member_import.pk, state=State.PREVIEWED).update(
             state=State.RUNNING, started_at=timezone.now()
         )
         if started:
             record_job(member_import.pk)
+            member_import.refresh_from_db()
+            audit_record(
+                by=by,
+                action=Action.IMPORT,
+                summary=f"Confirmed a member import of {member_import.rows_total} rows "
+                f"({'subscribing them' if member_import.wording else 'nobody subscribed'})",
+                target=audit_target(member_import),
+                detail={
+                    "rows": member_import.rows_total,
+                    "rows_invalid": member_import.rows_invalid,
+                    "subscribes": bool(member_import.wording),
+                },
+            )
     return bool(started)
 
 
-def member_import_cancel(*, member_import: MemberImport) -> bool:
-    """Stop an import before its next batch and delete its file; False if it had ended."""
-    cancelled = MemberImport.objects.filter(
-        pk=member_import.pk, state__in=(State.PREVIEWED, State.RUNNING)
-    ).update(state=State.CANCELLED, finished_at=timezone.now())
+def member_import_cancel(*, member_import: MemberImport, by=None) -> bool:
+    """Stop an import before its next batch and delete its file; False if it had ended.
+
+    Stopping a running import is its result, recorded in the audit log; a preview
+    nobody confirmed imported nothing and is not."""
+    with transaction.atomic():
+        stopped = MemberImport.objects.filter(pk=member_import.pk, state=State.RUNNING).update(
+            state=State.CANCELLED, finished_at=timezone.now()
+        )
+        if stopped:
+            _audit_result(member_import.pk, by=by)
+        cancelled = stopped or MemberImport.objects.filter(
+            pk=member_import.pk, state=State.PREVIEWED
+        ).update(state=State.CANCELLED, finished_at=timezone.now())
     if cancelled:
         _file_delete(member_import)
     return bool(cancelled)
+
+
+def _audit_result(import_pk: int, *, by=None) -> None:
+    done = MemberImport.objects.get(pk=import_pk)
+    counts = {
+        "rows": done.rows_total,
+        "done": done.rows_done,
+        "created": done.rows_created,
+        "updated": done.rows_updated,
+        "skipped": done.rows_skipped,
+        "errors": done.rows_errors,
+    }
+    audit_record(
+        by=by,
+        action=Action.IMPORT,
+        summary=f"Member import {done.get_state_display().lower()}: {done.rows_created} "
+        f"created, {done.rows_updated} updated, {done.rows_errors} with errors",
+        target=audit_target(done),
+        detail={"state": done.state, **counts},
+    )
 
 
 def member_import_run(
@@ -374,9 +418,12 @@ def _progress_add(member_import: MemberImport, done: int, counts: dict) -> None:
 
 
 def _finish(member_import: MemberImport, state: str, failure: str = "") -> None:
-    MemberImport.objects.filter(pk=member_import.pk, state=State.RUNNING).update(
-        state=state, finished_at=timezone.now(), failure=failure
-    )
+    with transaction.atomic():
+        finished = MemberImport.objects.filter(pk=member_import.pk, state=State.RUNNING).update(
+            state=state, finished_at=timezone.now(), failure=failure
+        )
+        if finished:
+            _audit_result(member_import.pk)
     _file_delete(member_import)
 
 
@@ -386,3 +433,12 @@ def member_imports_prune() -> int:
         state=State.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_KEPT
     )
     return sum(member_import_cancel(member_import=item) for item in stale[:100])
+
+
+def member_import_fail(*, import_pk: int, failure: str) -> bool:
+    """Mark a running import failed: its job gave up. The rows already saved stay saved."""
+    member_import = MemberImport.objects.filter(pk=import_pk, state=State.RUNNING).first()
+    if member_import is None:
+        return False
+    _finish(member_import, State.FAILED, failure=failure[:300])
+    return True

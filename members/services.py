@@ -21,6 +21,7 @@ from members.consent import (
 )
 from members.models import ConsentRecord, CountryConsentRule, Member, Suppression
 from members.selectors import double_opt_in_required
+from orgs.audit import Action, audit_record, audit_target
 
 Status = Member.Status
 Reason = Suppression.Reason
@@ -180,9 +181,13 @@ def member_unsubscribe(
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.status in (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED):
             raise SubscriptionRefused("This member is already unsubscribed.")
+        before = member.status
         _withdrawal_write(member, source, reason, wording, where, at, by)
         _suppression_keep(member.organisation_id, member.email_key, Reason.UNSUBSCRIBED, at, by)
-        return _status_set(member, Status.UNSUBSCRIBED, at, reason)
+        member = _status_set(member, Status.UNSUBSCRIBED, at, reason)
+        if source == SourceKind.STAFF and by is not None:
+            _audit_staff_change(by, member, "Unsubscribed a member", before)
+        return member
 
 
 def member_suppress(
@@ -203,12 +208,28 @@ def member_suppress(
             .first()
         )
         wanted = STATUS_FOR_REASON[Reason(suppression.reason)]
+        before = member.status if member is not None else ""
         if member is not None and member.status != wanted:
             kind = SourceKind.STAFF if by is not None else SourceKind.MAILING
             why = note or Reason(reason).label
             _withdrawal_write(member, kind, why, STAFF_SUPPRESS_WORDING, "", at, by)
             _status_set(member, wanted, at, why)
+        if by is not None:
+            summary = f"Suppressed an address ({Reason(suppression.reason).label.lower()})"
+            _audit_staff_change(by, member or suppression, summary, before)
         return suppression
+
+
+def _audit_staff_change(by, acted_on, summary: str, before: str) -> None:
+    # The reason staff typed stays in the consent ledger: it may name the person.
+    after = acted_on.status if isinstance(acted_on, Member) else ""
+    audit_record(
+        by=by,
+        action=Action.SUBSCRIPTION,
+        summary=summary,
+        target=audit_target(acted_on),
+        detail={"before": before or "no member", "after": after or "suppressed"},
+    )
 
 
 def _suppression_keep(organisation_id, email_key, reason, at, by, note="") -> Suppression:

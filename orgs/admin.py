@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.db import models
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db import models, transaction
 
+from orgs.audit_signals import audit_gathered
 from orgs.brand_forms import OrganisationAdminForm
-from orgs.models import ExportRecord, Organisation, StaffEvent
+from orgs.models import AuditEvent, ExportRecord, Organisation, StaffEvent
 
 
 @admin.register(Organisation)
@@ -52,3 +55,52 @@ class StaffEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only for everyone, superusers included (the database refuses
+    changes too). Owners read it in the workspace; this is the operators' view."""
+
+    list_display = ["at", "actor_name", "action", "target", "summary"]
+    list_filter = ["action"]
+    search_fields = ["target", "summary"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditedAdmin:
+    """An admin whose saves record, in their own transaction, who changed which groups,
+    permissions and flags (orgs.audit_signals gathers them into one row per account)."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        with transaction.atomic(), audit_gathered(by=request.user):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with transaction.atomic(), audit_gathered(by=request.user):
+            return super().changelist_view(request, *args, **kwargs)
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    pass

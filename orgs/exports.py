@@ -6,13 +6,16 @@ the export in the append-only ExportRecord log before the first byte is sent.
 """
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from lib.csvsafe import Echo, csv_cell
+from orgs.audit import Action, audit_record, audit_target
 from orgs.models import ExportRecord
 from orgs.roles import EXPORT_PERMISSION
 
@@ -33,8 +36,31 @@ def personal_data_export(
     """
     if not export_allowed(user):
         raise PermissionDenied("Exporting personal data needs the export permission.")
-    record = ExportRecord.objects.create(user=user, what=what[:300], scope=scope, format="csv")
+    with transaction.atomic():
+        record = ExportRecord.objects.create(user=user, what=what[:300], scope=scope, format="csv")
+        audit_record(
+            by=user,
+            action=Action.EXPORT,
+            summary=what,
+            target=audit_target(record),
+            detail={"scope": scope_without_searches(scope), "columns": list(columns)},
+        )
     return _csv_lines(record, columns, rows)
+
+
+EMAIL_LIKE = re.compile(r"[^\s@&;=,]+(@|%40)[^\s&;,]+")
+SEARCH_PARAMETER = re.compile(
+    r"(^|[?&;\s])(q|search|\w*(?:name|email|postcode)\w*)=[^&;\s]*", re.IGNORECASE
+)
+SCOPE_KEPT = 500
+
+
+def scope_without_searches(scope: str) -> str:
+    """An export's scope fit for the audit log: what was typed in a search box (a name, an
+    address) is replaced by a mark, so the log says a search narrowed it, not for whom."""
+    scope = SEARCH_PARAMETER.sub(r"\1\2=(a search)", scope)
+    scope = EMAIL_LIKE.sub("(an address)", scope)
+    return scope if len(scope) <= SCOPE_KEPT else scope[: SCOPE_KEPT - 1] + "…"
 
 
 def _csv_lines(record: ExportRecord, columns, rows) -> Iterator[str]:

@@ -245,6 +245,10 @@ class AuditEvent(models.Model):
         TWO_FACTOR_RESET = "2fa_reset", "Reset two-factor authentication"
         PETITION_PUBLISH = "publish", "Published a petition"
         PETITION_CLOSE = "close", "Closed a petition"
+        PETITION_REOPEN = "reopen", "Reopened a petition"
+        PETITION_VICTORY = "victory", "Declared a petition won"
+        SUBSCRIPTION = "subscription", "Changed a member's subscription"
+        MAILING_SEND = "mailing_send", "Started sending a mailing"
         RETENTION = "retention", "Anonymised by the retention rules"
         OTHER = "other", "Other"
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from orgs.audit import Action, audit_covered, audit_record, audit_target
 from orgs.models import Invitation, StaffEvent
 from orgs.roles import ROLES, roles_ensure
 from orgs.signin import sessions_end
@@ -81,14 +82,17 @@ def staff_role_set(*, user: User, role: str, by: User) -> None:
                 f"{user.get_username()} is the only active owner. Make someone else an owner "
                 "first, so that somebody can still manage people."
             )
-        user.groups.remove(*Group.objects.filter(name__in=ROLES))
-        user.groups.add(_role_group(role))
+        with audit_covered():
+            user.groups.remove(*Group.objects.filter(name__in=ROLES))
+            user.groups.add(_role_group(role))
         StaffEvent.objects.create(
             actor=by,
             action=StaffEvent.Action.ROLE_CHANGED,
             user=user,
             detail=f"{before or 'No role'} → {role}",
         )
+        summary = f"Role changed: {before or 'no role'} → {role}"
+        _audit(by, user, summary, {"before": before or "no role", "after": role})
 
 
 def staff_deactivate(*, user: User, by: User) -> None:
@@ -109,6 +113,7 @@ def staff_deactivate(*, user: User, by: User) -> None:
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         StaffEvent.objects.create(actor=by, action=StaffEvent.Action.DEACTIVATED, user=user)
+        _audit(by, user, "Account deactivated", {"role": staff_role(user) or "no role"})
         sessions_end(user=user)
 
 
@@ -122,6 +127,14 @@ def staff_reactivate(*, user: User, by: User) -> None:
         User.objects.filter(pk=user.pk).update(is_active=True)
         user.is_active = True
         StaffEvent.objects.create(actor=by, action=StaffEvent.Action.REACTIVATED, user=user)
+        _audit(by, user, "Account reactivated", {"role": staff_role(user) or "no role"})
+
+
+def _audit(by, user: User, summary: str, detail: dict) -> None:
+    # The account is named by its id: the page shows today's username beside it.
+    audit_record(
+        by=by, action=Action.ROLE, summary=summary, target=audit_target(user), detail=detail
+    )
 
 
 def staff_events_for(user: User):
@@ -188,6 +201,13 @@ def invitation_create(*, email: str, role: str, by: User) -> Invitation:
         StaffEvent.objects.create(
             actor=by, action=StaffEvent.Action.INVITED, invitation=invitation, detail=role
         )
+        audit_record(  # the address invited stays in the invitation, not in the log
+            by=by,
+            action=Action.ROLE,
+            summary=f"Invited a colleague as {role}",
+            target=audit_target(invitation),
+            detail={"role": role},
+        )
     return invitation
 
 
@@ -206,6 +226,13 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> bool:
                 action=StaffEvent.Action.INVITATION_REVOKED,
                 invitation=invitation,
                 detail=invitation.email,
+            )
+            audit_record(
+                by=by,
+                action=Action.ROLE,
+                summary=f"Withdrew an invitation as {invitation.role}",
+                target=audit_target(invitation),
+                detail={"role": invitation.role},
             )
     return bool(withdrawn)
 
@@ -267,9 +294,17 @@ def invitation_accept(
             )
             if not used:
                 raise PeopleRefused("This invitation link no longer works.")
-            user.save()
-            user.groups.add(_role_group(invitation.role))
+            with audit_covered():
+                user.save()
+                user.groups.add(_role_group(invitation.role))
             Invitation.objects.filter(pk=invitation.pk).update(accepted_user=user)
+            audit_record(
+                by=user,
+                action=Action.ROLE,
+                summary=f"Accepted an invitation: a new staff account as {invitation.role}",
+                target=audit_target(user),
+                detail={"role": invitation.role, "invitation": invitation.pk},
+            )
             StaffEvent.objects.create(
                 actor=user,
                 action=StaffEvent.Action.INVITATION_ACCEPTED,

@@ -7,15 +7,20 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from orgs.audit import Action, audit_covered, audit_record, audit_target
+
 EXPORT_PERMISSION = "orgs.export_personal_data"
+# Erasing a person's data on their request (rights.services.person_erase): Owners only.
+ERASE_PERMISSION = "rights.erase_person"
 
 # Permissions no wildcard grants: a role holds one only by naming it. Taking every
 # signer's name and address out of Chorus in one file is not part of "everything about
 # petitions", so a pattern such as "petitions.*" or "orgs.*" never brings it along.
-EXPLICIT_ONLY = [EXPORT_PERMISSION]
+EXPLICIT_ONLY = [EXPORT_PERMISSION, ERASE_PERMISSION]
 
 ROLES = {
     "Owner": [
@@ -26,6 +31,7 @@ ROLES = {
         "jobs.*",
         "auth.*",
         EXPORT_PERMISSION,
+        ERASE_PERMISSION,
     ],
     "Campaigner": [
         "petitions.*",
@@ -68,9 +74,23 @@ def role_permissions(patterns: list[str]):
 
 
 def roles_ensure() -> None:
+    """Make the roles hold exactly ROLES' permissions; one audit row per role it changed."""
     for name, patterns in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(role_permissions(patterns))
+        before = set(group.permissions.values_list("pk", flat=True))
+        after = set(role_permissions(patterns).values_list("pk", flat=True))
+        if before == after:
+            continue
+        with transaction.atomic(), audit_covered():
+            group.permissions.set(after)
+            audit_record(
+                by=None,
+                action=Action.ROLE,
+                summary=f"Role “{name}” given its built-in permissions "
+                f"({len(after - before)} added, {len(before - after)} removed)",
+                target=audit_target(group),
+                detail={"added": len(after - before), "removed": len(before - after)},
+            )
 
 
 @dataclass(frozen=True)
@@ -106,15 +126,17 @@ def demo_logins_ensure(*, accounts: list[DemoAccount], login_file: Path) -> list
         if User.objects.filter(username=account.username).exists():
             continue
         password = secrets.token_urlsafe(15)
-        user = User.objects.create_user(
-            username=account.username,
-            password=password,
-            is_staff=True,
-            email=f"{account.username}@chorus.invalid",
-            first_name=account.first_name,
-            last_name=account.last_name,
-        )
-        user.groups.add(Group.objects.get(name=account.role))
+        with transaction.atomic(), audit_covered():
+            user = User.objects.create_user(
+                username=account.username,
+                password=password,
+                is_staff=True,
+                email=f"{account.username}@chorus.invalid",
+                first_name=account.first_name,
+                last_name=account.last_name,
+            )
+            user.groups.add(Group.objects.get(name=account.role))
+            _audit_account_created(user, account.role, "the demo loader")
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
         entries[account.username] = (
             f"username: {account.username}\nrole: {account.role}\npassword: {password}\n"
@@ -163,6 +185,18 @@ def owner_create(*, username: str, email: str, password: str) -> User:
     user = User(username=username, email=email, is_staff=True)
     validate_password(password, user=user)
     user.set_password(password)
-    user.save()
-    user.groups.add(Group.objects.get(name="Owner"))
+    with transaction.atomic(), audit_covered():
+        user.save()
+        user.groups.add(Group.objects.get(name="Owner"))
+        _audit_account_created(user, "Owner", "chorus_create_owner")
     return user
+
+
+def _audit_account_created(user: User, role: str, via: str) -> None:
+    audit_record(
+        by=None,
+        action=Action.ROLE,
+        summary=f"Staff account created as {role} by {via}",
+        target=audit_target(user),
+        detail={"role": role, "via": via},
+    )

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lib.clientip import client_ip, ip_fingerprint
+from orgs.audit import Action, audit_record, audit_target
 
 # Anyone holding one of these sees personal data, or can give it to themselves.
 PERSONAL_DATA_PERMISSIONS = (
@@ -198,17 +199,28 @@ def recovery_codes_replace(*, user) -> list[str]:
     return [f"{code[:4]}-{code[4:]}" for code in codes]
 
 
-def second_factor_reset(*, user) -> int:
+def second_factor_reset(*, user, by=None, operator: str = "") -> int:
     """Removes the user's app and recovery codes (a lost phone) and ends their sessions:
     the next sign-in takes the password and starts the set-up again.
 
     A session left open could otherwise set up a new app without the password, for
-    whoever holds it (the finder of the phone, say).
+    whoever holds it (the finder of the phone, say). Recorded in the audit log: `by` is
+    the staff member who did it, or None with `operator` saying who ran the command.
     """
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0]
         removed += StaticDevice.objects.filter(user=user).delete()[0]
         sessions_end(user=user)
+        detail = {"devices_removed": removed}
+        if operator:
+            detail["operator"] = operator[:150]
+        audit_record(
+            by=by,
+            action=Action.TWO_FACTOR_RESET,
+            summary="Two-factor authentication reset: app and recovery codes removed",
+            target=audit_target(user),
+            detail=detail,
+        )
     return removed
 
 

@@ -27,7 +27,7 @@ from members.optin import (
 )
 from members.services import Consent, member_record
 from petitions.counting import counts_fold_all, petition_recount
-from petitions.models import Petition, Signature
+from petitions.models import Petition, Signature, SignatureEvent
 from petitions.pending_images import pending_images_prune
 from petitions.services import (
     SEND_CONFIRMATION,
@@ -85,6 +85,7 @@ def _load(signature_id: int | None) -> Signature | None:
             "token_hash",
             "token_expires_at",
         )
+        .exclude(email="")  # erased (rights.services.person_erase): nobody to write to
         .first()
     )
     if signature is not None:
@@ -152,7 +153,9 @@ def signature_submitted(payload: dict) -> None:
                 signature=signature, template=ALREADY_SIGNED, network=network, with_link=pending
             )
         return
-    if signature.state == Signature.State.CONFIRMED:  # a petition that asks no confirmation
+    if signature.state == Signature.State.FRAUDULENT and signature.flag_reason:
+        _flag_log(signature)
+    elif signature.state == Signature.State.CONFIRMED:  # a petition that asks no confirmation
         signature_confirmed({"signature": signature.pk})
     elif signature.state == Signature.State.PENDING:
         permit = unverified_mail_send(
@@ -160,6 +163,20 @@ def signature_submitted(payload: dict) -> None:
         )
         if permit.retry_at is not None:
             job_record(kind=SIGNATURE_SUBMITTED, payload=payload, delay=_until(permit.retry_at))
+
+
+def _flag_log(signature: Signature) -> None:
+    """A signature the fraud limits flagged as it was stored: logged, and nobody is emailed.
+
+    No confirmation goes out: the addresses in a flood are often other people's, and
+    mailing them at a bot's pace would make Chorus the spammer. An address's owner who
+    did sign can sign again once the window has passed (docs/trust.md).
+    """
+    note = f"flagged: {signature.flag_reason}"
+    if not SignatureEvent.objects.filter(signature=signature, note=note).exists():
+        SignatureEvent.objects.create(
+            signature=signature, from_state="", to_state=signature.state, note=note
+        )
 
 
 def _until(moment: datetime) -> timedelta:
@@ -185,7 +202,7 @@ def signature_confirmed(payload: dict) -> None:
         .filter(pk=payload["signature"])
         .first()
     )
-    if signature is None or signature.state != Signature.State.CONFIRMED:
+    if signature is None or signature.state != Signature.State.CONFIRMED or not signature.email:
         return  # erased or invalidated since: nothing to record
     member = member_from_signature(signature=signature)
     signature_member_known.send(sender=Signature, signature=signature, member=member)

@@ -263,6 +263,9 @@ class Signature(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # Why signing stored this signature as fraudulent (petitions.services.limits): the
+    # limits it went over, or its disposable domain. Blank for every other signature.
+    flag_reason = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -10,10 +10,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
+from jobs.models import Job
 from jobs.registry import job_kind, periodic
 from jobs.services import job_record
 from lib.mail import absolute_url, mail_send
-from members.imports import member_import_run, member_imports_prune
+from members.imports import member_import_fail, member_import_run, member_imports_prune
+from members.models import MemberImport
 from orgs.models import Invitation, Organisation
 from orgs.people import invitation_create, invitation_revoke, invitation_token
 from petitions.jobs import MEMBER_OPTIN_SEND
@@ -84,3 +86,25 @@ def _optin_email_record(member) -> None:
 
 
 periodic("member_imports_prune", every=3600)(member_imports_prune)
+
+
+@periodic("member_imports_settle", every=60)
+def member_imports_settle() -> int:
+    """Fail the running imports whose job gave up for good (after its retries), so the
+    import page says so instead of "Importing" for ever. The rows saved so far stay."""
+    running = MemberImport.objects.filter(state=MemberImport.State.RUNNING)
+    settled = 0
+    for import_pk in running.values_list("pk", flat=True)[:100]:
+        latest = (
+            Job.objects.filter(kind=MEMBER_IMPORT_RUN, payload__import=import_pk)
+            .order_by("-pk")
+            .first()
+        )
+        if latest is None or latest.state != Job.State.FAILED:
+            continue
+        reason = (latest.last_error.strip().splitlines() or ["no error recorded"])[-1]
+        settled += member_import_fail(
+            import_pk=import_pk,
+            failure=f"The import stopped after {latest.attempts} attempts: {reason}",
+        )
+    return settled

@@ -22,6 +22,7 @@ SECTIONS = [
     Section("Mailings", "staff:mailings", "mailings.view_mailing", "/staff/mailings/"),
     Section("People", "staff:people", "auth.view_user", "/staff/people/"),
     Section("Organisation", "staff:brand", "orgs.change_organisation", "/staff/organisation/"),
+    Section("Audit log", "staff:audit", "orgs.view_auditevent", "/staff/audit/"),
 ]
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("mailings/segments/", include("staff.urls_segments")),
     path("people/", include("staff.urls_people")),
     path("organisation/", include("staff.urls_brand")),
+    path("audit/", include("staff.urls_audit")),
 ]

@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:member_pk>/", members.member_detail, name="member"),
     path("<int:member_pk>/unsubscribe/", members.member_unsubscribe, name="member_unsubscribe"),
     path("<int:member_pk>/suppress/", members.member_suppress, name="member_suppress"),
+    path("<int:member_pk>/erase/", members.member_erase, name="member_erase"),
 ]

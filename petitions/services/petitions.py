@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from orgs.audit import Action, audit_record, audit_target
 from petitions.counting import petition_count
 from petitions.models import EDITABLE_FIELDS, Petition, PetitionEvent, Source, goal_for
 
@@ -36,6 +37,13 @@ PUBLISH = Transition(PetitionEvent.Action.PUBLISHED, (Status.DRAFT,), Status.OPE
 CLOSE = Transition(PetitionEvent.Action.CLOSED, (Status.OPEN,), Status.CLOSED)
 REOPEN = Transition(PetitionEvent.Action.REOPENED, (Status.CLOSED,), Status.OPEN)
 VICTORY = Transition(PetitionEvent.Action.WON, (Status.OPEN, Status.CLOSED), Status.WON)
+
+AUDIT = {  # the audit log's action and sentence for each step
+    PUBLISH: (Action.PETITION_PUBLISH, "Published"),
+    CLOSE: (Action.PETITION_CLOSE, "Closed"),
+    REOPEN: (Action.PETITION_REOPEN, "Reopened"),
+    VICTORY: (Action.PETITION_VICTORY, "Declared victory on"),
+}
 
 REFUSALS = {
     PUBLISH: "Only a draft can be published; this petition is {status}.",
@@ -61,6 +69,14 @@ def _transition(petition: Petition, transition: Transition, by, changes: dict) -
             from_status=from_status,
             to_status=transition.to,
             by=by,
+        )
+        action, verb = AUDIT[transition]
+        audit_record(
+            by=by,
+            action=action,
+            summary=f"{verb} “{petition.title}”",
+            target=audit_target(petition),
+            detail={"slug": petition.slug, "from": from_status, "to": transition.to},
         )
 
 

@@ -12,6 +12,7 @@ from members.consent import OPT_IN_WORDING_VERSION
 from petitions import signing_insert
 from petitions.links import new_link
 from petitions.models import Petition, Signature, new_public_code
+from petitions.services.limits import signature_flag_reason
 
 # The one job every sign POST records, new signature or repeat alike.
 SIGNATURE_SUBMITTED = "signature_submitted"
@@ -79,15 +80,22 @@ def signature_create(
     if not petition.is_open:
         raise PetitionClosed(petition.slug)
     ip_hash, ip_prefix = ip_fingerprint(client_ip(request_meta))
+    # The form validated the address; the key is only its canonical spelling.
+    key = normalised_email_key(data["email"])
+    network = network_key(ip_prefix)
+    flag_reason = signature_flag_reason(petition_id=petition.pk, email_key=key, network=network)
+    if address_proven:
+        # Through a mailing's link only the address's owner holds: counted, never flagged.
+        flag_reason = ""
     confirmed = address_proven or not petition.require_confirmation
+    state = Signature.State.CONFIRMED if confirmed else Signature.State.PENDING
     now = timezone.now()
     values = {
         **_signature_defaults(),
         "code": new_public_code(),
         "petition_id": petition.pk,
         "email": data["email"],
-        # The form validated the address; the key is only its canonical spelling.
-        "email_key": normalised_email_key(data["email"]),
+        "email_key": key,
         "first_name": data["first_name"],
         "last_name": data["last_name"],
         "country": data["country"],
@@ -100,14 +108,17 @@ def signature_create(
         "language": language[:10],
         "ip_hash": ip_hash,
         "ip_prefix": ip_prefix,
-        "state": Signature.State.CONFIRMED if confirmed else Signature.State.PENDING,
+        # A flagged signature is stored as it comes, with its reason, and never counted.
+        "state": Signature.State.FRAUDULENT if flag_reason else state,
+        "flag_reason": flag_reason,
+        # As it would be unflagged, so staff can reinstate one that asked no confirmation.
         "confirmed_at": now if confirmed else None,
-        "count_dirty": confirmed,
+        "count_dirty": confirmed and not flag_reason,
         "created_at": now,
     }
     if not confirmed:
-        values.update(new_link())
-    job_extra = {"net": network_key(ip_prefix)}
+        values.update(new_link())  # flagged or not: the same work (its link is never sent)
+    job_extra = {"net": network}
     if address_proven:
         job_extra["proven"] = True
     created, signature_id = signing_insert.signature_insert_with_job(

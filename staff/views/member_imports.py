@@ -117,7 +117,9 @@ def _progress(member_import: MemberImport) -> dict:
 @require_POST
 def members_import_start(request, import_pk: int):
     member_import = _import(import_pk)
-    if member_import_start(member_import=member_import, record_job=member_import_job_record):
+    if member_import_start(
+        member_import=member_import, record_job=member_import_job_record, by=request.user
+    ):
         messages.success(request, "The import has started. You can leave this page.")
     else:
         messages.error(request, "This import has already started or was cancelled.")
@@ -128,7 +130,7 @@ def members_import_start(request, import_pk: int):
 @require_POST
 def members_import_cancel(request, import_pk: int):
     member_import = _import(import_pk)
-    if member_import_cancel(member_import=member_import):
+    if member_import_cancel(member_import=member_import, by=request.user):
         messages.success(request, "Cancelled. Rows imported before now stay; the file is deleted.")
     else:
         messages.error(request, "This import had already ended.")

@@ -24,6 +24,7 @@ from members.services import member_suppress as suppress
 from members.services import member_unsubscribe as unsubscribe
 from orgs.models import Organisation
 from petitions.models import Signature
+from rights.services import ERASED_PREFIX, person_erase
 from staff.access import staff_view
 from staff.forms_members import ConsentRuleForm, MemberSearchForm, ReasonForm
 from staff.forms_search import country_code
@@ -125,7 +126,9 @@ def _detail(request, member: Member, form=None, opened: str = "", status: int = 
         "signatures_capped": len(signatures) == SIGNATURES_SHOWN,
         "consents": [_consent_row(c) for c in consents.order_by("-at", "-id")[:CONSENTS_SHOWN]],
         "can_unsubscribe": member.status in UNSUBSCRIBABLE,
-        "can_suppress": suppression is None or suppression.reason == "unsubscribed",
+        "can_suppress": (suppression is None or suppression.reason == "unsubscribed")
+        and not member.email_key.startswith(ERASED_PREFIX),
+        "erased": member.email_key.startswith(ERASED_PREFIX),
         "form": form or ReasonForm(),
         "opened": opened,
     }
@@ -233,3 +236,26 @@ def _rule_remove(request, organisation):
     else:
         messages.error(request, "That rule no longer exists.")
     return redirect("staff:members_consent_rules")
+
+
+@staff_view("rights.erase_person")
+@require_POST
+def member_erase(request, member_pk: int):
+    """Erase a person on their request: signatures anonymised, the member record too."""
+    member = _member(member_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, member, form=form, opened="erase", status=400)
+    erasure = person_erase(
+        organisation=member.organisation,
+        email_key=member.email_key,
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    count = len(erasure.signature_ids)
+    messages.success(
+        request,
+        f"Erased: the member record and {count} signature{'s' if count != 1 else ''} "
+        "no longer hold a name, address or postcode. Counts are unchanged.",
+    )
+    return redirect("staff:member", member_pk=member.pk)

@@ -41,6 +41,7 @@ from django.test.utils import setup_databases, teardown_databases
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from petitions.models import Signature
+from tests.dkimkeys import dkim_key_make
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -241,17 +242,7 @@ DKIM_DOMAIN = "chorus.invalid"  # the domain of DEFAULT_FROM_EMAIL, the mailings
 def _dkim_env(work_dir: Path, app) -> dict:
     """A fresh DKIM key for the servers' mailings, and its DNS record for the tests."""
     private = work_dir / "dkim.pem"
-    subprocess.run(
-        ["openssl", "genrsa", "-traditional", "-out", str(private), "2048"],
-        check=True,
-        capture_output=True,
-    )
-    public = subprocess.run(
-        ["openssl", "rsa", "-in", str(private), "-pubout", "-outform", "DER"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    app.dkim_record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    app.dkim_record = b"v=DKIM1; k=rsa; p=" + dkim_key_make(private)
     return {
         "MAILING_DKIM_KEY_PATH": str(private),
         "MAILING_DKIM_SELECTOR": DKIM_SELECTOR,
@@ -637,7 +628,6 @@ def expect_count_after_reload(page: Page, expected: int, timeout: float = COUNT_
 
 def code_from_secret(secret: str) -> str:
     """The current code an authenticator app shows for this base32 key, as the page gives it."""
-    import base64
 
     from django_otp.oath import totp
 

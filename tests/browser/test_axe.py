@@ -110,6 +110,19 @@ def test_no_public_page_has_a_serious_accessibility_violation(page, audit, shoot
     audit.page(page, "confirmed")
     page.goto(WON_PATH)
     audit.page(page, "a petition that won")
+    page.goto("/your-data/")
+    audit.page(page, "your data")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Email me the link").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    audit.page(page, "your data with errors")
+    page.fill("#id_email", unique_email("axe"))
+    page.get_by_label("Erase my data").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Email me the link").click()
+    audit.page(page, "your data requested")
+    page.goto("/your-data/erase/not-a-real-link/")
+    audit.page(page, "your data (an invalid link)")
     response = page.goto("/no-such-page/")
     assert response.status == 404
     audit.page(page, "404")

@@ -32,6 +32,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "member_optin_send": "petitions.jobs",
         "staff_invitation_mail": "staff.jobs",
         "member_import_run": "staff.jobs",
+        "rights_request": "rights.jobs",
     }
     assert loops == {
         "jobs_prune": "jobs.services",
@@ -39,7 +40,9 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "mail_allowances_prune": "petitions.services.mail_ceiling",
         "pending_images_prune": "petitions.pending_images",
         "member_imports_prune": "members.imports",
+        "member_imports_settle": "staff.jobs",
         "mailings_advance": "mailings.jobs",
+        "rights_retention": "rights.jobs",
     }
     drainers = {name: drain.__module__ for name, drain in registry.DRAINERS.items()}
     assert drainers == {"mailing_recipients": "mailings.jobs"}

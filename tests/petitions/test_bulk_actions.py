@@ -265,7 +265,9 @@ def test_each_action_and_its_reversal_is_audited_without_personal_data(petition,
     )
     bulk_action_run(action_pk=action.pk)
     bulk_action_reverse(action=action, reason="", by=staff)
-    first, second = AuditEvent.objects.order_by("id")
+    first, second = AuditEvent.objects.filter(action__in=["invalidate", "reinstate"]).order_by(
+        "id"
+    )
     assert (first.action, second.action) == ("invalidate", "reinstate")
     assert first.detail["matching"] == 3 and first.detail["filters"]["network"] == BAD_NET
     assert "zebedee" not in str(first.detail).lower() + first.summary.lower()

@@ -187,6 +187,60 @@ def test_a_repeat_does_the_same_work_in_the_request_as_a_new_signature(petition,
     assert new[1] == [("signature_submitted", ["created", "net", "signature"])]
 
 
+def _flagging(settings, reason: str) -> dict:
+    """Set one fraud limit low; the email a flagged signature then uses."""
+    settings.SIGN_LIMIT_NETWORK = 2 if reason == "network limit" else 0
+    settings.DISPOSABLE_DOMAINS = "flag" if reason == "disposable domain" else "off"
+    return {"email": "ada@mailinator.com" if reason == "disposable domain" else "ada@example.org"}
+
+
+FLAG_REASONS = ["network limit", "disposable domain"]
+
+
+@pytest.mark.parametrize("require_confirmation", [True, False])
+@pytest.mark.parametrize("reason", FLAG_REASONS)
+def test_a_flagged_signature_gets_exactly_the_answer_a_real_signer_gets(
+    organisation, frozen, settings, reason, require_confirmation
+):
+    petition = PetitionFactory(
+        organisation=organisation, require_confirmation=require_confirmation
+    )
+    flagged_email = _flagging(settings, reason)
+    _post(Client(), petition, email="first@example.org")
+
+    real = _answer(Client(), petition, email="katherine@example.org")
+    flagged = _answer(Client(), petition, **flagged_email)
+
+    assert flagged == real
+    signature = Signature.objects.get(email=flagged_email["email"])
+    assert (signature.state, signature.flag_reason) == (Signature.State.FRAUDULENT, reason)
+
+
+@pytest.mark.parametrize("reason", FLAG_REASONS)
+def test_a_flagged_signature_does_the_same_work_in_the_request_as_a_real_one(
+    petition, settings, reason
+):
+    flagged_email = _flagging(settings, reason)
+    _post(Client(), petition, email="first@example.org")  # also warms the petition cache
+
+    real = _work(petition, email="katherine@example.org")
+    flagged = _work(petition, **flagged_email)
+
+    assert flagged == real
+    assert Signature.objects.get(email=flagged_email["email"]).flag_reason == reason
+
+
+def test_a_flagged_repeat_of_a_live_signature_looks_like_any_repeat(petition, frozen, settings):
+    settings.SIGN_LIMIT_NETWORK = 2
+    _post(Client(), petition)  # grace, live
+
+    repeat = _answer(Client(), petition, first_name="Mallory")
+    flagged_repeat = _answer(Client(), petition, first_name="Mallory")
+
+    assert flagged_repeat == repeat
+    assert Signature.objects.filter(state=Signature.State.FRAUDULENT).count() == 1
+
+
 def test_a_filled_honeypot_looks_like_success_and_stores_nothing(public_client, petition):
     response = _post(public_client, petition, website="http://spam.example")
 

@@ -23,7 +23,7 @@ def _sign_concurrently(petition, emails):
 def test_two_concurrent_posts_of_one_address_leave_one_live_row():
     petition = PetitionFactory()
 
-    results = _sign_concurrently(petition, ["grace@example.org", "Grace+x@example.org"])
+    results = _sign_concurrently(petition, ["grace@gmail.com", "G.race+x@googlemail.com"])
 
     assert Signature.objects.filter(petition=petition).count() == 1
     assert sorted(r.created for r in results) == [False, True]

@@ -6,7 +6,10 @@ import re
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+import staff.jobs
+from jobs.models import Job
 from jobs.services import jobs_drain
 from lib.addresses import email_key
 from members.models import ConsentRecord, Member, MemberImport
@@ -252,3 +255,27 @@ def test_an_imported_member_whose_country_asks_for_an_opt_in_gets_the_email_that
     assert member.status == "pending"
     [message] = [m for m in mail.outbox if "anna@example.de" in m.to]
     assert "/m/opt-in/" in message.body
+
+
+def test_an_import_whose_job_gives_up_is_shown_as_failed_not_importing(
+    owner_client, organisation, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(staff.jobs, "member_import_run", broken)
+    _upload(owner_client, GOOD.encode())
+    member_import = MemberImport.objects.get()
+    owner_client.post(f"{URL}{member_import.pk}/start/")
+    assert staff.jobs.member_imports_settle() == 0  # still retrying: still importing
+
+    while Job.objects.filter(kind="member_import_run", state="due").exists():
+        Job.objects.update(run_after=timezone.now())
+        jobs_drain(budget_seconds=60)
+    settled = staff.jobs.member_imports_settle()
+
+    member_import.refresh_from_db()
+    assert settled == 1 and member_import.state == "failed"
+    assert member_import.failure.endswith("attempts: RuntimeError: the database went away")
+    page = owner_client.get(f"{URL}{member_import.pk}/").content.decode()
+    assert "the database went away" in page and "data-refresh" not in page

@@ -109,9 +109,10 @@ def test_a_network_rising_against_the_petitions_whole_life_is_named(petition):
 
 def test_the_report_lists_signatures_already_marked_fraudulent(petition):
     _, client = staff_client("analyst")
-    _signed(petition, 1, state="fraudulent", first_name="Mallory")
+    _signed(petition, 1, state="fraudulent", first_name="Mallory", flag_reason="network")
     page = client.get(tab_url(petition, "fraud/")).content.decode()
-    assert "Mallory" in page
+    row = page[page.index("Mallory") : page.index("</tr>", page.index("Mallory"))]
+    assert "network" in row  # the automatic limits' reason
 
 
 def test_a_reports_rows_open_every_signature_they_count_even_the_last_seconds(petition):
@@ -159,7 +160,7 @@ def test_a_bulk_invalidation_runs_and_counts_follow(petition):
     action = BulkAction.objects.get()
     assert (action.state, action.changed, action.by) == ("done", 6, user)
     assert petition_count(petition) == 2
-    assert AuditEvent.objects.get().action == "invalidate"
+    assert AuditEvent.objects.filter(action="invalidate").count() == 1
     page = client.get(tab_url(petition, f"fraud/bulk/{action.pk}/")).content.decode()
     assert "6 of 6 signatures" in page and "data-refresh" not in page
     one = Signature.objects.filter(state="invalidated").first()

@@ -162,3 +162,16 @@ def test_the_log_names_who_changed_what(owner_client, petition):
     assert "Confirmed → Fraudulent" in page
     assert "olive-owner" in page
     assert "same IP as 300 others" in page
+
+
+@pytest.mark.parametrize("client_name", ["owner_client", "campaigner_client", "analyst_client"])
+def test_staff_see_why_signing_flagged_a_signature(request, petition, client_name):
+    signature = SignatureFactory(
+        petition=petition, state="fraudulent", flag_reason="network limit, disposable domain"
+    )
+    plain = SignatureFactory(petition=petition)
+    client = request.getfixturevalue(client_name)
+
+    assert "Flagged when signing" in _detail(client, signature).content.decode()
+    assert "Network limit, disposable domain" in _detail(client, signature).content.decode()
+    assert "Flagged when signing" not in _detail(client, plain).content.decode()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0010_signature_comment_hidden'),
+        ('petitions', '0011_limits_flag_reason'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from rights import views
+
+app_name = "rights"
+urlpatterns = [
+    path("your-data/", views.request_form, name="request"),
+    path("your-data/copy/<str:token>/", views.copy, name="copy"),
+    path("your-data/erase/<str:token>/", views.erase, name="erase"),
+]

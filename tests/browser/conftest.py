@@ -9,10 +9,8 @@ browser test has run, before other tests use it.
 """
 
 import base64
-import contextlib
 import email
 import email.policy
-import importlib
 import json
 import os
 import re
@@ -346,32 +344,12 @@ def browser_database(django_db_setup, django_db_blocker) -> Iterator[None]:
         # What the browser made was committed; leave the test database as empty as
         # pytest-django's other tests expect to find it.
         assert connection.settings_dict["NAME"] == test_name
-        with _audit_log_emptiable():
-            call_command("flush", interactive=False, verbosity=0)
+        call_command("flush", interactive=False, verbosity=0)  # audit log: tests/conftest.py
         connection.close()
         if own_setup is not None:
             teardown_databases(own_setup, verbosity=0)
         if sqlite_dir is not None:
             shutil.rmtree(sqlite_dir, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _audit_log_emptiable() -> Iterator[None]:
-    """The audit log refuses deletes in the database itself (orgs migration 0005); a test
-    database is emptied all the same, with its triggers lifted for the flush and put back."""
-    audit = importlib.import_module("orgs.migrations.0005_audit_event")
-    vendor = connection.vendor
-    undo = {"sqlite": audit.SQLITE_UNDO, "postgresql": audit.POSTGRESQL_UNDO}.get(vendor, [])
-    redo = {"sqlite": audit.SQLITE, "postgresql": audit.POSTGRESQL}.get(vendor, [])
-    with connection.cursor() as cursor:
-        for sql in undo:
-            cursor.execute(sql)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for sql in redo:
-                cursor.execute(sql)
 
 
 def _close_pool() -> None:

@@ -33,47 +33,76 @@ def render_markdown(text: str) -> str:
     return mark_safe(clean)  # noqa: S308
 
 
-def recent_public_signers(petition: Petition) -> list[dict]:
-    rows = (
+def public_signers(petition: Petition):
+    """The only signers the public can ever read: the newest PUBLIC_SIGNERS_CAP confirmed
+    signers who chose to be shown (the signature_public_list index, read to the cap).
+
+    Every list of names or reasons on a public page is drawn from these rows, so paging
+    through them all, on every page, yields at most the cap: a scraper cannot walk every
+    signer of a petition however it pages.
+    """
+    return (
         Signature.objects.filter(
             petition=petition, state=Signature.State.CONFIRMED, show_name=True
         )
-        .order_by("-confirmed_at")
+        .order_by("-confirmed_at", "-id")
+        .values("pk")[: settings.PUBLIC_SIGNERS_CAP]
+    )
+
+
+def _public_name(row: dict) -> str:
+    return f"{row['first_name']} {row['last_name'][:1]}."
+
+
+def recent_public_signers(petition: Petition) -> list[dict]:
+    rows = (
+        Signature.objects.filter(pk__in=public_signers(petition))
+        .order_by("-confirmed_at", "-id")
         .values("first_name", "last_name", "country", "confirmed_at")[:RECENT_SIGNERS]
     )
     return [
-        {
-            "name": f"{r['first_name']} {r['last_name'][:1]}.",
-            "country": r["country"],
-            "at": r["confirmed_at"],
-        }
-        for r in rows
+        {"name": _public_name(r), "country": r["country"], "at": r["confirmed_at"]} for r in rows
     ]
 
 
 def public_reasons(petition: Petition) -> list[dict]:
     """The newest reasons signers chose to show, which staff have not hidden.
 
-    Ticking "show my name and reason" is the consent for both. The filter matches the
-    signature_public_reasons partial index, so this reads a handful of index entries
-    however many people signed.
+    Ticking "show my name and reason" is the consent for both. Only reasons of the
+    public signers (public_signers: the newest, up to the cap) are shown.
     """
     rows = (
-        Signature.objects.filter(
-            petition=petition,
-            state=Signature.State.CONFIRMED,
-            show_name=True,
-            comment_hidden=False,
-        )
+        Signature.objects.filter(pk__in=public_signers(petition), comment_hidden=False)
         .exclude(comment="")
-        .order_by("-confirmed_at")
+        .order_by("-confirmed_at", "-id")
         .values("first_name", "last_name", "country", "comment")[:PUBLIC_REASONS]
     )
     return [
+        {"name": _public_name(r), "country": r["country"], "comment": r["comment"]} for r in rows
+    ]
+
+
+def public_signers_pages(petition: Petition) -> int:
+    """How many pages the signers page has (at least one, which may be empty)."""
+    shown = Signature.objects.filter(pk__in=public_signers(petition)).count()
+    return max(1, -(-shown // settings.PUBLIC_SIGNERS_PAGE))
+
+
+def public_signers_page(petition: Petition, page: int) -> list[dict]:
+    """One page of the public signers, newest first, each with their reason if shown."""
+    size = settings.PUBLIC_SIGNERS_PAGE
+    rows = (
+        Signature.objects.filter(pk__in=public_signers(petition))
+        .order_by("-confirmed_at", "-id")
+        .values("first_name", "last_name", "country", "comment", "comment_hidden")[
+            (page - 1) * size : page * size
+        ]
+    )
+    return [
         {
-            "name": f"{r['first_name']} {r['last_name'][:1]}.",
+            "name": _public_name(r),
             "country": r["country"],
-            "comment": r["comment"],
+            "comment": "" if r["comment_hidden"] else r["comment"],
         }
         for r in rows
     ]

@@ -191,7 +191,9 @@ def test_the_names_shown_are_the_newest_who_chose_to_be_shown(crowded):
 
     names = {int(n) for n in NAME.findall(text)}
     public = [
-        n for n in range(SIGNERS) if n % 10 < 7 and n % 3 != 0  # confirmed and shown
+        n
+        for n in range(SIGNERS)
+        if n % 10 < 7 and n % 3 != 0  # confirmed and shown
     ][:CAP]
 
     assert names == set(public)

@@ -293,6 +293,7 @@ def petition_preview(request, pk):
     return render(request, "petitions/detail.html", context)
 
 
+@require_safe
 def home(request):
     petitions = Petition.objects.public().order_by("-published_at")[:20]
     return render(request, "home.html", {"petitions": petitions})

@@ -46,6 +46,14 @@ class Sample:
 
 PETITION_TAB = "staff:petition"
 JOIN_PASSWORD = "a long enough password 1"
+NEW_PETITION = {
+    "title": "Keep the library open",
+    "target": "The council",
+    "summary": "Open it.",
+    "story": "Because it matters.",
+    "goal_mode": "auto",
+    "language": "en",
+}
 SAMPLES: dict[str, Sample] = {
     # The public.
     "petitions:sign": Sample(
@@ -87,7 +95,7 @@ SAMPLES: dict[str, Sample] = {
         },
     ),  # fmt: skip
     # The workspace.
-    "staff:petition_new": Sample(),
+    "staff:petition_new": Sample(data=NEW_PETITION),
     "staff:petition_preview_markdown": Sample(data={"text": "Hello"}),
     "staff:petition_edit": Sample(),
     "staff:petition_publish": Sample(page=PETITION_TAB),
@@ -95,19 +103,28 @@ SAMPLES: dict[str, Sample] = {
     "staff:petition_reopen": Sample(page=PETITION_TAB),
     "staff:petition_victory": Sample(page=PETITION_TAB),
     "staff:petition_signature_state": Sample(page="staff:petition_signature"),
-    "staff:petition_update_new": Sample(),
+    "staff:petition_update_new": Sample(
+        data={"title": "News", "body": "It was delivered.", "published_at": "2026-01-02T10:00"}
+    ),
     "staff:petition_update_edit": Sample(),
     "staff:petition_update_delete": Sample(page="staff:petition_update_edit"),
     "staff:petition_export": Sample(),
     "staff:petition_reason_hide": Sample(page="staff:petition_reasons"),
-    "staff:members_consent_rules": Sample(),
+    "staff:members_consent_rules": Sample(data={"country": "France", "double_opt_in": "yes"}),
     "staff:members_export": Sample(page="staff:members"),
     "staff:members_import": Sample(),
     "staff:members_import_start": Sample(page="staff:members_import_detail"),
     "staff:members_import_cancel": Sample(page="staff:members_import_detail"),
     "staff:member_unsubscribe": Sample(page="staff:member"),
     "staff:member_suppress": Sample(page="staff:member"),
-    "staff:mailing_new": Sample(),
+    "staff:mailing_new": Sample(
+        data={
+            "name": "An ask",
+            "subject": "Please sign",
+            "from_name": "Open Faces",
+            "body": "Hello {{ first_name }}, please sign.",
+        }  # fmt: skip
+    ),
     "staff:mailing_preview_draft": Sample(page="staff:mailing_new"),
     "staff:mailing_edit": Sample(),
     "staff:mailing_preview": Sample(page="staff:mailing"),
@@ -122,7 +139,7 @@ SAMPLES: dict[str, Sample] = {
     "staff:segment_count": Sample(page="staff:segment_new"),
     "staff:segment_edit": Sample(),
     "staff:segment_delete": Sample(page="staff:segment_edit"),
-    "staff:people_invite": Sample(),
+    "staff:people_invite": Sample(data={"email": "colleague.two@example.org", "role": "Analyst"}),
     "staff:people_invitation_revoke": Sample(page="staff:people"),
     "staff:people_invitation_resend": Sample(page="staff:people"),
     "staff:people_person": Sample(),

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 ACCEPTED = (301, 302, 303)
 ALWAYS = [payloads.SCRIPT, "a\x00b"]
+MEGABYTE = 1024 * 1024
 PER_FIELD = 5  # payloads per field besides ALWAYS and the overlong one, in rotation
 RAW_BODY = b"first_name=\xff\xfe&email=\xc3\x28@example.org&comment=%ff%fe%00&token=\xed\xa0\x80"
 RAW_QUERY = "q=%FF%FE%00&ch=\xff\xfe&page=\xc3\x28&country=%C0%AF"
@@ -171,6 +172,9 @@ def _post_battery(visit: Visit, url: str) -> None:
             response, rows = _post(visit, url, base | {field: [payload]})
             visit.check(f"POST {field}={payload[:30]!r}", response, refused_rows=rows)
             # The form as the page left it, for the next payload (a refusal changes nothing).
+    # A 1 MB value: over the public body limit (413), within the staff one (a field error).
+    response, rows = _post(visit, url, base | {fuzzed[0]: ["x" * MEGABYTE]})
+    visit.check(f"POST {fuzzed[0]}=<1 MB>", response, refused_rows=rows)
     visit.signed_in_again()
     before = table_rows()
     response = visit.client.post(url, RAW_BODY, content_type="application/x-www-form-urlencoded")

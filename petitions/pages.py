@@ -1,5 +1,6 @@
 """Building the public petition page, which is the same HTML for every visitor."""
 
+import re
 from urllib.parse import quote, urlencode
 
 import markdown
@@ -15,6 +16,7 @@ from petitions.counting import petition_count
 from petitions.forms import SignatureForm
 from petitions.models import Channel, Petition, Signature
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
 RECENT_SIGNERS = 8
 PUBLIC_REASONS = 5
@@ -146,7 +148,14 @@ petition_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
 
 
 def public_petition(slug: str) -> Petition | None:
-    """The public petition at `slug`, from this process's cache when fresh."""
+    """The public petition at `slug`, from this process's cache when fresh.
+
+    A slug that cannot be one (from a form's body, not the URL's converter: a NUL byte,
+    which PostgreSQL refuses in a query, or any other character) is no petition, without
+    a query and without a place in the cache.
+    """
+    if not SLUG.fullmatch(slug):
+        return None
     return petition_cache.get_or_set(slug, lambda: _load_public_petition(slug))
 
 

@@ -358,6 +358,14 @@ COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 PUBLIC_SIGNERS_CAP = env.int("PUBLIC_SIGNERS_CAP", default=100)
 PUBLIC_SIGNERS_PAGE = env.int("PUBLIC_SIGNERS_PAGE", default=20)
 PUBLIC_JSON_PER_MINUTE = env.int("PUBLIC_JSON_PER_MINUTE", default=600)
+# A petition's updates: PUBLIC_UPDATES_PAGE on the petition page, older ones on pages of
+# their own, the newest PUBLIC_UPDATES_CAP in all.
+PUBLIC_UPDATES_PAGE = env.int("PUBLIC_UPDATES_PAGE", default=5)
+PUBLIC_UPDATES_CAP = env.int("PUBLIC_UPDATES_CAP", default=50)
+if PUBLIC_UPDATES_PAGE < 1 or PUBLIC_UPDATES_CAP < 0:
+    raise ImproperlyConfigured(
+        "PUBLIC_UPDATES_PAGE must be 1 or more; PUBLIC_UPDATES_CAP 0 or more"
+    )
 if PUBLIC_SIGNERS_CAP < 0 or PUBLIC_SIGNERS_PAGE < 1 or PUBLIC_JSON_PER_MINUTE < 1:
     raise ImproperlyConfigured(
         "PUBLIC_SIGNERS_CAP must be 0 or more; PUBLIC_SIGNERS_PAGE and"

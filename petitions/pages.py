@@ -115,10 +115,23 @@ def bar_percent(count: int, goal: int) -> int:
     return max(0, min(100, round(100 * count / goal))) if goal else 0
 
 
-def published_updates(petition: Petition) -> list:
-    """Updates whose time has come; one scheduled for later appears within the page's
-    cache time after it (PETITION_PAGE_CACHE_SECONDS)."""
-    return list(petition.updates.filter(published_at__lte=timezone.now()))
+def published_updates(petition: Petition, page: int = 1) -> list:
+    """One page of the updates whose time has come, newest first (the petition page shows
+    the first); one scheduled for later appears within the page's cache time after it
+    (PETITION_PAGE_CACHE_SECONDS). Only the newest PUBLIC_UPDATES_CAP are ever listed."""
+    size = settings.PUBLIC_UPDATES_PAGE
+    start, end = (page - 1) * size, min(page * size, settings.PUBLIC_UPDATES_CAP)
+    if start >= end:
+        return []
+    return list(petition.updates.filter(published_at__lte=timezone.now())[start:end])
+
+
+def published_update_pages(petition: Petition) -> int:
+    shown = min(
+        petition.updates.filter(published_at__lte=timezone.now()).count(),
+        settings.PUBLIC_UPDATES_CAP,
+    )
+    return max(1, -(-shown // settings.PUBLIC_UPDATES_PAGE))
 
 
 def petition_context(petition: Petition) -> dict:
@@ -130,6 +143,7 @@ def petition_context(petition: Petition) -> dict:
         "story_html": render_markdown(petition.story),
         "sources": list(petition.sources.all()),
         "updates": [(u, render_markdown(u.body)) for u in published_updates(petition)],
+        "older_updates": published_update_pages(petition) > 1,
         "count": count,
         "goal": goal,
         "percent": bar_percent(count, goal),

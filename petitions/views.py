@@ -130,6 +130,30 @@ def signers(request, slug, page=1):
     return response
 
 
+@require_safe
+def updates(request, slug, page):
+    """Older updates, a page at a time (the petition page shows the newest); kept whole."""
+    petition = _public_petition(slug)
+    pages_total = pages.published_update_pages(petition)
+    if not 2 <= page <= pages_total:
+        raise Http404("No such page")
+    shown = pages.published_updates(petition, page)
+    response = render(
+        request,
+        "petitions/updates.html",
+        {
+            "petition": petition,
+            "organisation": petition.organisation,
+            "updates": [(u, pages.render_markdown(u.body)) for u in shown],
+            "page": page,
+            "pages_total": pages_total,
+        },
+    )
+    response.shared_cache = settings.PETITION_PAGE_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE)
+    return response
+
+
 @never_cache
 @require_GET
 @json_rate_limited

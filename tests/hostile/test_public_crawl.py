@@ -79,8 +79,9 @@ def crowded(petition, settings):
             )
         )
     Signature.objects.bulk_create(rows)
-    Update.objects.create(petition=petition, title="Delivered", body="We handed it in.",
-                          published_at=now - timedelta(hours=1))  # fmt: skip
+    for n in range(12):  # three pages of updates
+        Update.objects.create(petition=petition, title=f"Update {n}", body="We handed it in.",
+                              published_at=now - timedelta(hours=n + 1))  # fmt: skip
     Source.objects.create(petition=petition, title="A report", publisher="A paper",
                           url="https://news.example/report")  # fmt: skip
     petition_recount(petition=petition)
@@ -159,6 +160,7 @@ def test_a_crawler_finds_no_address_no_ip_no_ids_and_no_more_names_than_the_cap(
     assert [url for url, (status, _) in pages.items() if status >= 500] == []
     crawled = [u for u in pages if not u.startswith("POST")]
     assert any("/signers/" in url for url in crawled), "the signers pages were not reached"
+    assert len([u for u in crawled if "/updates/" in u]) == 2  # pages 2 and 3
     assert len([u for u in crawled if "/signers/" in u]) == -(-CAP // 7)
     text = "\n".join(body for _, body in pages.values())
     emails = {address.lower() for address in EMAIL.findall(text)}

@@ -159,3 +159,46 @@ def test_a_draft_petition_has_no_signers_page(public_client, organisation):
     draft = PetitionFactory(organisation=organisation, slug="a-draft", status="draft")
 
     assert public_client.get(reverse("petitions:signers", args=[draft.slug])).status_code == 404
+
+
+def _updates(petition, count):
+    from petitions.models import Update
+
+    now = timezone.now()
+    for n in range(count):
+        Update.objects.create(petition=petition, title=f"Update{n:03d}", body="News.",
+                              published_at=now - timedelta(days=n))  # fmt: skip
+
+
+UPDATE = re.compile(r"Update(\d{3})")
+
+
+def test_older_updates_are_paged_and_capped(public_client, petition, settings):
+    settings.PUBLIC_UPDATES_PAGE = 3
+    settings.PUBLIC_UPDATES_CAP = 7
+    _updates(petition, 12)
+
+    html = public_client.get(reverse("petitions:detail", args=[petition.slug])).content.decode()
+    seen = {int(n) for n in UPDATE.findall(html)}
+    url = reverse("petitions:updates_page", args=[petition.slug, 2])
+    while url:
+        page = public_client.get(url).content.decode()
+        seen |= {int(n) for n in UPDATE.findall(page)}
+        older = re.search(r'<a rel="next" href="([^"]+)"', page)
+        url = older[1] if older else None
+
+    assert seen == set(range(7))
+    assert {int(n) for n in UPDATE.findall(html)} == {0, 1, 2}
+    for page in (1, 4, 9):
+        url = reverse("petitions:updates_page", args=[petition.slug, page])
+        assert public_client.get(url).status_code == 404
+
+
+def test_a_few_updates_need_no_other_page(public_client, petition):
+    _updates(petition, 2)
+
+    html = public_client.get(reverse("petitions:detail", args=[petition.slug])).content.decode()
+
+    assert "Older updates" not in html
+    url = reverse("petitions:updates_page", args=[petition.slug, 2])
+    assert public_client.get(url).status_code == 404

@@ -394,6 +394,28 @@ PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)
 PETITION_PAGE_CACHE_SECONDS = env.float("PETITION_PAGE_CACHE_SECONDS", default=3.0)
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 
+# Scraping resistance (docs/trust.md). Every signer name the public can read, on any page,
+# is one of the newest PUBLIC_SIGNERS_CAP confirmed signers who chose to be shown; the
+# signers page lists them PUBLIC_SIGNERS_PAGE at a time. Public JSON answers the view
+# makes (not the kept copies the page cache serves) are limited per client network
+# (/24 or /48) to PUBLIC_JSON_PER_MINUTE; over it, a 429.
+PUBLIC_SIGNERS_CAP = env.int("PUBLIC_SIGNERS_CAP", default=100)
+PUBLIC_SIGNERS_PAGE = env.int("PUBLIC_SIGNERS_PAGE", default=20)
+PUBLIC_JSON_PER_MINUTE = env.int("PUBLIC_JSON_PER_MINUTE", default=600)
+# A petition's updates: PUBLIC_UPDATES_PAGE on the petition page, older ones on pages of
+# their own, the newest PUBLIC_UPDATES_CAP in all.
+PUBLIC_UPDATES_PAGE = env.int("PUBLIC_UPDATES_PAGE", default=5)
+PUBLIC_UPDATES_CAP = env.int("PUBLIC_UPDATES_CAP", default=50)
+if PUBLIC_UPDATES_PAGE < 1 or PUBLIC_UPDATES_CAP < 0:
+    raise ImproperlyConfigured(
+        "PUBLIC_UPDATES_PAGE must be 1 or more; PUBLIC_UPDATES_CAP 0 or more"
+    )
+if PUBLIC_SIGNERS_CAP < 0 or PUBLIC_SIGNERS_PAGE < 1 or PUBLIC_JSON_PER_MINUTE < 1:
+    raise ImproperlyConfigured(
+        "PUBLIC_SIGNERS_CAP must be 0 or more; PUBLIC_SIGNERS_PAGE and"
+        " PUBLIC_JSON_PER_MINUTE 1 or more"
+    )
+
 # Staff sign-in (orgs/signin.py). Attempts (passwords and second-factor codes) are counted
 # in the cache per account and per client network, before any password is hashed.
 LOGIN_URL = "staff_sign_in"

@@ -54,3 +54,12 @@ def ip_fingerprint(ip: str) -> tuple[str, str]:
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     digest = hmac.new(settings.IP_HASH_KEY.encode(), address.packed, hashlib.sha256)
     return digest.hexdigest(), str(network)
+
+
+def client_network(meta: dict) -> str:
+    """The client's /24 (IPv4) or /48 (IPv6) network, as ip_fingerprint names it; "" if none."""
+    address = _address(client_ip(meta))
+    if address is None:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

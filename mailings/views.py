@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lib.i18n import language_tag
+from lib.jsonlimit import json_rate_limited
 from mailings.tracking import (
     click_target,
     open_count,
@@ -88,6 +89,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @csrf_exempt  # a read: it changes nothing, and the sign button below is CSRF-checked
 @never_cache
 @require_POST
+@json_rate_limited
 def recognise_json(request):
     """Who a mailing's link recognises on a petition page, for the page's script.
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from lib.dblock import serialise
 from orgs.audit import Action, audit_covered, audit_record, audit_target
 from orgs.models import Invitation, StaffEvent
 from orgs.roles import ROLES, roles_ensure
@@ -185,6 +186,8 @@ def invitation_create(*, email: str, role: str, by: User) -> Invitation:
     if role not in ROLES:
         raise PeopleRefused(f"There is no role called “{role}”.")
     with transaction.atomic():
+        # Two owners inviting one address at once: the second waits, then is refused.
+        serialise(f"orgs.invitation:{email.lower()}")
         refusal = _email_refusal(email)
         if refusal:
             raise PeopleRefused(refusal)

@@ -1,5 +1,6 @@
 """Building the public petition page, which is the same HTML for every visitor."""
 
+import re
 from urllib.parse import quote, urlencode
 
 import markdown
@@ -15,6 +16,7 @@ from petitions.counting import petition_count
 from petitions.forms import SignatureForm
 from petitions.models import Channel, Petition, Signature
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
 RECENT_SIGNERS = 8
 PUBLIC_REASONS = 5
@@ -33,47 +35,76 @@ def render_markdown(text: str) -> str:
     return mark_safe(clean)  # noqa: S308
 
 
-def recent_public_signers(petition: Petition) -> list[dict]:
-    rows = (
+def public_signers(petition: Petition):
+    """The only signers the public can ever read: the newest PUBLIC_SIGNERS_CAP confirmed
+    signers who chose to be shown (the signature_public_list index, read to the cap).
+
+    Every list of names or reasons on a public page is drawn from these rows, so paging
+    through them all, on every page, yields at most the cap: a scraper cannot walk every
+    signer of a petition however it pages.
+    """
+    return (
         Signature.objects.filter(
             petition=petition, state=Signature.State.CONFIRMED, show_name=True
         )
-        .order_by("-confirmed_at")
+        .order_by("-confirmed_at", "-id")
+        .values("pk")[: settings.PUBLIC_SIGNERS_CAP]
+    )
+
+
+def _public_name(row: dict) -> str:
+    return f"{row['first_name']} {row['last_name'][:1]}."
+
+
+def recent_public_signers(petition: Petition) -> list[dict]:
+    rows = (
+        Signature.objects.filter(pk__in=public_signers(petition))
+        .order_by("-confirmed_at", "-id")
         .values("first_name", "last_name", "country", "confirmed_at")[:RECENT_SIGNERS]
     )
     return [
-        {
-            "name": f"{r['first_name']} {r['last_name'][:1]}.",
-            "country": r["country"],
-            "at": r["confirmed_at"],
-        }
-        for r in rows
+        {"name": _public_name(r), "country": r["country"], "at": r["confirmed_at"]} for r in rows
     ]
 
 
 def public_reasons(petition: Petition) -> list[dict]:
     """The newest reasons signers chose to show, which staff have not hidden.
 
-    Ticking "show my name and reason" is the consent for both. The filter matches the
-    signature_public_reasons partial index, so this reads a handful of index entries
-    however many people signed.
+    Ticking "show my name and reason" is the consent for both. Only reasons of the
+    public signers (public_signers: the newest, up to the cap) are shown.
     """
     rows = (
-        Signature.objects.filter(
-            petition=petition,
-            state=Signature.State.CONFIRMED,
-            show_name=True,
-            comment_hidden=False,
-        )
+        Signature.objects.filter(pk__in=public_signers(petition), comment_hidden=False)
         .exclude(comment="")
-        .order_by("-confirmed_at")
+        .order_by("-confirmed_at", "-id")
         .values("first_name", "last_name", "country", "comment")[:PUBLIC_REASONS]
     )
     return [
+        {"name": _public_name(r), "country": r["country"], "comment": r["comment"]} for r in rows
+    ]
+
+
+def public_signers_pages(petition: Petition) -> int:
+    """How many pages the signers page has (at least one, which may be empty)."""
+    shown = Signature.objects.filter(pk__in=public_signers(petition)).count()
+    return max(1, -(-shown // settings.PUBLIC_SIGNERS_PAGE))
+
+
+def public_signers_page(petition: Petition, page: int) -> list[dict]:
+    """One page of the public signers, newest first, each with their reason if shown."""
+    size = settings.PUBLIC_SIGNERS_PAGE
+    rows = (
+        Signature.objects.filter(pk__in=public_signers(petition))
+        .order_by("-confirmed_at", "-id")
+        .values("first_name", "last_name", "country", "comment", "comment_hidden")[
+            (page - 1) * size : page * size
+        ]
+    )
+    return [
         {
-            "name": f"{r['first_name']} {r['last_name'][:1]}.",
+            "name": _public_name(r),
             "country": r["country"],
-            "comment": r["comment"],
+            "comment": "" if r["comment_hidden"] else r["comment"],
         }
         for r in rows
     ]
@@ -84,10 +115,23 @@ def bar_percent(count: int, goal: int) -> int:
     return max(0, min(100, round(100 * count / goal))) if goal else 0
 
 
-def published_updates(petition: Petition) -> list:
-    """Updates whose time has come; one scheduled for later appears within the page's
-    cache time after it (PETITION_PAGE_CACHE_SECONDS)."""
-    return list(petition.updates.filter(published_at__lte=timezone.now()))
+def published_updates(petition: Petition, page: int = 1) -> list:
+    """One page of the updates whose time has come, newest first (the petition page shows
+    the first); one scheduled for later appears within the page's cache time after it
+    (PETITION_PAGE_CACHE_SECONDS). Only the newest PUBLIC_UPDATES_CAP are ever listed."""
+    size = settings.PUBLIC_UPDATES_PAGE
+    start, end = (page - 1) * size, min(page * size, settings.PUBLIC_UPDATES_CAP)
+    if start >= end:
+        return []
+    return list(petition.updates.filter(published_at__lte=timezone.now())[start:end])
+
+
+def published_update_pages(petition: Petition) -> int:
+    shown = min(
+        petition.updates.filter(published_at__lte=timezone.now()).count(),
+        settings.PUBLIC_UPDATES_CAP,
+    )
+    return max(1, -(-shown // settings.PUBLIC_UPDATES_PAGE))
 
 
 def petition_context(petition: Petition) -> dict:
@@ -99,6 +143,7 @@ def petition_context(petition: Petition) -> dict:
         "story_html": render_markdown(petition.story),
         "sources": list(petition.sources.all()),
         "updates": [(u, render_markdown(u.body)) for u in published_updates(petition)],
+        "older_updates": published_update_pages(petition) > 1,
         "count": count,
         "goal": goal,
         "percent": bar_percent(count, goal),
@@ -117,7 +162,14 @@ petition_cache = LocalCache(ttl=settings.PETITION_PAGE_CACHE_SECONDS)
 
 
 def public_petition(slug: str) -> Petition | None:
-    """The public petition at `slug`, from this process's cache when fresh."""
+    """The public petition at `slug`, from this process's cache when fresh.
+
+    A slug that cannot be one (from a form's body, not the URL's converter: a NUL byte,
+    which PostgreSQL refuses in a query, or any other character) is no petition, without
+    a query and without a place in the cache.
+    """
+    if not SLUG.fullmatch(slug):
+        return None
     return petition_cache.get_or_set(slug, lambda: _load_public_petition(slug))
 
 

@@ -5,6 +5,9 @@ from petitions import views
 app_name = "petitions"
 urlpatterns = [
     path("p/<slug:slug>/", views.petition_detail, name="detail"),
+    path("p/<slug:slug>/signers/", views.signers, name="signers"),
+    path("p/<slug:slug>/signers/<int:page>/", views.signers, name="signers_page"),
+    path("p/<slug:slug>/updates/<int:page>/", views.updates, name="updates_page"),
     path("p/<slug:slug>/sign/", views.sign, name="sign"),
     path("p/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("p/<slug:slug>/resend/", views.resend, name="resend"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import (
 )
 
 from lib.i18n import language_tag
+from lib.jsonlimit import json_rate_limited
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.forms import ResendForm, SignatureForm, form_data
@@ -101,8 +102,61 @@ def petition_detail(request, slug):
     return response
 
 
+@require_safe
+def signers(request, slug, page=1):
+    """The signers who chose to be shown, a page at a time, the same for every visitor.
+
+    Only the newest PUBLIC_SIGNERS_CAP of them (pages.public_signers): past the last
+    page, a 404. Kept by the page cache as the petition page is (its path holds the page).
+    """
+    petition = _public_petition(slug)
+    pages_total = pages.public_signers_pages(petition)
+    if not 1 <= page <= pages_total or (page == 1 and "page" in request.resolver_match.kwargs):
+        raise Http404("No such page")
+    response = render(
+        request,
+        "petitions/signers.html",
+        {
+            "petition": petition,
+            "organisation": petition.organisation,
+            "signers": pages.public_signers_page(petition, page),
+            "page": page,
+            "pages_total": pages_total,
+            "cap": settings.PUBLIC_SIGNERS_CAP,
+        },
+    )
+    response.shared_cache = settings.PETITION_PAGE_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE)
+    return response
+
+
+@require_safe
+def updates(request, slug, page):
+    """Older updates, a page at a time (the petition page shows the newest); kept whole."""
+    petition = _public_petition(slug)
+    pages_total = pages.published_update_pages(petition)
+    if not 2 <= page <= pages_total:
+        raise Http404("No such page")
+    shown = pages.published_updates(petition, page)
+    response = render(
+        request,
+        "petitions/updates.html",
+        {
+            "petition": petition,
+            "organisation": petition.organisation,
+            "updates": [(u, pages.render_markdown(u.body)) for u in shown],
+            "page": page,
+            "pages_total": pages_total,
+        },
+    )
+    response.shared_cache = settings.PETITION_PAGE_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=settings.PETITION_PAGE_MAX_AGE)
+    return response
+
+
 @never_cache
 @require_GET
+@json_rate_limited
 def visitor_state(request, slug):
     """What the page's own script fills in per visitor: the CSRF token, whether signed.
 
@@ -113,6 +167,7 @@ def visitor_state(request, slug):
 
 
 @require_safe
+@json_rate_limited
 def count_json(request, slug):
     """A tiny answer the page polls, and that a CDN may cache for a few seconds."""
     petition = _public_petition(slug)
@@ -262,6 +317,7 @@ def petition_preview(request, pk):
     return render(request, "petitions/detail.html", context)
 
 
+@require_safe
 def home(request):
     petitions = Petition.objects.public().order_by("-published_at")[:20]
     return render(request, "home.html", {"petitions": petitions})

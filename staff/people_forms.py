@@ -17,6 +17,8 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         help_text="The invitation link goes to this address.",
+        # The column's length: PostgreSQL refuses a longer value (a 500 before this).
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     role = forms.ChoiceField(choices=role_choices, widget=forms.RadioSelect, initial="Campaigner")

@@ -28,6 +28,7 @@ from petitions.services.moderation import (
     signature_set_state,
 )
 from petitions.services.petitions import (
+    PetitionAddressTaken,
     PetitionTransitionRefused,
     petition_close,
     petition_create,
@@ -51,6 +52,7 @@ __all__ = [
     "SIGNATURE_CONFIRMED",
     "SIGNATURE_SUBMITTED",
     "MailPermit",
+    "PetitionAddressTaken",
     "PetitionClosed",
     "PetitionTransitionRefused",
     "SignResult",

@@ -9,7 +9,7 @@ once: one closes it, the other is told it already is).
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +20,16 @@ from petitions.models import EDITABLE_FIELDS, Petition, PetitionEvent, Source, g
 Status = Petition.Status
 
 SLUG_MAX_LENGTH = 80
+
+
+class PetitionAddressTaken(ValueError):
+    """The address (slug) was taken by another petition since the form checked it."""
+
+    def __init__(self, slug: str):
+        super().__init__(
+            f"The address “{slug}” was taken a moment ago by another petition. "
+            "Choose another, or leave it empty to make one from the ask."
+        )
 
 
 class PetitionTransitionRefused(ValueError):
@@ -173,17 +183,32 @@ def petition_create(*, organisation, data: dict, by) -> Petition:
     `data` holds the EDITABLE_FIELDS, optionally "slug" (made from the title when empty),
     "goal" (for a fixed goal), "image" (a cleaned ContentFile) and "sources" (a list of
     dicts with title, publisher, url, published_on).
+
+    Two colleagues saving at once may reach for the same address: the unique slug
+    settles it. A chosen address already taken is refused (PetitionAddressTaken); one made
+    from the title is made again.
     """
-    with transaction.atomic():
-        petition = Petition(organisation=organisation, status=Status.DRAFT)
-        _apply(petition, data)
-        petition.slug = data.get("slug") or slug_from_title(petition.title)
-        petition.save()
-        _sources_replace(petition, data.get("sources"))
-        PetitionEvent.objects.create(
-            petition=petition, action=PetitionEvent.Action.CREATED, to_status=Status.DRAFT, by=by
-        )
-    return petition
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                petition = Petition(organisation=organisation, status=Status.DRAFT)
+                _apply(petition, data)
+                petition.slug = data.get("slug") or slug_from_title(petition.title)
+                petition.save()
+                _sources_replace(petition, data.get("sources"))
+                PetitionEvent.objects.create(
+                    petition=petition,
+                    action=PetitionEvent.Action.CREATED,
+                    to_status=Status.DRAFT,
+                    by=by,
+                )
+            return petition
+        except IntegrityError:
+            if slug_available(petition.slug):
+                raise  # some other constraint: not ours to explain
+            if data.get("slug") or attempt == 2:
+                raise PetitionAddressTaken(petition.slug) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
@@ -202,7 +227,13 @@ def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
             petition.slug = slug
             changed.append("slug")
         if changed:
-            petition.save()
+            try:
+                with transaction.atomic():
+                    petition.save()
+            except IntegrityError:
+                if "slug" not in changed or slug_available(petition.slug, exclude_pk=petition.pk):
+                    raise
+                raise PetitionAddressTaken(petition.slug) from None
         if _sources_replace(petition, data.get("sources")):
             changed.append("sources")
         if changed:

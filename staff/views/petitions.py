@@ -24,6 +24,7 @@ from petitions.forms import PetitionForm, SourceFormSet, source_rows
 from petitions.models import Petition, PetitionCount
 from petitions.pages import render_markdown
 from petitions.services import (
+    PetitionAddressTaken,
     PetitionTransitionRefused,
     petition_close,
     petition_create,
@@ -226,9 +227,13 @@ def petition_new(request):
     if preview_html is not None or not (form.is_valid() & formset.is_valid()):
         return _form_page(request, form, formset, preview_html=preview_html, status=200)
     data = form.petition_data() | {"sources": source_rows(formset)}
-    petition = petition_create(
-        organisation=Organisation.objects.current(), data=data, by=request.user
-    )
+    try:
+        petition = petition_create(
+            organisation=Organisation.objects.current(), data=data, by=request.user
+        )
+    except PetitionAddressTaken as taken:
+        form.add_error("slug", str(taken))
+        return _form_page(request, form, formset, status=200)
     if form.kept is not None:
         form.kept.discard()
     messages.success(request, "Petition created as a draft. Publish it when it is ready.")
@@ -250,7 +255,11 @@ def petition_edit(request, pk):
     if preview_html is not None or not (form.is_valid() & formset.is_valid()):
         return _form_page(request, form, formset, petition=petition, preview_html=preview_html)
     data = form.petition_data() | {"sources": source_rows(formset)}
-    changed = petition_update(petition=petition, data=data, by=request.user)
+    try:
+        changed = petition_update(petition=petition, data=data, by=request.user)
+    except PetitionAddressTaken as taken:
+        form.add_error("slug", str(taken))
+        return _form_page(request, form, formset, petition=petition)
     if form.kept is not None:
         form.kept.discard()
     messages.success(request, "Changes saved." if changed else "Nothing had changed.")

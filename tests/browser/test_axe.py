@@ -108,6 +108,8 @@ def test_no_public_page_has_a_serious_accessibility_violation(page, audit, shoot
     audit.page(page, "confirm (an invalid link)")
     page.goto(f"{DEMO_PATH}confirmed/")
     audit.page(page, "confirmed")
+    page.goto(f"{DEMO_PATH}signers/")
+    audit.page(page, "signers", shoot)
     page.goto(WON_PATH)
     audit.page(page, "a petition that won")
     page.goto("/your-data/")

@@ -133,6 +133,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return str(_instance_for(url_name, world).pk)
     if kwarg == "signature_pk":  # the workspace's signature pages answer for real ones
         return str(petition.signatures.first().pk)
+    if kwarg == "page":  # a page of a petition's public signers
+        return "2"
     if kwarg == "link":  # a mailing's click link: its index in the mailing's links
         return "0"
     if kwarg in ("update_pk", "member_pk", "import_pk", "segment_pk", "mailing_pk", "bulk_pk"):

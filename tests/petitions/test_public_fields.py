@@ -159,6 +159,7 @@ def _public_responses(petition, filling: int) -> dict[str, tuple]:
     stranger = Client()
     answers = {
         "petition page": stranger.get(reverse("petitions:detail", args=[slug])),
+        "signers page": stranger.get(reverse("petitions:signers", args=[slug])),
         "count": stranger.get(reverse("petitions:count", args=[slug])),
         "visitor state": stranger.get(reverse("petitions:visitor", args=[slug])),
         "thanks": stranger.get(reverse("petitions:thanks", args=[slug])),
@@ -236,7 +237,10 @@ def test_a_signer_who_asked_is_listed_by_first_name_initial_and_country_only(pet
     section = re.search(r'<section class="recent".*?</section>', html, re.S)
     assert section, "the signer who asked to be shown is not listed"
     text = " ".join(re.sub(r"<[^>]+>", " ", section[0]).split())
-    assert text == f"Recent signers {SHOWN_FIRST_NAME} {SHOWN_INITIAL}. · {SHOWN_COUNTRY[1]}"
+    assert text == (
+        f"Recent signers {SHOWN_FIRST_NAME} {SHOWN_INITIAL}. · {SHOWN_COUNTRY[1]}"
+        " See more signers and their reasons"
+    )
 
 
 def test_a_signer_who_asked_has_their_reason_shown_with_their_listed_name_only(petition):

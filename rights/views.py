@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -42,7 +42,9 @@ def request_form(request):
             purpose=form.cleaned_data["purpose"],
             request_meta=request.META,
         )
-        return render(request, "rights/requested.html")
+        # Post/redirect/get: a reload asks nothing again, and the answer is the same
+        # redirect for every valid address.
+        return redirect("rights:requested")
     status = 400 if form.is_bound else 200
     context = {"form": form, "hours": settings.RIGHTS_LINK_HOURS}
     return render(request, "rights/request.html", context, status=status)
@@ -87,10 +89,20 @@ def _readable(value, key: str = ""):
 def erase(request, token):
     if request.method == "POST":
         if rights_erase_confirm(token=token):
-            return render(request, "rights/erased.html")
+            return redirect("rights:erased")
         return _invalid(request)
     link = rights_link_for_token(token, Purpose.ERASE)
     if link is None:
         return _invalid(request)
     data = person_copy(organisation=link.organisation, email_key=link.email_key)
     return render(request, "rights/erase_confirm.html", {"data": data})
+
+
+@require_http_methods(["GET"])
+def requested(request):
+    return render(request, "rights/requested.html")
+
+
+@require_http_methods(["GET"])
+def erased(request):
+    return render(request, "rights/erased.html")

@@ -188,6 +188,9 @@ def _preview(request, petition, filters: BulkFilters, kind_form) -> dict:
     }
 
 
+BACK_VALUE_MAX = 300
+
+
 @staff_view(CHANGE)
 @require_POST
 def bulk_action_new(request, pk: int):
@@ -196,7 +199,13 @@ def bulk_action_new(request, pk: int):
     if not form.is_valid():
         errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
         messages.error(request, f"Nothing was changed. {errors}")
-        back = {k: v for k, v in request.POST.items() if k in form.fields and k != "reason"}
+        # The filters go back in the address so the preview shows again; a value too long
+        # to be a filter is left out (an address has a length limit of its own).
+        back = {
+            k: v
+            for k, v in request.POST.items()
+            if k in form.fields and k != "reason" and len(v) <= BACK_VALUE_MAX
+        }
         url = reverse("staff:petition_fraud_signatures", args=[petition.pk])
         return redirect(f"{url}?{urlencode(back)}" if back else url)
     try:

@@ -6,23 +6,35 @@ on its own page, the page it is on. A POST-able URL without one fails the suite,
 another lane adds later is covered once its entry is written.
 """
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from lib.addresses import email_key
 from mailings import tokens
 from members.optin import optin_link_claim
 from orgs.people import invitation_create, invitation_token
 from petitions.services import signature_confirmation_token
+from rights.models import RightsRequest
+from rights.services import rights_token
 from tests.factories import (
     MemberFactory,
     RecipientFactory,
     SignatureFactory,
     UserFactory,
 )
-from tests.workspace.samples import import_sample, mailing_sample, segment_sample
+from tests.workspace.samples import (
+    bulk_action_sample,
+    import_sample,
+    mailing_sample,
+    segment_sample,
+)
 
 # The Django admin is the operators' tool (superusers only, docs/deploy.md); its forms are
 # Django's own. django-anymail's webhooks are there only with an ESP configured.
@@ -146,6 +158,15 @@ SAMPLES: dict[str, Sample] = {
     "staff:people_deactivate": Sample(page="staff:people_person"),
     "staff:people_reactivate": Sample(page="staff:people_person"),
     "staff:brand": Sample(),
+    "rights:request": Sample(persona="public", data={"email": "a@example.org", "purpose": "copy"}),
+    "rights:copy": Sample(persona="public"),
+    "rights:erase": Sample(persona="public"),
+    "staff:member_erase": Sample(page="staff:member", data={"reason": "Asked by email"}),
+    "staff:petition_bulk_action_new": Sample(
+        page="staff:petition_fraud", data={"kind": "invalidate", "domain": "example.org"}
+    ),
+    "staff:petition_bulk_action_cancel": Sample(page="staff:petition_bulk_action"),
+    "staff:petition_bulk_action_reverse": Sample(page="staff:petition_bulk_action"),
     "staff:brand_logo": Sample(page="staff:brand"),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
@@ -162,6 +183,9 @@ SAMPLES |= {
         "staff:members_import_detail",
         "staff:people",
         "staff:petition",
+        "staff:petition_bulk_action",
+        "staff:petition_fraud",
+        "staff:petition_fraud_signatures",
         "staff:petition_reasons",
         "staff:petition_signature",
         "staff:petition_signatures",
@@ -224,12 +248,31 @@ def world_make(petition, owner) -> dict:
             "mailings:unsubscribe": tokens.recipient_token(recipient.pk, tokens.UNSUBSCRIBE),
             "mailings:click": tokens.recipient_token(recipient.pk, tokens.CLICK),
             "staff_invitation_accept": invitation_token(invitation),
+            "rights:copy": rights_link_sample(organisation, confirmed.email, "copy"),
+            "rights:erase": rights_link_sample(organisation, confirmed.email, "erase"),
         },
         "invitation": invitation,
         "import_pk": import_sample(organisation, owner),
         "segment_pk": segment_sample(organisation),
         "mailing_pk": recipient.mailing_id,
+        "bulk_pk": bulk_action_sample(petition),
     }
+
+
+def rights_link_sample(organisation, email: str, purpose: str) -> str:
+    """A live link of the Your data page for `email`, as its email would carry it."""
+    nonce = secrets.token_urlsafe(24)
+    token = rights_token(nonce, purpose)
+    RightsRequest.objects.create(
+        organisation=organisation,
+        purpose=purpose,
+        email=email,
+        email_key=email_key(email),
+        token_nonce=nonce,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    return token
 
 
 def _value(kwarg: str, name: str, world) -> str:
@@ -245,6 +288,7 @@ def _value(kwarg: str, name: str, world) -> str:
         "import_pk": world["import_pk"],
         "segment_pk": world["segment_pk"],
         "mailing_pk": world["mailing_pk"],
+        "bulk_pk": world["bulk_pk"],
         "link": 0,
         "page": 2,
         "version": petition.organisation.brand_version,

@@ -51,6 +51,8 @@ CAUSES = {
     "member_optin_send": None,
     # An owner's member import: staff only, and it mails nobody (staff.jobs).
     "member_import_run": None,
+    # A staff bulk invalidation or reinstatement (petitions.jobs): it mails nobody.
+    "bulk_action_run": None,
     # A request for a copy of one's data or its erasure (rights.jobs): a link by email.
     "rights_request": lambda petition, email=ADDRESS: Client().post(
         "/your-data/", {"email": email, "purpose": "copy"}

@@ -87,7 +87,7 @@ def test_confirming_runs_the_import_in_the_background_with_the_confirmed_consent
 
     assert started.status_code == 302
     assert 'data-refresh="3"' in running.content.decode()
-    assert "staff-members-import.js" in running.content.decode()
+    assert 'staff-progress.js" data-panel="import-progress"' in running.content.decode()
     page = done.content.decode()
     assert 'value="5"' in page and "Rows with errors</dt><dd>1</dd>" in page
     assert "data-refresh" not in page

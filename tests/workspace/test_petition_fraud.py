@@ -175,7 +175,7 @@ def test_a_running_action_refreshes_itself_and_can_be_cancelled(petition):
     action = BulkAction.objects.get()
     page = client.get(tab_url(petition, f"fraud/bulk/{action.pk}/")).content.decode()
     assert 'data-refresh="2"' in page and "Cancel the bulk action" in page
-    assert "staff-bulk.js" in page
+    assert 'staff-progress.js" data-panel="bulk-progress"' in page
 
     client.post(tab_url(petition, f"fraud/bulk/{action.pk}/cancel/"))
     jobs_drain()

@@ -1,8 +1,11 @@
-// The import's progress: fetch this page again every few seconds and swap in its
-// progress panel, until the import is no longer running.
+// A background job's progress (a member import, a bulk action on signatures): fetch this
+// page again every few seconds and swap in the panel its script tag names (data-panel),
+// until the panel no longer asks to be refreshed.
 (function () {
   "use strict";
-  var panel = document.getElementById("import-progress");
+  var script = document.currentScript;
+  var id = script && script.dataset.panel;
+  var panel = id && document.getElementById(id);
   if (!panel || !panel.dataset.refresh) return;
   var seconds = Number(panel.dataset.refresh) || 3;
   function refresh() {
@@ -10,7 +13,7 @@
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("import-progress");
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
         if (!fresh) return;
         panel.replaceWith(fresh);
         panel = fresh;

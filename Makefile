@@ -10,8 +10,9 @@ SYNCED := $(VENV)/.chorus-synced
 
 # Debian 12 packages: Chromium for browser tests (Playwright drives /usr/bin/chromium; its
 # driver needs libatomic1), PostgreSQL 15 and Redis for the second test run and production,
-# openssl to make the DKIM keys the mail tests sign with, and wrk for benchmarks.
-SYSTEM_PACKAGES := chromium libatomic1 openssl postgresql redis-server wrk
+# openssl to make the DKIM keys the mail tests sign with, wrk for benchmarks, and gettext
+# to compile the translation catalogs (scripts/messages.sh).
+SYSTEM_PACKAGES := chromium gettext libatomic1 openssl postgresql redis-server wrk
 
 .PHONY: help setup system venv run serve test lint fmt bench clean
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jobs",
     "mailings",
     "rights",
+    "partners",
     "staff",
 ]
 
@@ -194,6 +195,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
+# The installation's catalogs: public pages and emails (locale/), the staff area's own
+# (staff/locale/, found as an app's). Compiled by scripts/messages.sh.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -33,14 +33,21 @@ def counts_fold(*, batch: int = FOLD_BATCH) -> int:
             dirty = dirty.select_for_update(skip_locked=True)
         rows = list(
             dirty.values_list(
-                "id", "petition_id", "state", "counted", "country", "channel", "confirmed_at"
+                "id",
+                "petition_id",
+                "state",
+                "counted",
+                "country",
+                "channel",
+                "partner_id",
+                "confirmed_at",
             )[:batch]
         )
         if not rows:
             return 0
         deltas: Counter = Counter()
         now_counted, now_uncounted = [], []
-        for pk, petition_id, state, counted, country, channel, confirmed_at in rows:
+        for pk, petition_id, state, counted, country, channel, partner_id, confirmed_at in rows:
             should_count = state == Signature.State.CONFIRMED
             (now_counted if should_count else now_uncounted).append(pk)
             if should_count == counted:
@@ -49,6 +56,8 @@ def counts_fold(*, batch: int = FOLD_BATCH) -> int:
             deltas[(petition_id, "total", "")] += step
             deltas[(petition_id, "country", country)] += step
             deltas[(petition_id, "channel", channel)] += step
+            if partner_id is not None:
+                deltas[(petition_id, "partner", str(partner_id))] += step
             day, hour = series_keys(confirmed_at)
             deltas[(petition_id, "day", day)] += step
             deltas[(petition_id, "hour", hour)] += step
@@ -140,6 +149,16 @@ def petition_recount(*, petition: Petition) -> None:
                         count=item["n"],
                     )
                 )
+        partners = counted.filter(partner__isnull=False).values("partner_id")
+        for item in partners.annotate(n=Count("id")).order_by():
+            rows.append(
+                PetitionCount(
+                    petition=petition,
+                    dimension="partner",
+                    value=str(item["partner_id"]),
+                    count=item["n"],
+                )
+            )
         for dimension, trunc in (("day", TruncDay), ("hour", TruncHour)):
             series = (
                 counted.annotate(at=trunc("confirmed_at", tzinfo=UTC))

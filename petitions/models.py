@@ -197,6 +197,7 @@ class Channel(models.TextChoices):
     LINK = "link", "Copied link"
     WIDGET = "widget", "Embedded widget"
     MAILING = "mailing", "Mailing"
+    PARTNER = "partner", "Partner API"
 
 
 def new_public_code() -> str:
@@ -241,6 +242,16 @@ class Signature(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        related_name="signatures",
+        db_index=False,
+    )
+    # The partner whose widget or API brought this signature (None: Chorus's own pages).
+    # No index: the per-partner figures come from the folded counts.
+    partner = models.ForeignKey(
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="signatures",
         db_index=False,
     )
@@ -397,6 +408,8 @@ class PetitionCount(models.Model):
         CHANNEL = "channel"
         DAY = "day"
         HOUR = "hour"
+        # Signatures that came through a partner (widget or API); value is the partner's id.
+        PARTNER = "partner"
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="counts")
     dimension = models.CharField(max_length=10, choices=Dimension.choices)

@@ -62,6 +62,7 @@ app_server() {
 port_free_or_exit
 scripts/env.sh | sed 's/^env:/run:/'
 base_url_default
+scripts/messages.sh
 "$python" manage.py collectstatic --noinput --verbosity 0
 
 if [ "${1:-}" = serve ]; then

@@ -15,6 +15,7 @@ export PG_PORT=${PG_PORT:-55432}
 export REDIS_PORT=${REDIS_PORT:-56379}
 # WhiteNoise warns at start-up when STATIC_ROOT does not exist yet.
 mkdir -p .tmp staticfiles
+scripts/messages.sh
 
 banner() { printf '\n=== %s ===\n' "$*"; }
 

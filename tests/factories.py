@@ -9,6 +9,7 @@ from jobs.models import Job
 from lib.addresses import email_key
 from members.models import Member
 from orgs.models import Organisation
+from partners.models import Partner
 from petitions.models import Petition, Signature
 
 
@@ -33,6 +34,16 @@ class PetitionFactory(DjangoModelFactory):
     story = "Our faces are **not** raw material."
     status = Petition.Status.OPEN
     require_confirmation = True
+
+
+class PartnerFactory(DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Partner site {n}")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+    website = "https://partner.example"
 
 
 class SignatureFactory(DjangoModelFactory):

@@ -105,6 +105,7 @@ def signature_create(
         "opt_in": bool(data.get("opt_in")),
         "opt_in_wording_version": OPT_IN_WORDING_VERSION if data.get("opt_in") else "",
         "channel": data.get("channel", ""),
+        "partner_id": data.get("partner_id"),
         "language": language[:10],
         "ip_hash": ip_hash,
         "ip_prefix": ip_prefix,

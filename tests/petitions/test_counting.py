@@ -12,7 +12,7 @@ from petitions.counting import counts_fold, counts_fold_all, petition_count, pet
 from petitions.models import GOAL_STEPS, PetitionCount, Signature, goal_for
 from petitions.services import signature_set_state
 from tests.conftest import postgres_only
-from tests.factories import PetitionFactory, SignatureFactory
+from tests.factories import PartnerFactory, PetitionFactory, SignatureFactory
 
 
 def _confirmed(petition, n=1, **fields):
@@ -52,6 +52,22 @@ class TestFold:
         }
         assert not Signature.objects.filter(count_dirty=True).exists()
         assert Signature.objects.filter(counted=True).count() == 5
+
+    def test_it_keeps_a_total_per_partner_and_the_recount_agrees(self, petition):
+        first, second = PartnerFactory.create_batch(2, organisation=petition.organisation)
+        _confirmed(petition, 2, partner=first, channel="widget")
+        _confirmed(petition, 1, partner=second, channel="partner")
+        _confirmed(petition, 1)
+        gone = _confirmed(petition, 1, partner=first)[0]
+        counts_fold_all()
+        signature_set_state(signature=gone, state="invalidated", note="test")
+        counts_fold_all()
+        folded = _counts(petition, ["partner"])
+
+        petition_recount(petition=petition)
+
+        assert folded == {("partner", str(first.pk)): 2, ("partner", str(second.pk)): 1}
+        assert _counts(petition, ["partner"]) == folded
 
     def test_it_keeps_a_series_by_utc_day_and_hour_of_confirmation(self, petition):
         _confirmed(petition, 2, confirmed_at=_at("2026-11-29T23:10"))

@@ -12,7 +12,7 @@ from petitions.services import (
     token_hash,
 )
 from tests.conftest import REQUEST_META, sign_data
-from tests.factories import PetitionFactory, SignatureFactory
+from tests.factories import PartnerFactory, PetitionFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,17 @@ def test_it_records_the_details_the_signer_gave(petition):
     assert signature.channel == "whatsapp"
     assert signature.comment == "Because."
     assert signature.language == "en-GB"
+
+
+def test_it_records_the_partner_a_signature_came_through(petition):
+    partner = PartnerFactory(organisation=petition.organisation)
+    _sign(petition, channel="widget", partner_id=partner.pk)
+    _sign(petition, email="someone.else@example.org")
+
+    assert dict(Signature.objects.values_list("email", "partner")) == {
+        sign_data()["email"]: partner.pk,
+        "someone.else@example.org": None,
+    }
 
 
 def test_the_stored_row_holds_every_value_the_service_built(petition):

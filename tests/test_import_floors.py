@@ -1,6 +1,6 @@
 """The floors: each app imports only the apps on its own floor or below.
 
-lib (nothing of Chorus) < orgs < jobs, members < petitions < mailings < rights < staff (the
+lib (nothing of Chorus) < orgs < jobs, members, partners < petitions < mailings < rights < staff (the
 workspace)
 < chorus (project wiring,
 which settings name, may import anything). An app that reached up would tie the
@@ -19,11 +19,22 @@ MAY_IMPORT = {
     "orgs": {"lib"},
     "jobs": {"lib", "orgs"},
     "members": {"lib", "orgs"},
-    "petitions": {"lib", "orgs", "jobs", "members"},
-    "mailings": {"lib", "orgs", "jobs", "members", "petitions"},
-    "rights": {"lib", "orgs", "jobs", "members", "petitions", "mailings"},
-    "staff": {"lib", "orgs", "jobs", "members", "petitions", "mailings", "rights"},
-    "chorus": {"lib", "orgs", "jobs", "members", "petitions", "mailings", "rights", "staff"},
+    "partners": {"lib", "orgs"},
+    "petitions": {"lib", "orgs", "jobs", "members", "partners"},
+    "mailings": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
+    "rights": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
+    "staff": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings", "rights"},
+    "chorus": {
+        "lib",
+        "orgs",
+        "jobs",
+        "members",
+        "partners",
+        "petitions",
+        "mailings",
+        "rights",
+        "staff",
+    },
 }
 
 

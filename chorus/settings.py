@@ -58,7 +58,8 @@ INSTALLED_APPS = [
 # Kept short on purpose: every entry runs on every signature during a spike.
 # StaffSignInMiddleware is django-otp's OTPMiddleware plus idle expiry and the second-factor
 # rule; it returns at once for requests without a session cookie (every signer).
-# Chorus speaks one language so far, so LocaleMiddleware waits for a second one.
+# LocaleMiddleware picks the language from the URL's prefix, else the language cookie,
+# else the browser's Accept-Language.
 # The header middleware sits above WhiteNoise so static files get the same headers,
 # and the body guard above everything that reads a request body (the CSRF check).
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chorus.middleware.RequestBodyGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -194,7 +196,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# Each named in its own language, as a language switcher shows them.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
 # The installation's catalogs: public pages and emails (locale/), the staff area's own
 # (staff/locale/, found as an app's). Compiled by scripts/messages.sh.
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1,11 +1,9 @@
 """The floors: each app imports only the apps on its own floor or below.
 
-lib (nothing of Chorus) < orgs < jobs, members, partners < petitions < mailings < rights < staff (the
-workspace)
-< chorus (project wiring,
-which settings name, may import anything). An app that reached up would tie the
-foundation to its tenants; this reads every module's imports, including those
-inside functions, without running any of them.
+lib (nothing of Chorus) < orgs < jobs, members, partners < petitions < mailings < rights
+< staff (the workspace) < chorus (project wiring, which settings name, may import
+anything). An app that reached up would tie the foundation to its tenants; this reads
+every module's imports, including those inside functions, without running any of them.
 """
 
 import ast

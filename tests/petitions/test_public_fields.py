@@ -23,6 +23,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from members.models import Member
+from partners.models import Partner
 from petitions.models import Signature
 from petitions.services import token_hash
 from tests.conftest import _local_caches_clear, sign_data
@@ -81,6 +82,10 @@ def _value(field, petition, filling: int, signer: int, role: str):
         return datetime(2090 + filling, 2, 3 + signer, 4, 5, 6, tzinfo=UTC)
     if isinstance(field, models.ForeignKey) and field.related_model is Member:
         return _member(petition, filling, signer)
+    if isinstance(field, models.ForeignKey) and field.related_model is Partner:
+        return Partner.objects.create(
+            organisation=petition.organisation, name=f"{tag}-partner", slug=f"{tag}-partner"
+        )
     if isinstance(field, models.ForeignKey) and field.related_model is User:
         return User.objects.create(username=f"{tag}-{field.name}", email=f"{tag}@staff.example")
     raise AssertionError(

@@ -21,7 +21,18 @@ MAY_IMPORT = {
     "petitions": {"lib", "orgs", "jobs", "members", "partners"},
     "mailings": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
     "rights": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
-    "staff": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings", "rights"},
+    "delivery": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
+    "staff": {
+        "lib",
+        "orgs",
+        "jobs",
+        "members",
+        "partners",
+        "petitions",
+        "mailings",
+        "rights",
+        "delivery",
+    },
     "chorus": {
         "lib",
         "orgs",
@@ -31,6 +42,7 @@ MAY_IMPORT = {
         "petitions",
         "mailings",
         "rights",
+        "delivery",
         "staff",
     },
 }

@@ -31,6 +31,7 @@ class DeliveryPack(models.Model):
     cursor = models.BigIntegerField(default=0)
     # Bytes of the CSV that hold whole batches: a retried job cuts the file back to this.
     csv_bytes = models.BigIntegerField(default=0)
+    csv_done = models.BooleanField(default=False)  # then the next job lays out the PDF
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     confirmed_total = models.PositiveIntegerField(default=0)

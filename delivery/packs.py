@@ -27,7 +27,7 @@ from django_countries import countries
 
 from jobs.models import Job
 from jobs.services import job_record
-from lib.charts import line_chart
+from lib.charts import line_chart, number
 from lib.csvsafe import csv_cell
 from lib.mail import absolute_url
 from petitions.models import Petition, Signature
@@ -99,15 +99,24 @@ def pack_start(*, petition: Petition, by) -> DeliveryPack:
 
 
 def pack_run(*, pack_pk: int, batches: int = BATCHES_PER_JOB, size: int = BATCH_SIZE) -> bool:
-    """Write up to `batches` batches of a running pack's CSV, then its PDF once the walk
-    is over. True while rows are left (the caller records the next job)."""
+    """One job's share of a running pack: up to `batches` batches of the CSV or, once the
+    CSV is whole, the PDF (a job of its own: its layout takes seconds). True while work
+    is left (the caller records the next job)."""
+    state, csv_done = DeliveryPack.objects.filter(pk=pack_pk).values_list(
+        "state", "csv_done"
+    ).first() or (None, False)
+    if state != State.RUNNING:
+        return False  # cancelled, deleted or finished meanwhile
+    if csv_done:
+        _finish(pack_pk)
+        return False
     for _batch in range(batches):
         more = _batch_write(pack_pk, size)
         if more is None:
-            return False  # cancelled, deleted or finished meanwhile
-        if not more:
-            _finish(pack_pk)
             return False
+        if not more:
+            DeliveryPack.objects.filter(pk=pack_pk).update(csv_done=True)
+            return True
     return True
 
 
@@ -147,15 +156,23 @@ def csv_header(fields: list[str]) -> list[str]:
     return [_("Petition")] + [str(labels[field]) for field in fields]
 
 
-def csv_row(title: str, fields: list[str], values) -> list[str]:
+class CountryNames(dict):
+    """Country names by code, looked up once each: django-countries' lookup translates
+    on every call, which was most of the time a batch took."""
+
+    def __missing__(self, code: str) -> str:
+        self[code] = str(countries.name(code) or code)
+        return self[code]
+
+
+def csv_row(title: str, fields: list[str], values, names: CountryNames) -> list[str]:
     """One signature's cells: `values` in the order of _signature_columns(fields)."""
     cells, values = [title], list(values)
     for field in fields:
         if field == "name":
             cells.append(f"{values.pop(0)} {values.pop(0)}".strip())
         elif field == "country":
-            code = values.pop(0)
-            cells.append(str(countries.name(code) or code))
+            cells.append(names[values.pop(0)])
         else:
             cells.append(values.pop(0))
     return [csv_cell(cell).replace("\x00", "") for cell in cells]
@@ -170,8 +187,9 @@ def _csv_append(pack: DeliveryPack, title: str, rows: list) -> int:
     writer = csv.writer(text, lineterminator="\r\n")
     if pack.csv_bytes == 0:
         writer.writerow(csv_header(pack.fields))
+    names = CountryNames()
     for row in rows:
-        writer.writerow(csv_row(title, pack.fields, row[1:]))
+        writer.writerow(csv_row(title, pack.fields, row[1:], names))
     data = text.getvalue().encode()
     if pack.csv_bytes == 0:
         data = BYTE_ORDER_MARK + data
@@ -257,6 +275,7 @@ def pdf_context(pack: DeliveryPack) -> dict:
     )
     for row in by_country:
         row["percent"] = row["count"] * 100 / total if total else 0
+        row["count_text"] = number(row["count"])
     limit = settings.DELIVERY_PDF_COMMENTS
     comments = public_comments(petition, limit)
     points = running_total(counts["day"])
@@ -264,6 +283,7 @@ def pdf_context(pack: DeliveryPack) -> dict:
         "petition": petition,
         "story_html": render_markdown(petition.story),
         "total": total,
+        "total_text": number(total),
         "countries": by_country,
         "chart": line_chart(
             points or [(timezone.now().date().isoformat(), 0)],
@@ -325,7 +345,9 @@ def pdf_write(pack: DeliveryPack) -> tuple[int, int]:
 
     html, context = pdf_html(pack)
     path = pack_path(pack, "pdf")
-    partial = path.with_suffix(".pdf.part")
+    # A name of its own: a job run twice at once (a lease lost) never writes into the
+    # other's file, and the finished PDF appears whole, by a rename.
+    partial = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.part")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         HTML(string=html, url_fetcher=local_fonts_only()).write_pdf(file)
@@ -337,8 +359,10 @@ def pdf_write(pack: DeliveryPack) -> tuple[int, int]:
 
 
 def _files_delete(pack: DeliveryPack) -> None:
-    for extension in ("csv", "pdf", "pdf.part"):
+    for extension in ("csv", "pdf"):
         pack_path(pack, extension).unlink(missing_ok=True)
+    for partial in pack_directory().glob(f"{pack.file_key}.*.part"):
+        partial.unlink(missing_ok=True)
 
 
 def pack_cancel(*, pack: DeliveryPack) -> bool:
@@ -398,7 +422,7 @@ def pack_progress(pack: DeliveryPack) -> dict:
         progress["rate"] = round(done / seconds)
         if pack.state == State.RUNNING and progress["rate"]:
             progress["minutes_left"] = max(round(progress["left"] / progress["rate"] / 60), 1)
-    progress["pdf"] = pack.state == State.RUNNING and pack.cursor >= pack.upto_id
+    progress["pdf"] = pack.state == State.RUNNING and pack.csv_done
     return progress
 
 

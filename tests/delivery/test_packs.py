@@ -184,7 +184,13 @@ def test_the_job_walks_in_batches_and_records_its_progress(signed, owner):
     assert (pack.rows_done, pack.rows_total, pack.state) == (3, 8, "running")
     assert pack_progress(pack)["left"] == 5
 
-    assert pack_run(pack_pk=pack.pk, batches=10, size=3) is False
+    assert pack_run(pack_pk=pack.pk, batches=10, size=3) is True  # the CSV is whole
+    pack.refresh_from_db()
+    assert (pack.rows_done, pack.csv_done, pack.state) == (8, True, "running")
+    assert pack_progress(pack)["pdf"] is True
+    assert not pack_path(pack, "pdf").exists()
+
+    assert pack_run(pack_pk=pack.pk) is False  # the next job lays out the PDF
     pack.refresh_from_db()
     assert (pack.rows_done, pack.state) == (8, "done")
     assert len(csv_rows(pack_files(pack)[1])) == 9

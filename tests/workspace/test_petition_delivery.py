@@ -2,6 +2,7 @@
 panel and cancel, and the milestones form."""
 
 import pytest
+from django.test import Client
 
 from delivery.models import DeliveryMilestones, DeliveryPack
 from delivery.packs import pack_run
@@ -155,3 +156,24 @@ def test_the_analyst_cannot_set_milestones(analyst_client, petition):
 
     assert response.status_code == 403
     assert not DeliveryMilestones.objects.exists()
+
+
+def test_every_permission_but_export_gets_no_pack(petition, pack, roles):
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import staff_login
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="almost-everything")
+    user.user_permissions.set(Permission.objects.exclude(codename="export_personal_data"))
+    client = staff_login(Client(), user)
+
+    for rest in ("pdf/", "csv/"):
+        response = client.get(tab_url(petition, f"delivery/packs/{pack.pk}/{rest}"))
+        assert response.status_code == 403 and "attachment" not in response.get(
+            "Content-Disposition", ""
+        )
+    assert client.post(tab_url(petition, "delivery/packs/")).status_code == 403
+    assert client.post(tab_url(petition, f"delivery/packs/{pack.pk}/delete/")).status_code == 403
+    assert not ExportRecord.objects.exists()
+    assert DeliveryPack.objects.get().state == "done"

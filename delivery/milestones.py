@@ -9,9 +9,10 @@ constraint lets one through, the other's transaction rolls back with its job, so
 target hears of each milestone once.
 """
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jobs.services import job_record
@@ -108,5 +109,6 @@ def milestone_mail_send(payload: dict) -> None:
         "count": f"{sent.count:,}",
         "public_url": absolute_url(petition.get_absolute_url()),
     }
-    mail_send(template=MILESTONE_TEMPLATE, to=sent.to, context=context)
+    with translation.override(petition.language or settings.LANGUAGE_CODE):
+        mail_send(template=MILESTONE_TEMPLATE, to=sent.to, context=context)
     MilestoneSent.objects.filter(pk=sent.pk).update(sent_at=timezone.now())

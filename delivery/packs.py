@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -343,7 +343,9 @@ def pdf_write(pack: DeliveryPack) -> tuple[int, int]:
     """Lay out and write the PDF; (the confirmed total it shows, the comments it holds)."""
     from weasyprint import HTML  # imported here: only the worker making a pack needs it
 
-    html, context = pdf_html(pack)
+    # In the petition's language, whoever's worker lays it out.
+    with translation.override(pack.petition.language or settings.LANGUAGE_CODE):
+        html, context = pdf_html(pack)
     path = pack_path(pack, "pdf")
     # A name of its own: a job run twice at once (a lease lost) never writes into the
     # other's file, and the finished PDF appears whole, by a rename.

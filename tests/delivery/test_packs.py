@@ -21,10 +21,13 @@ from delivery.packs import (
 )
 from jobs.models import Job
 from petitions.models import Petition
+from tests.conftest import is_postgres
 from tests.delivery.helpers import confirmed, csv_rows, pack_files, pack_made, pdf_text
 from tests.factories import PetitionFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
+
+NUL = "" if is_postgres() else "\x00"
 
 
 @pytest.fixture
@@ -115,7 +118,8 @@ def test_the_csv_adds_postcode_and_comment_only_when_shared(signed, owner):
 
 def test_the_csv_is_utf8_with_a_byte_order_mark_crlf_and_formula_safe(petition, owner):
     confirmed(petition, first_name="Zoë", last_name="Ñúñez")
-    confirmed(petition, first_name='=HYPERLINK("http://x")', last_name="Nul\x00l")
+    # The form refuses a NUL and PostgreSQL cannot store one; SQLite can, from elsewhere.
+    confirmed(petition, first_name='=HYPERLINK("http://x")', last_name="Nul" + NUL + "l")
     petition.delivery_fields = ["name", "comment"]
     petition.save()
 
@@ -137,7 +141,10 @@ def test_hostile_names_and_comments_are_printed_as_text(petition, owner):
         comment="<img src=http://evil.example/x.png> =cmd|'/C calc'!A0",
     )
     confirmed(petition, first_name="مريم", last_name="حداد", show_name=True, comment="وجهي ملكي")
-    confirmed(petition, first_name="Nul", last_name="Byte", show_name=True, comment="a\x00b")
+    confirmed(
+        petition, first_name="Nul", last_name="Byte", show_name=True, comment="a" + NUL + "b"
+    )
+    confirmed(petition, first_name="Long", last_name="Word", show_name=True, comment="w" * 4000)
 
     text = pdf_text(pack_files(pack_made(petition, owner))[0])
 
@@ -145,6 +152,7 @@ def test_hostile_names_and_comments_are_printed_as_text(petition, owner):
     assert "<img src=http://evil.example/x.png>" in text
     assert "ab" in text and "\x00" not in text
     assert "مريم" in text
+    assert text.count("w" * 40) >= 50  # one unbroken word wraps, whole, across the page
 
 
 def test_the_pdf_maker_fetches_nothing_but_chorus_fonts():

@@ -83,6 +83,12 @@ def pack_start(*, petition: Petition, by) -> DeliveryPack:
     if petition.status == Petition.Status.DRAFT:
         raise PackRefused(_("A draft petition has no signatures to deliver."))
     with transaction.atomic():
+        # One pack at a time per petition: the petition's row is held while we look.
+        Petition.objects.select_for_update().filter(pk=petition.pk).first()
+        if DeliveryPack.objects.filter(petition=petition, state=State.RUNNING).exists():
+            raise PackRefused(
+                _("A pack of this petition is being made: wait for it, or cancel it.")
+            )
         confirmed = Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED)
         upto = confirmed.aggregate(last=Max("id"))["last"] or 0
         total = petition_counts(petition_id=petition.pk)["total"].get("", 0)

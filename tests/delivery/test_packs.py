@@ -275,6 +275,15 @@ def test_a_pack_whose_job_gave_up_is_marked_failed(signed, owner):
     assert (pack.state, pack.failure) == ("failed", "OSError: disk full")
 
 
+def test_one_pack_at_a_time(signed, owner):
+    first = pack_start(petition=signed, by=owner)
+
+    with pytest.raises(PackRefused, match="being made"):
+        pack_start(petition=signed, by=owner)
+    pack_cancel(pack=first)
+    assert pack_start(petition=signed, by=owner).state == "running"
+
+
 def test_a_draft_has_no_pack(owner, organisation):
     draft = PetitionFactory(organisation=organisation, status=Petition.Status.DRAFT)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -392,6 +392,36 @@ def pack_delete(*, pack: DeliveryPack) -> bool:
     if deleted:
         _files_delete(pack)
     return bool(deleted)
+
+
+def packs_holding_delete(*, signature_ids: list[int]) -> int:
+    """Delete the packs that may hold any of these signatures (an erasure's): a ready
+    pack's files go, a pack being made is cancelled. Call inside the erasure's
+    transaction; the files are deleted once it commits. How many packs it stopped."""
+    signatures = Signature.objects.filter(pk__in=signature_ids)
+    oldest = dict(
+        signatures.values_list("petition_id")
+        .annotate(first=Min("id"))
+        .values_list("petition_id", "first")
+    )
+    holding = [
+        pack
+        for pack in DeliveryPack.objects.filter(
+            petition_id__in=oldest, state__in=[State.RUNNING, State.DONE]
+        )
+        if pack.upto_id >= oldest[pack.petition_id]
+    ]
+    for pack in holding:
+        DeliveryPack.objects.filter(pk=pack.pk).update(
+            state=State.CANCELLED if pack.state == State.RUNNING else State.DELETED,
+            failure=ERASED_FAILURE,
+            finished_at=pack.finished_at or timezone.now(),
+        )
+        transaction.on_commit(lambda pack=pack: _files_delete(pack))
+    return len(holding)
+
+
+ERASED_FAILURE = "Deleted: a signer in it had their data erased."
 
 
 def packs_prune() -> int:

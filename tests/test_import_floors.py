@@ -20,7 +20,16 @@ MAY_IMPORT = {
     "partners": {"lib", "orgs"},
     "petitions": {"lib", "orgs", "jobs", "members", "partners"},
     "mailings": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
-    "rights": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
+    "rights": {
+        "lib",
+        "orgs",
+        "jobs",
+        "members",
+        "partners",
+        "petitions",
+        "mailings",
+        "delivery",
+    },
     "delivery": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
     "staff": {
         "lib",

@@ -289,3 +289,40 @@ def test_a_draft_has_no_pack(owner, organisation):
 
     with pytest.raises(PackRefused):
         pack_start(petition=draft, by=owner)
+
+
+def test_an_erasure_deletes_the_packs_that_hold_the_signer(
+    petition, owner, organisation, django_capture_on_commit_callbacks
+):
+    from rights.services import person_erase
+
+    [erased] = confirmed(petition, first_name="Erin", email="erin@example.org")
+    holding = pack_made(petition, owner)
+    other = PetitionFactory(organisation=organisation)
+    confirmed(other, 1)
+    elsewhere = pack_made(other, owner)
+    running = pack_start(petition=petition, by=owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person_erase(
+            organisation=organisation, email_key=erased.email_key, by=owner, reason="Asked"
+        )
+
+    holding.refresh_from_db(), elsewhere.refresh_from_db(), running.refresh_from_db()
+    assert (holding.state, running.state, elsewhere.state) == ("deleted", "cancelled", "done")
+    assert "erased" in holding.failure
+    assert not pack_path(holding, "csv").exists() and not pack_path(holding, "pdf").exists()
+    assert pack_path(elsewhere, "csv").exists()
+
+
+def test_a_pack_made_before_the_signer_signed_is_kept(petition, owner, organisation):
+    from rights.services import person_erase
+
+    confirmed(petition, 1)
+    before = pack_made(petition, owner)
+    [later] = confirmed(petition, first_name="Late", email="late@example.org")
+
+    person_erase(organisation=organisation, email_key=later.email_key, by=owner, reason="Asked")
+
+    before.refresh_from_db()
+    assert before.state == "done" and pack_path(before, "csv").exists()

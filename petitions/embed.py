@@ -7,6 +7,8 @@ for every visitor, so the page cache can keep it) and checked on the POST. docs/
 says why that is enough for a form that signs with nothing but what the person types.
 """
 
+import re
+
 from django.conf import settings
 from django.core import signing
 
@@ -17,7 +19,9 @@ from petitions.models import Petition
 EMBED_FORM_SALT = "chorus.embed.form"
 # The query parameter of the widget's address that names the partner carrying it.
 PARTNER_PARAMETER = "partner"
-PARTNER_SLUG_MAX = 60
+# What a Partner.slug can be: anything else (a NUL byte, which PostgreSQL refuses in a
+# query, say) is no partner, without a query.
+PARTNER_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 # Active partners by slug, per web process: a signature through a partner's widget costs
 # no extra query; a partner switched off stops tagging within the cache's seconds.
@@ -57,7 +61,7 @@ def embed_partner_id(*, slug: str, petition: Petition) -> int | None:
     An unknown, switched-off or malformed slug is ignored, not refused: the person
     signing did nothing wrong, and the signature still counts, untagged.
     """
-    if not slug or len(slug) > PARTNER_SLUG_MAX or not slug.isascii():
+    if not PARTNER_SLUG.fullmatch(slug):
         return None
     found = _partners.get_or_set(slug, lambda: _active_partner(slug))
     if found is None or found[1] != petition.organisation_id:

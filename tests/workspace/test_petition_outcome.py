@@ -267,3 +267,23 @@ def test_signature_states_are_untouched_by_any_of_it(campaigner_client, petition
     update = an_update(petition)
     campaigner_client.post(tab_url(petition, f"updates/{update.pk}/email/"))
     assert list(Signature.objects.values_list("state", flat=True)) == ["confirmed"]
+
+
+def test_the_mailing_pages_name_the_signers_as_the_audience_and_count_them(
+    campaigner_client, petition
+):
+    consenting_signer(petition)
+    consenting_signer(petition, "bo@example.org")
+    update = an_update(petition)
+    campaigner_client.post(tab_url(petition, f"updates/{update.pk}/email/"))
+    mailing = Mailing.objects.get(update=update)
+    audience = f"the signers of “{petition.title}” who agreed to hear"
+
+    detail = campaigner_client.get(f"/staff/mailings/{mailing.pk}/").content.decode()
+    listing = campaigner_client.get("/staff/mailings/").content.decode()
+    preview = campaigner_client.get(f"/staff/mailings/{mailing.pk}/preview/")
+    assert audience in detail and audience in listing
+    assert preview.status_code == 200
+    Mailing.objects.filter(pk=mailing.pk).update(state=Mailing.State.DRAFT)
+    send = campaigner_client.get(f"/staff/mailings/{mailing.pk}/send/").content.decode()
+    assert audience in send and "Send to 2 members" in send

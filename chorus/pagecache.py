@@ -235,13 +235,13 @@ class PageCacheMiddleware:
 
 
 def petition_pages_forget(sender, petition=None, **kwargs) -> None:
-    """Receives petitions.signals.petition_page_changed: drop this process's copies of the
-    petition's page in every language, so the next visitor sees the change at once."""
+    """Receives petitions.signals.petition_page_changed: drop this process's copies of
+    every page under the petition's path (its page, signers, updates, widget...) in every
+    language, so the next visitor sees the change at once."""
     if petition is None:
         return
     path = petition.get_absolute_url()
-    for code, _ in settings.LANGUAGES:
-        kept_pages.discard((path, code))
+    kept_pages.discard_matching(lambda key: path in key[0])
 
 
 def _remember_host(meta) -> None:

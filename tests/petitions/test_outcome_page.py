@@ -18,6 +18,7 @@ from petitions.services import (
 )
 from petitions.services.signing import PetitionClosed
 from tests.conftest import REQUEST_META, sign_data
+from tests.factories import PetitionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,17 @@ def test_the_kept_page_is_dropped_when_the_outcome_changes(
             petition=petition, text="Agreed.", on=datetime.date(2026, 3, 3), url="", by=None
         )
     assert "Agreed." in page(public_client, petition)
+
+
+def test_every_kept_page_of_the_petition_is_dropped_and_no_other(
+    public_client, petition, organisation, django_capture_on_commit_callbacks
+):
+    from chorus.pagecache import kept_pages
+
+    other = PetitionFactory(organisation=organisation)
+    kept_pages.set((f"/p/{petition.slug}/signers/", "fr"), "kept", 60)
+    kept_pages.set((f"/p/{other.slug}/", "en"), "kept", 60)
+    with django_capture_on_commit_callbacks(execute=True):
+        petition_close(petition=petition)
+    assert kept_pages.get_fresh((f"/p/{petition.slug}/signers/", "fr")) is None
+    assert kept_pages.get_fresh((f"/p/{other.slug}/", "en")) == "kept"

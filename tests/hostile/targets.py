@@ -130,6 +130,8 @@ SAMPLES: dict[str, Sample] = {
     ),
     "staff:petition_update_edit": Sample(),
     "staff:petition_update_delete": Sample(page="staff:petition_update_edit"),
+    "staff:petition_update_email": Sample(),
+    "staff:petition_outcome": Sample(data={"text": "We agree.", "on": "2026-03-03"}),
     "staff:petition_export": Sample(),
     "staff:petition_reason_hide": Sample(page="staff:petition_reasons"),
     "staff:members_consent_rules": Sample(data={"country": "France", "double_opt_in": "yes"}),

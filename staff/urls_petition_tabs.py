@@ -1,11 +1,13 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export, delivery
+"""One petition's tabs: overview, signatures, updates, fraud, export, embed, delivery
 (staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py, petition_delivery.py)."""
+petition_fraud.py, petition_embed.py, petition_delivery.py)."""
 
 from django.urls import path
 
 from staff.views import petition_delivery as delivery
+from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
+from staff.views import petition_outcome as outcome
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
 from staff.views import petition_updates as updates
@@ -31,6 +33,12 @@ urlpatterns = [
         updates.update_delete_view,
         name="petition_update_delete",
     ),
+    path(
+        "updates/<int:update_pk>/email/",
+        outcome.update_email_view,
+        name="petition_update_email",
+    ),
+    path("outcome/", outcome.petition_outcome, name="petition_outcome"),
     path("fraud/", fraud.fraud_report_view, name="petition_fraud"),
     path("fraud/signatures/", fraud.fraud_signatures, name="petition_fraud_signatures"),
     path("fraud/bulk/", fraud.bulk_action_new, name="petition_bulk_action_new"),
@@ -46,6 +54,7 @@ urlpatterns = [
         name="petition_bulk_action_reverse",
     ),
     path("export/", tabs.petition_export, name="petition_export"),
+    path("embed/", embed.petition_embed, name="petition_embed"),
     path("delivery/", delivery.delivery_tab, name="petition_delivery"),
     path("delivery/packs/", delivery.delivery_pack_new, name="petition_delivery_pack_new"),
     path(

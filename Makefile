@@ -12,7 +12,10 @@ SYNCED := $(VENV)/.chorus-synced
 # driver needs libatomic1), PostgreSQL 15 and Redis for the second test run and production,
 # openssl to make the DKIM keys the mail tests sign with, wrk for benchmarks, and gettext
 # to compile the translation catalogs (scripts/messages.sh).
-SYSTEM_PACKAGES := chromium gettext libatomic1 openssl postgresql redis-server wrk
+# libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint lays out the delivery pack's PDF with
+# them (docs/delivery.md); its fonts are the ones Chorus ships under static/fonts.
+SYSTEM_PACKAGES := chromium gettext libatomic1 libpango-1.0-0 libpangoft2-1.0-0 openssl \
+	postgresql redis-server wrk
 
 .PHONY: help setup system venv run serve test lint fmt bench clean
 

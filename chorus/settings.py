@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mailings",
     "rights",
     "partners",
+    "delivery",
     "staff",
 ]
 
@@ -332,6 +333,18 @@ STAFF_BODY_MAX_BYTES = env.int("STAFF_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 # and where uploads wait for their run: owner-only, outside MEDIA_ROOT, never served.
 MEMBER_IMPORT_MAX_BYTES = env.int("MEMBER_IMPORT_MAX_BYTES", default=9 * 1024 * 1024)
 MEMBER_IMPORT_DIR = Path(env.str("MEMBER_IMPORT_DIR", default=str(DATA_DIR / "imports")))
+# Delivery packs (delivery.packs): where their PDF and CSV files are kept (owner-only,
+# outside MEDIA_ROOT, served only by the workspace's download view), for how many days,
+# and how many public comments the PDF carries at most (the newest; the CSV has them all
+# when the petition shares comments). Each comment costs the PDF's layout about 10 ms
+# (docs/delivery.md): 500 lay out in seconds, well inside a job's lease.
+DELIVERY_DIR = Path(env.str("DELIVERY_DIR", default=str(DATA_DIR / "delivery")))
+DELIVERY_PACK_DAYS = env.int("DELIVERY_PACK_DAYS", default=30)
+DELIVERY_PDF_COMMENTS = env.int("DELIVERY_PDF_COMMENTS", default=500)
+if DELIVERY_PACK_DAYS < 1 or DELIVERY_PDF_COMMENTS < 0:
+    raise ImproperlyConfigured(
+        "DELIVERY_PACK_DAYS must be 1 or more, DELIVERY_PDF_COMMENTS 0 or more"
+    )
 
 CONFIRMATION_TOKEN_DAYS = env.int("CONFIRMATION_TOKEN_DAYS", default=14)
 # Days the link in a member's confirmed opt-in email (members.optin) stays valid.

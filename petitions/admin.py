@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from jobs.services import job_record
@@ -167,7 +168,15 @@ class PetitionAdmin(ExportActionsMixin, admin.ModelAdmin):
             what=f"Signatures of {len(petitions)} petition(s): "
             + "; ".join(title for _, title in petitions),
             scope="petition ids " + ", ".join(str(pk) for pk, _ in petitions),
+            filename=_export_filename(queryset),
         )
+
+
+def _export_filename(petitions) -> str:
+    """<slug>-signatures-<day>.csv for one petition; signatures-<day>.csv for several."""
+    today = timezone.now().date().isoformat()
+    slugs = list(petitions.values_list("slug", flat=True)[:2])
+    return f"{slugs[0]}-signatures-{today}.csv" if len(slugs) == 1 else f"signatures-{today}.csv"
 
 
 class SignatureEventInline(admin.TabularInline):

@@ -2,8 +2,12 @@
 
 The admin's export actions and the workspace's Export tab both call
 `signatures_export_response`, so the columns and the log entry are the same whichever
-door the file leaves by.
+door the file leaves by. Every CSV Chorus writes is UTF-8 with a byte-order mark and
+CRLF line ends, its cells formula-safe (orgs.exports, lib.csvsafe), named after its
+petition and day: Excel and LibreOffice open it with every accent intact.
 """
+
+from django.utils import timezone
 
 from orgs.exports import personal_data_csv_response
 
@@ -20,14 +24,19 @@ EXPORT_COLUMNS = [
     "show_name",
     "opt_in",
     "channel",
+    # The petition's slug on every row, so a file names its petition wherever it goes
+    # (an admin export may hold several petitions).
+    "petition",
 ]
+# The signature field each column is read from, where the two differ.
+COLUMN_FIELDS = {"petition": "petition__slug"}
 
 
-def signatures_export_response(
-    request, queryset, *, what: str, scope: str, filename: str = "signatures.csv"
-):
+def signatures_export_response(request, queryset, *, what: str, scope: str, filename: str = ""):
     """The signatures in `queryset` as a CSV download, oldest first."""
-    rows = queryset.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000)
+    filename = filename or f"signatures-{timezone.now().date().isoformat()}.csv"
+    fields = [COLUMN_FIELDS.get(column, column) for column in EXPORT_COLUMNS]
+    rows = queryset.order_by("id").values_list(*fields).iterator(2000)
     return personal_data_csv_response(
         user=request.user,
         what=what,

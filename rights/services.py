@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from delivery.packs import packs_holding_delete
 from jobs.services import job_record
 from lib.addresses import normalised_email_key
 from lib.clientip import client_ip, ip_fingerprint
@@ -258,6 +259,8 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
             suppressions=suppressions.count(),
         )
         signatures_anonymise(erasure.signature_ids)
+        # A delivery pack made before holds the name in a file: it goes too.
+        packs_holding_delete(signature_ids=erasure.signature_ids)
         if member is not None:
             member_anonymise(member=member, by=by)
         suppressions.delete()  # with the one the unsubscription just wrote

@@ -1,9 +1,10 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export, embed
+"""One petition's tabs: overview, signatures, updates, fraud, export, embed, delivery
 (staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py, petition_embed.py)."""
+petition_fraud.py, petition_embed.py, petition_delivery.py)."""
 
 from django.urls import path
 
+from staff.views import petition_delivery as delivery
 from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
 from staff.views import petition_outcome as outcome
@@ -54,4 +55,31 @@ urlpatterns = [
     ),
     path("export/", tabs.petition_export, name="petition_export"),
     path("embed/", embed.petition_embed, name="petition_embed"),
+    path("delivery/", delivery.delivery_tab, name="petition_delivery"),
+    path("delivery/packs/", delivery.delivery_pack_new, name="petition_delivery_pack_new"),
+    path(
+        "delivery/packs/<int:pack_pk>/cancel/",
+        delivery.delivery_pack_cancel,
+        name="petition_delivery_pack_cancel",
+    ),
+    path(
+        "delivery/packs/<int:pack_pk>/delete/",
+        delivery.delivery_pack_delete,
+        name="petition_delivery_pack_delete",
+    ),
+    path(
+        "delivery/packs/<int:pack_pk>/pdf/",
+        delivery.delivery_pack_pdf,
+        name="petition_delivery_pack_pdf",
+    ),
+    path(
+        "delivery/packs/<int:pack_pk>/csv/",
+        delivery.delivery_pack_csv,
+        name="petition_delivery_pack_csv",
+    ),
+    path(
+        "delivery/milestones/",
+        delivery.delivery_milestones,
+        name="petition_delivery_milestones",
+    ),
 ]

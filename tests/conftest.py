@@ -91,10 +91,12 @@ def _has_file(data) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _clean_slate(settings):
+def _clean_slate(settings, tmp_path_factory):
     """Fixed settings, and no per-process cache carried over from another test."""
     settings.BASE_URL = BASE_URL
     settings.TRUSTED_PROXIES = 0
+    # Delivery packs' files in the run's temporary folder, never in the checkout's var/.
+    settings.DELIVERY_DIR = tmp_path_factory.getbasetemp() / "delivery"
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "evil.example"]
     _local_caches_clear()
     from chorus.middleware import DatabaseUnavailableMiddleware

@@ -153,5 +153,5 @@ def members_export(request):
         scope=scope,
         columns=EXPORT_COLUMNS,
         rows=rows.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000),
-        filename="members.csv",
+        filename=f"members-{timezone.now().date().isoformat()}.csv",
     )

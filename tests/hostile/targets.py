@@ -33,6 +33,7 @@ from tests.workspace.samples import (
     bulk_action_sample,
     import_sample,
     mailing_sample,
+    pack_sample,
     segment_sample,
 )
 
@@ -180,6 +181,13 @@ SAMPLES: dict[str, Sample] = {
     "staff:petition_bulk_action_cancel": Sample(page="staff:petition_bulk_action"),
     "staff:petition_bulk_action_reverse": Sample(page="staff:petition_bulk_action"),
     "staff:brand_logo": Sample(page="staff:brand"),
+    "staff:petition_delivery_pack_new": Sample(page="staff:petition_delivery"),
+    "staff:petition_delivery_pack_cancel": Sample(page="staff:petition_delivery"),
+    "staff:petition_delivery_pack_delete": Sample(page="staff:petition_delivery"),
+    "staff:petition_delivery_milestones": Sample(
+        page="staff:petition_delivery",
+        data={"target_email": "minister@example.org", "milestones": "1000 10000"},
+    ),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
 SAMPLES |= {
@@ -268,6 +276,7 @@ def world_make(petition, owner) -> dict:
         "segment_pk": segment_sample(organisation),
         "mailing_pk": recipient.mailing_id,
         "bulk_pk": bulk_action_sample(petition),
+        "pack_pk": pack_sample(petition, owner),
     }
 
 
@@ -301,6 +310,7 @@ def _value(kwarg: str, name: str, world) -> str:
         "segment_pk": world["segment_pk"],
         "mailing_pk": world["mailing_pk"],
         "bulk_pk": world["bulk_pk"],
+        "pack_pk": world["pack_pk"],
         "link": 0,
         "page": 2,
         "version": petition.organisation.brand_version,

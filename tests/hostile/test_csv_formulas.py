@@ -60,3 +60,24 @@ def test_a_formula_typed_by_a_signer_is_defused_in_every_export(
         assert [c for c in cells if c.startswith(FORMULA_PREFIXES)] == [], name
         # The values are there, kept whole behind the quote that defuses them.
         assert f"'{stored.first_name}" in cells and f"'{POSTCODE}" in cells, name
+
+
+@pytest.mark.parametrize("formula", CSV_FORMULAS)
+def test_a_formula_typed_by_a_signer_is_defused_in_the_delivery_pack(
+    public_client, owner_client, petition, mailoutbox, formula
+):
+    petition.delivery_fields = ["name", "country", "postcode", "comment"]
+    petition.save()
+    _sign_with_formulas(public_client, petition, mailoutbox, formula)
+
+    owner_client.post(reverse("staff:petition_delivery_pack_new", args=[petition.pk]))
+    jobs_drain()
+    pack = petition.delivery_packs.get()
+    response = owner_client.get(
+        reverse("staff:petition_delivery_pack_csv", args=[petition.pk, pack.pk])
+    )
+
+    cells = _cells(response)
+    assert [c for c in cells if c.startswith(FORMULA_PREFIXES)] == []
+    stored = petition.signatures.get(email="formula@example.org")
+    assert f"'{stored.first_name} {stored.last_name}" in cells and f"'{POSTCODE}" in cells

@@ -33,6 +33,8 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "staff_invitation_mail": "staff.jobs",
         "member_import_run": "staff.jobs",
         "rights_request": "rights.jobs",
+        "delivery_pack_run": "delivery.jobs",
+        "delivery_milestone_mail": "delivery.milestones",
     }
     assert loops == {
         "jobs_prune": "jobs.services",
@@ -43,6 +45,8 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "member_imports_settle": "staff.jobs",
         "mailings_advance": "mailings.jobs",
         "rights_retention": "rights.jobs",
+        "delivery_packs_prune": "delivery.packs",
+        "delivery_milestones_check": "delivery.milestones",
     }
     drainers = {name: drain.__module__ for name, drain in registry.DRAINERS.items()}
     assert drainers == {"mailing_recipients": "mailings.jobs"}

@@ -137,7 +137,15 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return "2"
     if kwarg == "link":  # a mailing's click link: its index in the mailing's links
         return "0"
-    if kwarg in ("update_pk", "member_pk", "import_pk", "segment_pk", "mailing_pk", "bulk_pk"):
+    if kwarg in (
+        "update_pk",
+        "member_pk",
+        "import_pk",
+        "segment_pk",
+        "mailing_pk",
+        "bulk_pk",
+        "pack_pk",
+    ):
         return "1"  # the guard answers before any lookup
     if kwarg == "version":
         return petition.organisation.brand_version  # /brand/<version>.css

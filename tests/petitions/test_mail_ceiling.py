@@ -53,6 +53,11 @@ CAUSES = {
     "member_import_run": None,
     # A staff bulk invalidation or reinstatement (petitions.jobs): it mails nobody.
     "bulk_action_run": None,
+    # A delivery pack (delivery.jobs): staff only, and it mails nobody.
+    "delivery_pack_run": None,
+    # A milestone email to the target: an address staff typed, never one the public
+    # gave, at most once per milestone (delivery.milestones).
+    "delivery_milestone_mail": None,
     # A request for a copy of one's data or its erasure (rights.jobs): a link by email.
     "rights_request": lambda petition, email=ADDRESS: Client().post(
         "/your-data/", {"email": email, "purpose": "copy"}

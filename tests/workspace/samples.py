@@ -82,6 +82,22 @@ def bulk_action_sample(petition) -> int:
     ).pk
 
 
+def pack_sample(petition, by) -> int:
+    """A ready delivery pack of the petition, its two files written (small stand-ins)."""
+    from delivery.models import DeliveryPack
+    from delivery.packs import pack_path
+
+    existing = DeliveryPack.objects.filter(petition=petition, state="done").order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    pack = DeliveryPack.objects.create(
+        petition=petition, by=by, state="done", file_key=f"sample{petition.pk}", fields=["name"]
+    )
+    pack_path(pack, "pdf").write_bytes(b"%PDF-1.4\n% a sample\n")
+    pack_path(pack, "csv").write_bytes("\ufeffPetition,Name\r\n".encode())
+    return pack.pk
+
+
 def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
     samples = {
         "pk": petition.pk,
@@ -95,5 +111,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "segment_pk": segment_sample(petition.organisation),
         "mailing_pk": mailing_sample(petition.organisation),
         "bulk_pk": bulk_action_sample(petition),
+        "pack_pk": pack_sample(petition, user),
     }
     return Walk(urls=workspace_urls(samples))

@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.staff import PERSONAS, staff_client
+from tests.workspace.samples import pack_sample
 from tests.workspace.walk import workspace_urls
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,8 @@ def samples(organisation, roles):
         "bulk_pk": BulkAction.objects.create(
             petition=petition, kind="invalidate", reason="A sample", state="done"
         ).pk,
+        # delivery: the Delivery tab's packs
+        "pack_pk": pack_sample(petition, owner),
     }
 
 

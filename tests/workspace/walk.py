@@ -5,7 +5,8 @@ internal columns) walk this list, so a page added later is covered without editi
 them. Workspace routes name their arguments from a small vocabulary, filled here:
 `pk` (a petition), `signature_pk`, `update_pk`, `user_pk`, `invitation_pk`,
 `member_pk` (a member), `import_pk` (a member import), `segment_pk` (a segment),
-`mailing_pk` (a mailing), `bulk_pk` (a petition's bulk action) and
+`mailing_pk` (a mailing), `bulk_pk` (a petition's bulk action), `pack_pk` (a petition's
+delivery pack) and
 `token` (a string the view looks up and refuses when unknown).
 """
 

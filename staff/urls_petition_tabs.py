@@ -1,9 +1,10 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export
-(staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
+"""One petition's tabs: dashboard, overview, signatures, updates, fraud, export
+(staff/views/petition_dashboard.py, petition_tabs.py, petition_signatures.py, petition_updates.py,
 petition_fraud.py)."""
 
 from django.urls import path
 
+from staff.views import petition_dashboard as dashboard
 from staff.views import petition_fraud as fraud
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
@@ -11,6 +12,7 @@ from staff.views import petition_updates as updates
 
 urlpatterns = [
     path("", tabs.petition_overview, name="petition"),
+    path("dashboard/", dashboard.petition_dashboard, name="petition_dashboard"),
     path("signatures/", signatures.signature_list, name="petition_signatures"),
     path(
         "signatures/<int:signature_pk>/",

@@ -91,11 +91,14 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], baseline: float, most:
         return ""
     every = max(1, math.ceil(len(labels) / most))
     picked = set(range(len(labels) - 1, -1, -every))
+    last = len(labels) - 1
     return "".join(
         format_html(
-            '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
+            '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>',
             round(xs[i], 1),
             baseline + 18,
+            # The last label ends at its point rather than running off the right edge.
+            "end" if i == last and last > 0 else "middle",
             MUTED,
             labels[i],
         )
@@ -188,7 +191,7 @@ def line_chart(
         y = round(plot_bottom - goal * scale, 1)
         body += format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="6 4"/>'
-            '<text x="{}" y="{}" dy="-4" text-anchor="end" fill="{}">Goal {}</text>',
+            '<text x="{}" y="{}" dy="{}" text-anchor="end" fill="{}">Goal {}</text>',
             left,
             right,
             y,
@@ -196,6 +199,8 @@ def line_chart(
             PALETTE[5],
             right,
             y,
+            # Above the line, unless that is off the top of the chart.
+            -4 if y > 16 else 14,
             INK,
             number(goal),
         )
@@ -301,7 +306,7 @@ WORLD_TILES: dict[str, tuple[int, int]] = _tiles(WORLD_TILES_GRID)
 
 # A sequential blue scale (ColorBrewer's Blues): one hue from light to dark, which reads
 # the same with every common form of colour blindness. Countries with none are grey.
-MAP_SCALE = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+MAP_SCALE = ["#c6dbef", "#9ecae1", "#6baed6", "#2171b5", "#08519c"]
 MAP_NONE = "#eef1f4"
 
 
@@ -329,7 +334,8 @@ def _shade(value: int, bins: list[tuple[int, int]]) -> tuple[str, str]:
         return MAP_NONE, MUTED
     index = next(i for i, (_, high) in enumerate(bins) if value <= high)
     # Spread fewer bins across the whole scale, so the largest is always the darkest.
-    shade = round(index * (len(MAP_SCALE) - 1) / max(1, len(bins) - 1))
+    darkest, above = len(MAP_SCALE) - 1, len(bins) - 1 - index
+    shade = darkest - round(above * darkest / max(1, len(bins) - 1))
     return MAP_SCALE[shade], "#ffffff" if shade >= 3 else INK
 
 

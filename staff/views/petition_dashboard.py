@@ -16,6 +16,7 @@ from partners.models import Partner
 from petitions.models import Channel, Petition
 from petitions.selectors import pending_count, petition_counts
 from petitions.series import daily_series, hourly_series, running_total
+from petitions.visits import petition_visits
 from staff.access import staff_view
 from staff.views.petition_tabs import petition_for, tab_context
 
@@ -56,7 +57,7 @@ def petition_dashboard(request, pk: int):
         hours=_hours(petition),
         days=_days(petition),
         countries=_countries(counts["country"], confirmed),
-        sources=_sources(counts["channel"], counts["partner"], confirmed),
+        sources=_sources(counts["channel"], counts["partner"], confirmed, petition),
     )
     return render(request, "staff/petition_tabs/dashboard.html", context)
 
@@ -164,13 +165,22 @@ def _countries(by_country: dict[str, int], confirmed: int) -> dict:
     }
 
 
-def _sources(by_channel: dict[str, int], by_partner: dict[str, int], confirmed: int) -> dict:
-    """Share channels, mailings and direct by channel; partners' signatures by partner."""
+def _sources(
+    by_channel: dict[str, int], by_partner: dict[str, int], confirmed: int, petition: Petition
+) -> dict:
+    """Share channels, mailings and direct by channel; partners' signatures by partner.
+
+    Where the petition page's views by source are known (petitions.visits), a row says how
+    many visitors that source brought and what share of them signed.
+    """
+    visits, visits_since = petition_visits(petition_id=petition.pk)
     rows = []
     for value, count in by_channel.items():
         if count > 0 and value not in PARTNER_CHANNELS:
             label = Channel(value).label if value in Channel.values else value
-            rows.append({"label": label, "count": count})
+            visitors = visits.get(value, 0)
+            rate = count * 100 / visitors if visitors else None
+            rows.append({"label": label, "count": count, "visitors": visitors, "visit_rate": rate})
     partner_ids = {int(value) for value in by_partner if value.isdigit()}
     names = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "name"))
     for value, count in by_partner.items():
@@ -188,7 +198,9 @@ def _sources(by_channel: dict[str, int], by_partner: dict[str, int], confirmed: 
     rows.sort(key=lambda row: (-row["count"], row["label"]))
     return {
         "rows": rows,
-        "chart": bar_chart(
+        "visits_since": visits_since,
+        "chart": both_sizes(
+            bar_chart,
             [(row["label"], row["count"]) for row in rows],
             chart_id="chart-sources",
             title=_("Source"),

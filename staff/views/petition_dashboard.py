@@ -9,6 +9,7 @@ the signatures, so a petition with a million signatures opens as fast as one wit
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from lib.charts import WORLD_TILES, bar_chart, column_chart, line_chart, tile_map
@@ -44,6 +45,7 @@ def both_sizes(chart, points, *, chart_id: str, **options) -> dict:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def petition_dashboard(request, pk: int):
     petition = petition_for(pk)
     counts = petition_counts(petition_id=petition.pk)

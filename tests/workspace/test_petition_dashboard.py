@@ -216,3 +216,7 @@ def test_the_dashboard_is_the_first_tab(owner_client, petition):
 
     tabs = re.findall(r'<li><a href="([^"]+)"', page.split('class="ws-tabs"')[1])
     assert tabs[0] == tab_url(petition, "dashboard/")
+
+
+def test_it_only_answers_reads(owner_client, petition):
+    assert owner_client.post(tab_url(petition, "dashboard/")).status_code == 405

@@ -1,10 +1,11 @@
-"""One petition's tabs: dashboard, overview, signatures, updates, fraud, export
-(staff/views/petition_dashboard.py, petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py)."""
+"""One petition's tabs: dashboard, overview, signatures, updates, fraud, export, embed
+(staff/views/petition_dashboard.py, petition_tabs.py, petition_signatures.py,
+petition_updates.py, petition_fraud.py, petition_embed.py)."""
 
 from django.urls import path
 
 from staff.views import petition_dashboard as dashboard
+from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
@@ -47,4 +48,5 @@ urlpatterns = [
         name="petition_bulk_action_reverse",
     ),
     path("export/", tabs.petition_export, name="petition_export"),
+    path("embed/", embed.petition_embed, name="petition_embed"),
 ]

@@ -2,8 +2,10 @@
 
 A view of a petition's public page is noted by the page cache as it answers, whether
 from memory or freshly rendered: the petition's slug and the share tag the link
-carried (`?ch=whatsapp`; none is "direct"). Nothing about the visitor is kept, not
-even in memory: no address, no cookie, no time finer than the flush.
+carried (`?ch=whatsapp`; none is "direct"); a view of its widget, the partner the
+widget's address names (`?partner=<slug>`: source "widget:<slug>", or "widget").
+Nothing about the visitor is kept, not even in memory: no address, no cookie, no time
+finer than the flush.
 
 Noting is a dict increment under a lock, in this process. Every FLUSH_SECONDS the
 thread that notes a view hands the gathered figures to the shared cache (Redis at
@@ -29,7 +31,14 @@ FLUSH_SECONDS = 10.0
 # between flushes, new pairs are dropped (real petitions are far fewer).
 MAX_PAIRS = 5000
 # The public petition page, with or without a language prefix: /p/<slug>/, /fr/p/<slug>/.
-PETITION_PAGE = re.compile(r"/(?:[a-z]{2}(?:-[a-z]{2,4})?/)?p/([a-z0-9-]{1,80})/")
+# The public petition page, or its embeddable widget (/p/<slug>/embed/).
+PETITION_PAGE = re.compile(r"/(?:[a-z]{2}(?:-[a-z]{2,4})?/)?p/([a-z0-9-]{1,80})/(embed/)?")
+# A widget's views count per partner (?partner=<slug>, source "widget:<slug>"). Any text
+# can be put there, so past this many partner pairs between flushes new ones are dropped,
+# and their keys live only an hour: a flood of made-up partners stays small in the cache.
+MAX_PARTNER_PAIRS = 200
+PARTNER_KEY_SECONDS = 3600
+PARTNER_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 # The share tags worth a counter of their own; set by the petitions app at start-up to its
 # channels (lib knows no app). Any other tag counts as direct, as signing drops it too.
 share_tags: frozenset[str] = frozenset()
@@ -51,11 +60,14 @@ def visit_note(path: str, query_string: str, *, now: float | None = None) -> Non
     found = PETITION_PAGE.fullmatch(path)
     if found is None:
         return
-    source = _source(query_string) if "ch=" in query_string else ""
+    if found.group(2):
+        source = _widget_source(query_string)
+    else:
+        source = _source(query_string) if "ch=" in query_string else ""
     moment = time.monotonic() if now is None else now
     with _lock:
         pair = (found.group(1), source)
-        if pair in _pending or len(_pending) < MAX_PAIRS:
+        if pair in _pending or _room_for(source):
             _pending[pair] += 1
         if moment - _flushed_at < FLUSH_SECONDS:
             return
@@ -73,6 +85,23 @@ def _source(query_string: str) -> str:
             tag = field[3:].lower()
             return tag if tag in share_tags else ""
     return ""
+
+
+def _widget_source(query_string: str) -> str:
+    for field in query_string.split("&", 20):
+        if field.startswith("partner="):
+            slug = field[8:]
+            return f"widget:{slug}" if PARTNER_SLUG.fullmatch(slug) else "widget"
+    return "widget"
+
+
+def _room_for(source: str) -> bool:
+    if len(_pending) >= MAX_PAIRS:
+        return False
+    if source.startswith("widget:"):
+        partners = sum(1 for _, known in _pending if known.startswith("widget:"))
+        return partners < MAX_PARTNER_PAIRS
+    return True
 
 
 def visits_flush() -> None:
@@ -98,15 +127,19 @@ def visits_push(gathered: dict[tuple[str, str], int]) -> None:
             )
             for pair, count in gathered.items():
                 pipeline.incrby(names[pair], count)
-                pipeline.expire(names[pair], KEY_SECONDS)
+                pipeline.expire(names[pair], _seconds(pair[1]))
             pipeline.execute()
             return
         for (slug, source), count in gathered.items():
             key = visit_key(slug, source)
-            if not cache.add(key, count, timeout=KEY_SECONDS):
+            if not cache.add(key, count, timeout=_seconds(source)):
                 cache.incr(key, count)
     except Exception:  # noqa: BLE001 - the cache is down; pages must go on being served
         log.exception("petition page views could not be counted")
+
+
+def _seconds(source: str) -> int:
+    return PARTNER_KEY_SECONDS if source.startswith("widget:") else KEY_SECONDS
 
 
 def visits_take(slug: str, sources: list[str]) -> dict[str, int]:

@@ -432,7 +432,8 @@ class PetitionVisits(models.Model):
     from the shared cache by petitions.visits.visits_fold. Counts only: nobody is named."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="visits")
-    source = models.CharField(max_length=20, blank=True)
+    # A share tag, "" (direct), "widget" or "widget:<partner slug>" (a partner's widget).
+    source = models.CharField(max_length=80, blank=True)
     count = models.BigIntegerField(default=0)
     # When the first view was counted: the rates compare views with signatures since then.
     since = models.DateTimeField(auto_now_add=True)

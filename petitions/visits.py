@@ -7,18 +7,26 @@ from django.db import transaction
 from django.db.models import F
 
 from lib.visits import visits_take
+from partners.models import Partner
 from petitions.models import Channel, Petition, PetitionVisits
 
-# Sources a view can carry: the share tags signing accepts. Any other tag is not kept
-# (signing drops it too, and counts the signature as direct).
+# Sources a view can carry: the share tags signing accepts (any other counts as direct,
+# as signing drops it too), "widget" and, per active partner, "widget:<its slug>".
 SOURCES = list(Channel.values)
 
 
 def visits_fold() -> int:
     """Moves the views gathered in the cache into the table, for every public petition."""
     folded = 0
-    for petition_id, slug in Petition.objects.public().values_list("pk", "slug"):
-        for source, count in visits_take(slug, SOURCES).items():
+    widgets = {}
+    for organisation_id, slug in Partner.objects.filter(active=True).values_list(
+        "organisation_id", "slug"
+    ):
+        widgets.setdefault(organisation_id, []).append(f"widget:{slug}")
+    petitions = Petition.objects.public().values_list("pk", "slug", "organisation_id")
+    for petition_id, slug, organisation_id in petitions:
+        sources = SOURCES + widgets.get(organisation_id, [])
+        for source, count in visits_take(slug, sources).items():
             _add(petition_id, source, count)
             folded += count
     return folded

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='PetitionVisits',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, max_length=20)),
+                ('source', models.CharField(blank=True, max_length=80)),
                 ('count', models.BigIntegerField(default=0)),
                 ('since', models.DateTimeField(auto_now_add=True)),
                 ('petition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='petitions.petition')),

@@ -184,12 +184,24 @@ def _sources(
             rate = count * 100 / visitors if visitors else None
             rows.append({"label": label, "count": count, "visitors": visitors, "visit_rate": rate})
     partner_ids = {int(value) for value in by_partner if value.isdigit()}
-    names = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "name"))
+    partners = {
+        pk: (name, slug)
+        for pk, name, slug in Partner.objects.filter(pk__in=partner_ids).values_list(
+            "pk", "name", "slug"
+        )
+    }
     for value, count in by_partner.items():
         if count > 0:
-            label = names.get(int(value)) if value.isdigit() else None
+            name, slug = partners.get(int(value) if value.isdigit() else 0, (None, None))
+            # Views of the partner's widget; its API brings signatures with no page view.
+            visitors = visits.get(f"widget:{slug}", 0) if slug else 0
             rows.append(
-                {"label": _("Partner: %(name)s") % {"name": label or value}, "count": count}
+                {
+                    "label": _("Partner: %(name)s") % {"name": name or value},
+                    "count": count,
+                    "visitors": visitors,
+                    "visit_rate": count * 100 / visitors if visitors else None,
+                }
             )
     through_partners = sum(by_channel.get(value, 0) for value in PARTNER_CHANNELS)
     unnamed = through_partners - sum(count for count in by_partner.values() if count > 0)

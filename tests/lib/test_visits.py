@@ -69,3 +69,22 @@ def test_it_fails_open_when_the_cache_is_down(monkeypatch, caplog):
     visits_push({("bees", ""): 1})  # no exception
     assert visits_take("bees", [""]) == {}
     assert "could not be" in caplog.text
+
+
+def test_a_widgets_views_count_per_partner_named_in_its_address():
+    for query in ["partner=friends", "partner=friends", "", "partner=%00bad"]:
+        visit_note("/p/bees/embed/", query, now=1.0)
+    visit_note("/p/bees/embed/thanks/", "partner=friends", now=1.0)  # not a view of the ask
+    visits_flush()
+
+    assert visits_take("bees", ["widget", "widget:friends"]) == {"widget": 2, "widget:friends": 2}
+
+
+def test_made_up_partners_are_bounded_apart_from_the_rest(monkeypatch):
+    monkeypatch.setattr(visits, "MAX_PARTNER_PAIRS", 3)
+    for n in range(10):
+        visit_note("/p/bees/embed/", f"partner=made-up-{n}", now=1.0)
+    visit_note("/p/bees/", "", now=1.0)
+
+    assert len(visits._pending) == 4
+    assert visits._pending[("bees", "")] == 1

@@ -11,7 +11,7 @@ from lib import visits as lib_visits
 from lib.visits import visits_flush
 from petitions.models import PetitionVisits
 from petitions.visits import petition_visits, visits_fold
-from tests.factories import SignatureFactory
+from tests.factories import OrganisationFactory, PartnerFactory, SignatureFactory
 from tests.workspace.tabs import confirmed, tab_url
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,20 @@ def test_no_view_names_anyone(petition):
     row = PetitionVisits.objects.values().get()
     assert set(row) == {"id", "petition_id", "source", "count", "since"}
     assert "198.51.100" not in str(row)
+
+
+def test_a_partners_widget_views_give_its_row_a_rate(owner_client, petition):
+    partner = PartnerFactory(organisation=petition.organisation, slug="friends", name="Friends")
+    other = PartnerFactory(organisation=OrganisationFactory(), slug="strangers")
+    client = Client()
+    for query in ["?partner=friends"] * 4 + ["?partner=strangers", "?partner=nobody", ""]:
+        assert client.get(f"/p/{petition.slug}/embed/{query}").status_code == 200
+    visits_flush()
+    visits_fold()
+    confirmed(petition, 2, channel="widget", partner=partner)
+
+    assert petition_visits(petition_id=petition.pk)[0] == {"widget:friends": 4, "widget": 1}
+    page = owner_client.get(tab_url(petition, "dashboard/")).content.decode()
+    row = re.search(r'<th scope="row">Partner: Friends</th>(.*?)</tr>', page).group(1)
+    assert "4 → 2 (50.0%)" in row
+    assert other.slug not in page

@@ -168,7 +168,7 @@ INSERT INTO petitions_signature (
     petition_id, code, state, email, email_key, first_name, last_name, country, postcode,
     comment, show_name, opt_in, opt_in_wording_version, language, channel, ip_hash,
     ip_prefix, member_id, token_nonce, token_hash, token_expires_at, created_at,
-    confirmed_at, counted, count_dirty
+    confirmed_at, counted, count_dirty, comment_hidden, flag_reason
 )
 SELECT
     %(petition)s,
@@ -195,7 +195,9 @@ SELECT
     s.created_at,
     CASE WHEN s.state = 'pending' THEN NULL ELSE s.created_at + interval '5 minutes' END,
     s.state = 'confirmed',
-    false
+    false,
+    false,
+    ''
 FROM generate_series(1, %(rows)s) AS i
 CROSS JOIN LATERAL (
     SELECT

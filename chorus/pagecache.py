@@ -22,6 +22,9 @@ client accepts, 304 for a matching If-None-Match, no body for HEAD.
 While one thread renders an expired page again the others serve the old one, and
 while the database is down (the view answers 503) the old one goes on being
 served. Memory is bounded: at most MAX_KEPT_PAGES pages, no lock per path.
+
+Each GET answered from a kept page is noted for the petition dashboard's views by
+source (lib.visits: an in-process increment, flushed to the shared cache now and then).
 """
 
 import gzip
@@ -36,6 +39,7 @@ from django.http import HttpResponse
 from django.utils import translation
 
 from lib.localcache import LocalCache
+from lib.visits import visit_note
 
 MAX_KEPT_PAGES = 2000
 # Smaller bodies gain less from compression than its header costs (as Django's GZipMiddleware).
@@ -250,6 +254,8 @@ def _remember_host(meta) -> None:
 
 
 def _response(kept: KeptPage, request) -> HttpResponse:
+    if request.method == "GET":
+        visit_note(request.path, request.META.get("QUERY_STRING", ""))
     status, headers, body = kept.answer(
         request.method,
         request.META.get("HTTP_IF_NONE_MATCH", ""),
@@ -280,6 +286,8 @@ class KeptPagesDoor:
         if method == "GET" or method == "HEAD":
             kept = _kept_for(environ)
             if kept is not None:
+                if method == "GET":
+                    visit_note(_path(environ), environ.get("QUERY_STRING", ""))
                 status, headers, body = kept.answer(
                     method,
                     environ.get("HTTP_IF_NONE_MATCH", ""),
@@ -290,8 +298,12 @@ class KeptPagesDoor:
         return self.application(environ, start_response)
 
 
+def _path(environ) -> str:
+    return environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+
+
 def _kept_for(environ) -> KeptPage | None:
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    path = _path(environ)
     if not path.isascii():  # Django decodes other paths its own way: leave them to it
         return None
     hosts = (environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", ""))

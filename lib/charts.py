@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000"]
 INK = "#1f2328"
@@ -90,11 +91,14 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], baseline: float, most:
         return ""
     every = max(1, math.ceil(len(labels) / most))
     picked = set(range(len(labels) - 1, -1, -every))
+    last = len(labels) - 1
     return "".join(
         format_html(
-            '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
+            '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>',
             round(xs[i], 1),
             baseline + 18,
+            # The last label ends at its point rather than running off the right edge.
+            "end" if i == last and last > 0 else "middle",
             MUTED,
             labels[i],
         )
@@ -187,7 +191,7 @@ def line_chart(
         y = round(plot_bottom - goal * scale, 1)
         body += format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="6 4"/>'
-            '<text x="{}" y="{}" dy="-4" text-anchor="end" fill="{}">Goal {}</text>',
+            '<text x="{}" y="{}" dy="{}" text-anchor="end" fill="{}">Goal {}</text>',
             left,
             right,
             y,
@@ -195,6 +199,8 @@ def line_chart(
             PALETTE[5],
             right,
             y,
+            # Above the line, unless that is off the top of the chart.
+            -4 if y > 16 else 14,
             INK,
             number(goal),
         )
@@ -260,3 +266,169 @@ def bar_chart(
     else:
         desc = f"No {unit} yet."
     return _svg(chart_id, title, desc, width, height, "".join(rows))
+
+
+# A tile-grid world map: each country one square at its approximate place, row by row
+# from the north, west to east (".." is sea or nothing). Written for Chorus, not traced
+# from any map: positions are only roughly right, so neighbours stay neighbours. Small
+# territories are left out; a country with no tile still appears in the page's table.
+WORLD_TILES_GRID = """
+.. .. .. .. GL .. .. .. .. .. IS .. .. NO SE FI .. .. .. .. .. .. .. .. .. .. .. ..
+.. CA .. .. .. .. .. .. .. .. .. IE GB .. DK .. EE RU .. .. .. .. .. .. .. .. .. ..
+.. US .. .. .. .. .. .. .. .. .. .. BE NL DE PL LV BY .. KZ .. MN .. .. .. .. .. ..
+.. .. MX .. .. .. .. .. .. .. .. FR LU CH CZ SK LT UA .. UZ KG .. CN KP JP .. .. ..
+.. .. .. CU BS .. .. .. .. .. PT ES AD LI AT HU .. MD .. TM TJ .. .. KR .. .. .. ..
+.. .. GT BZ HT DO .. .. .. .. .. .. MC IT SI HR RS RO .. AF .. NP BT TW .. .. .. ..
+.. .. SV HN JM PR .. .. .. .. .. .. SM VA BA ME .. BG .. PK IN BD MM HK .. .. .. ..
+.. .. .. NI .. AG KN .. .. .. .. .. .. MT AL MK GR TR GE AM AZ .. LA VN .. .. .. ..
+.. .. .. CR .. LC DM .. .. .. .. .. MA DZ TN LY CY SY IQ IR .. .. TH KH PH .. .. ..
+.. .. .. PA .. VC BB TT .. .. .. .. EH MR ML NE EG LB JO KW .. LK .. MY .. .. .. ..
+.. .. .. .. CO VE GY SR GF .. .. CV SN GM BF TD SD IL SA BH QA MV .. SG BN .. .. ..
+.. .. .. .. EC BR .. .. .. .. .. .. GW GN CI NG ER PS YE AE OM .. .. ID TL PG .. ..
+.. .. .. .. PE BO PY .. .. .. .. .. SL LR GH CM CF SS ET DJ .. .. .. .. .. .. SB ..
+.. .. .. .. .. CL AR UY .. .. .. .. .. TG BJ GQ CG CD UG KE SO .. .. .. AU .. VU FJ WS
+.. .. .. .. .. .. .. .. .. .. .. .. .. ST GA AO ZM RW BI TZ SC .. .. .. .. NC .. TO ..
+.. .. .. .. .. .. .. .. .. .. .. .. .. .. NA BW ZW MW MZ KM .. .. .. .. .. NZ .. .. ..
+.. .. .. .. .. .. .. .. .. .. .. .. .. .. .. ZA LS SZ MG MU .. .. .. .. .. .. .. .. ..
+"""
+
+
+def _tiles(grid: str) -> dict[str, tuple[int, int]]:
+    tiles = {}
+    for row, line in enumerate(grid.strip().splitlines()):
+        for column, code in enumerate(line.split()):
+            if code != "..":
+                tiles[code] = (column, row)
+    return tiles
+
+
+WORLD_TILES: dict[str, tuple[int, int]] = _tiles(WORLD_TILES_GRID)
+
+# A sequential blue scale (ColorBrewer's Blues): one hue from light to dark, which reads
+# the same with every common form of colour blindness. Countries with none are grey.
+MAP_SCALE = ["#c6dbef", "#9ecae1", "#6baed6", "#2171b5", "#08519c"]
+MAP_NONE = "#eef1f4"
+
+
+def map_bins(largest: int, steps: int = len(MAP_SCALE)) -> list[tuple[int, int]]:
+    """Ranges (low, high) for the shades, even on a log scale: 1-2, 3-9, 10-40... up to `largest`.
+
+    A log scale because signatures by country are skewed: one or two countries usually
+    hold most of them, and an even split would paint every other country the same.
+    """
+    if largest <= 0:
+        return []
+    highs = []
+    for step in range(1, steps + 1):
+        high = max(1, math.ceil(largest ** (step / steps)))
+        if not highs or high > highs[-1]:
+            highs.append(high)
+    highs[-1] = largest
+    lows = [1] + [high + 1 for high in highs[:-1]]
+    return list(zip(lows, highs, strict=True))
+
+
+def _shade(value: int, bins: list[tuple[int, int]]) -> tuple[str, str]:
+    """(fill, text colour) for a count: the shade of its bin, ink that stays readable on it."""
+    if value <= 0 or not bins:
+        return MAP_NONE, MUTED
+    index = next(i for i, (_, high) in enumerate(bins) if value <= high)
+    # Spread fewer bins across the whole scale, so the largest is always the darkest.
+    darkest, above = len(MAP_SCALE) - 1, len(bins) - 1 - index
+    shade = darkest - round(above * darkest / max(1, len(bins) - 1))
+    return MAP_SCALE[shade], "#ffffff" if shade >= 3 else INK
+
+
+def tile_map(
+    counts: dict[str, int],
+    *,
+    chart_id: str,
+    title: str,
+    names: dict[str, str],
+    unit: str = "signatures",
+    tile: int = 24,
+) -> SafeString:
+    """Counts by country (ISO 3166 alpha-2) on the tile-grid world map, with a legend.
+
+    `names` gives each code its name for the tiles' tooltips and the description. A code
+    with no tile is not drawn; the page's table lists every country.
+    """
+    columns = max(column for column, _ in WORLD_TILES.values()) + 1
+    rows = max(row for _, row in WORLD_TILES.values()) + 1
+    pitch = tile + 2
+    width, legend_top = columns * pitch, rows * pitch + 8
+    bins = map_bins(max(counts.values(), default=0))
+    parts = []
+    for code, (column, row) in WORLD_TILES.items():
+        value = counts.get(code, 0)
+        fill, ink = _shade(value, bins)
+        x, y = column * pitch, row * pitch
+        parts.append(
+            format_html(
+                '<g><rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}">'
+                "<title>{}: {}</title></rect>"
+                '<text x="{}" y="{}" text-anchor="middle" font-size="9" fill="{}">{}</text></g>',
+                x,
+                y,
+                tile,
+                tile,
+                fill,
+                names.get(code, code),
+                number(value),
+                x + tile / 2,
+                y + tile / 2 + 3,
+                ink,
+                code,
+            )
+        )
+    parts.append(_map_legend(bins, legend_top, unit))
+    return _svg(
+        chart_id,
+        title,
+        _map_desc(counts, names, unit),
+        width,
+        legend_top + 28,
+        "".join(parts),
+    )
+
+
+def _map_legend(bins: list[tuple[int, int]], top: int, unit: str) -> str:
+    keys = [(MAP_NONE, gettext("none"))]
+    for low, high in bins:
+        keys.append(
+            (
+                _shade(high, bins)[0],
+                number(low) if low == high else f"{number(low)}–{number(high)}",
+            )
+        )
+    parts, x = [], 0
+    for fill, label in keys:
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="14" height="14" fill="{}" stroke="{}"/>'
+                '<text x="{}" y="{}" fill="{}">{}</text>',
+                x,
+                top,
+                fill,
+                GRID,
+                x + 18,
+                top + 11,
+                INK,
+                label,
+            )
+        )
+        x += 26 + 7 * len(label)
+    return "".join(parts)
+
+
+def _map_desc(counts: dict[str, int], names: dict[str, str], unit: str) -> str:
+    present = sorted(
+        ((code, value) for code, value in counts.items() if value > 0), key=lambda p: -p[1]
+    )
+    if not present:
+        return gettext("A world map with no %(unit)s from any country yet.") % {"unit": unit}
+    leaders = "; ".join(f"{names.get(code, code)} {number(value)}" for code, value in present[:5])
+    return gettext(
+        "A world map, one square per country, darker for more %(unit)s: %(countries)d "
+        "countries in all; the most from %(leaders)s. Every figure is in the table."
+    ) % {"unit": unit, "countries": len(present), "leaders": leaders}

@@ -42,6 +42,7 @@ from petitions.services import (
 )
 from petitions.services.bulk import BULK_ACTION_RUN, bulk_action_run
 from petitions.signals import signature_member_known
+from petitions.visits import visits_fold
 
 # Petitions with their organisation, per worker process: a spike's emails are mostly
 # about one petition, and loading it with each signature was a third of the send loop.
@@ -308,3 +309,5 @@ def bulk_action_work(payload: dict) -> None:
 periodic("counts_fold", every=lambda: settings.COUNT_FOLD_INTERVAL)(counts_fold_all)
 periodic("mail_allowances_prune", every=3600)(mail_allowances_prune)
 periodic("pending_images_prune", every=3600)(pending_images_prune)
+# Petition page views by source, from the shared cache into PetitionVisits (lib.visits).
+periodic("visits_fold", every=60)(visits_fold)

@@ -438,6 +438,26 @@ class PetitionCount(models.Model):
         return f"{self.dimension}:{self.value} = {self.count}"
 
 
+class PetitionVisits(models.Model):
+    """Views of a petition's public page by source (the share tag, "" for none), folded
+    from the shared cache by petitions.visits.visits_fold. Counts only: nobody is named."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="visits")
+    # A share tag, "" (direct), "widget" or "widget:<partner slug>" (a partner's widget).
+    source = models.CharField(max_length=80, blank=True)
+    count = models.BigIntegerField(default=0)
+    # When the first view was counted: the rates compare views with signatures since then.
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "source"], name="one_visits_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source or 'direct'} = {self.count}"
+
+
 class MailAllowance(models.Model):
     """How much mail one unverified address, or one client network, has had lately.
 

@@ -1,9 +1,10 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export, embed, delivery
-(staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py, petition_embed.py, petition_delivery.py)."""
+"""One petition's tabs: dashboard, overview, signatures, updates, fraud, export, embed,
+delivery (staff/views/petition_dashboard.py, petition_tabs.py, petition_signatures.py,
+petition_updates.py, petition_fraud.py, petition_embed.py, petition_delivery.py)."""
 
 from django.urls import path
 
+from staff.views import petition_dashboard as dashboard
 from staff.views import petition_delivery as delivery
 from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
@@ -14,6 +15,7 @@ from staff.views import petition_updates as updates
 
 urlpatterns = [
     path("", tabs.petition_overview, name="petition"),
+    path("dashboard/", dashboard.petition_dashboard, name="petition_dashboard"),
     path("signatures/", signatures.signature_list, name="petition_signatures"),
     path(
         "signatures/<int:signature_pk>/",

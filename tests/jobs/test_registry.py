@@ -41,6 +41,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "counts_fold": "petitions.counting",
         "mail_allowances_prune": "petitions.services.mail_ceiling",
         "pending_images_prune": "petitions.pending_images",
+        "visits_fold": "petitions.visits",
         "member_imports_prune": "members.imports",
         "member_imports_settle": "staff.jobs",
         "mailings_advance": "mailings.jobs",

@@ -21,7 +21,18 @@ MAY_IMPORT = {
     "petitions": {"lib", "orgs", "jobs", "members", "partners"},
     "mailings": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
     "rights": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
-    "staff": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings", "rights"},
+    "api": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
+    "staff": {
+        "lib",
+        "orgs",
+        "jobs",
+        "members",
+        "partners",
+        "petitions",
+        "mailings",
+        "rights",
+        "api",
+    },
     "chorus": {
         "lib",
         "orgs",
@@ -32,6 +43,7 @@ MAY_IMPORT = {
         "mailings",
         "rights",
         "staff",
+        "api",
     },
 }
 

@@ -128,7 +128,7 @@ def signature_event(signature, partner_slug: str) -> dict:
         "data": {
             "petition": signature.petition.slug,
             "signature": signature.code,
-            "country": signature.country,
+            "country": str(signature.country or ""),
             "partner": partner_slug,
             "confirmed_at": signature.confirmed_at.isoformat() if signature.confirmed_at else None,
         },

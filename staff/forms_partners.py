@@ -15,11 +15,13 @@ class PartnerForm(forms.ModelForm):
         label=_("Short name"),
         help_text=_("Letters, digits and hyphens. Public: it appears in the widget and the API."),
     )
+    website = forms.URLField(
+        max_length=200, required=False, assume_scheme="https", label=_("Website")
+    )
 
     class Meta:
         model = Partner
         fields = ["name", "slug", "website"]
-        labels = {"website": _("Website")}
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"].lower()

@@ -110,7 +110,7 @@ def _clean_slate(settings):
 
 def _local_caches_clear() -> None:
     for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in {"chorus", "petitions", "members", "jobs", "lib", "orgs"}:
+        if name.split(".")[0] not in {"chorus", "petitions", "members", "jobs", "lib", "orgs", "api"}:
             continue
         for value in list(vars(module).values()):
             if isinstance(value, LocalCache):

@@ -8,6 +8,7 @@ drifts from what the docs promise.
 from django.conf import settings
 
 from members.consent import OPT_IN_WORDING_VERSION
+from petitions.forms import COUNTRY_CODES
 from petitions.models import Petition
 
 
@@ -206,11 +207,11 @@ def openapi_schema() -> dict:
                 ),
                 "SignatureRequest": _object(
                     {
-                        "first_name": _string(maxLength=100),
-                        "last_name": _string(maxLength=100),
+                        "first_name": _string(minLength=1, maxLength=100),
+                        "last_name": _string(minLength=1, maxLength=100),
                         "email": _string(format="email", maxLength=254),
                         "country": _string(
-                            pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code."
+                            enum=sorted(COUNTRY_CODES), description="ISO 3166-1 alpha-2 code."
                         ),
                         "postcode": _string(maxLength=20),
                         "comment": _string(maxLength=1000),

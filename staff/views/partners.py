@@ -46,7 +46,7 @@ def partner_new(request):
             organisation=Organisation.objects.current(), data=form.cleaned_data, by=request.user
         )
         messages.success(request, _("Partner added. Make a token or a webhook for them below."))
-        return redirect("staff:partner", pk=partner.pk)
+        return redirect("staff:partner", partner_pk=partner.pk)
     return render(request, "staff/partners/new.html", {"form": form})
 
 
@@ -62,28 +62,28 @@ def _detail_context(request, partner: Partner, **extra) -> dict:
 
 
 @staff_view("partners.view_partner")
-def partner_detail(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
+def partner_detail(request, partner_pk):
+    partner = get_object_or_404(Partner, pk=partner_pk)
     return render(request, "staff/partners/detail.html", _detail_context(request, partner))
 
 
 @staff_view("partners.change_partner")
 @require_POST
-def partner_active(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
+def partner_active(request, partner_pk):
+    partner = get_object_or_404(Partner, pk=partner_pk)
     active = request.POST.get("active") == "1"
     partner_set_active(partner=partner, active=active)
     if active:
         messages.success(request, _("Partner switched on again."))
     else:
         messages.success(request, _("Partner switched off: its tokens and webhooks stop."))
-    return redirect("staff:partner", pk=partner.pk)
+    return redirect("staff:partner", partner_pk=partner.pk)
 
 
 @staff_view("api.add_apitoken")
 @require_POST
-def token_new(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
+def token_new(request, partner_pk):
+    partner = get_object_or_404(Partner, pk=partner_pk)
     form = TokenForm(request.POST)
     if not form.is_valid():
         context = _detail_context(request, partner, token_form=form)
@@ -103,17 +103,19 @@ def token_new(request, pk):
 
 @staff_view("api.change_apitoken")
 @require_POST
-def token_revoke(request, pk, token_pk):
-    token = get_object_or_404(ApiToken.objects.select_related("partner"), pk=token_pk, partner=pk)
+def token_revoke(request, partner_pk, apitoken_pk):
+    token = get_object_or_404(
+        ApiToken.objects.select_related("partner"), pk=apitoken_pk, partner=partner_pk
+    )
     if api_token_revoke(token=token, by=request.user):
         messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
-    return redirect("staff:partner", pk=pk)
+    return redirect("staff:partner", partner_pk=partner_pk)
 
 
 @staff_view("api.add_webhookendpoint")
 @require_POST
-def webhook_new(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
+def webhook_new(request, partner_pk):
+    partner = get_object_or_404(Partner, pk=partner_pk)
     form = WebhookForm(request.POST)
     if form.is_valid():
         try:
@@ -132,15 +134,15 @@ def webhook_new(request, pk):
     return render(request, "staff/partners/detail.html", context, status=400)
 
 
-def _endpoint(pk, endpoint_pk) -> WebhookEndpoint:
+def _endpoint(partner_pk, endpoint_pk) -> WebhookEndpoint:
     return get_object_or_404(
-        WebhookEndpoint.objects.select_related("partner"), pk=endpoint_pk, partner=pk
+        WebhookEndpoint.objects.select_related("partner"), pk=endpoint_pk, partner=partner_pk
     )
 
 
 @staff_view("api.view_webhookendpoint")
-def webhook_log(request, pk, endpoint_pk):
-    endpoint = _endpoint(pk, endpoint_pk)
+def webhook_log(request, partner_pk, endpoint_pk):
+    endpoint = _endpoint(partner_pk, endpoint_pk)
     deliveries = list(
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .prefetch_related("attempt_log")
@@ -155,8 +157,8 @@ def webhook_log(request, pk, endpoint_pk):
 
 @staff_view("api.change_webhookendpoint")
 @require_POST
-def webhook_test(request, pk, endpoint_pk):
-    endpoint = _endpoint(pk, endpoint_pk)
+def webhook_test(request, partner_pk, endpoint_pk):
+    endpoint = _endpoint(partner_pk, endpoint_pk)
     if not endpoint.active or not endpoint.partner.active:
         messages.error(request, _("This endpoint is switched off; nothing was sent."))
     else:
@@ -164,13 +166,13 @@ def webhook_test(request, pk, endpoint_pk):
         messages.success(
             request, _("Test event queued. Its try appears below within a few seconds.")
         )
-    return redirect("staff:partner_webhook", pk=pk, endpoint_pk=endpoint.pk)
+    return redirect("staff:partner_webhook", partner_pk=partner_pk, endpoint_pk=endpoint.pk)
 
 
 @staff_view("api.change_webhookendpoint")
 @require_POST
-def webhook_off(request, pk, endpoint_pk):
-    endpoint = _endpoint(pk, endpoint_pk)
+def webhook_off(request, partner_pk, endpoint_pk):
+    endpoint = _endpoint(partner_pk, endpoint_pk)
     if webhook_endpoint_deactivate(endpoint=endpoint, by=request.user):
         messages.success(request, _("Endpoint switched off: nothing more is sent to it."))
-    return redirect("staff:partner", pk=pk)
+    return redirect("staff:partner", partner_pk=partner_pk)

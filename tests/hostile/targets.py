@@ -33,6 +33,7 @@ from tests.workspace.samples import (
     bulk_action_sample,
     import_sample,
     mailing_sample,
+    partner_samples,
     segment_sample,
 )
 
@@ -168,6 +169,22 @@ SAMPLES: dict[str, Sample] = {
     "staff:petition_bulk_action_cancel": Sample(page="staff:petition_bulk_action"),
     "staff:petition_bulk_action_reverse": Sample(page="staff:petition_bulk_action"),
     "staff:brand_logo": Sample(page="staff:brand"),
+    # The partner API (JSON with a bearer token: the battery's forms get a 401) and an
+    # unknown API path (a JSON 404 for any method).
+    "api:sign": Sample(persona="public"),
+    "api:not_found": Sample(persona="public", read=True),
+    # Partners, their tokens and webhooks.
+    "staff:partner_new": Sample(data={"name": "Newsroom", "slug": "newsroom"}),
+    "staff:partner_active": Sample(page="staff:partner"),
+    "staff:partner_token_new": Sample(
+        page="staff:partner", data={"name": "A form", "scopes": "signatures:write"}
+    ),
+    "staff:partner_token_revoke": Sample(page="staff:partner"),
+    "staff:partner_webhook_new": Sample(
+        page="staff:partner", data={"url": "https://hooks.example.org/chorus"}
+    ),
+    "staff:partner_webhook_test": Sample(page="staff:partner_webhook"),
+    "staff:partner_webhook_off": Sample(page="staff:partner_webhook"),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
 SAMPLES |= {
@@ -192,6 +209,9 @@ SAMPLES |= {
         "staff:petition_updates",
         "staff:petitions",
         "staff:segments",
+        "staff:partners",
+        "staff:partner",
+        "staff:partner_webhook",
     )
 }
 
@@ -256,6 +276,7 @@ def world_make(petition, owner) -> dict:
         "segment_pk": segment_sample(organisation),
         "mailing_pk": recipient.mailing_id,
         "bulk_pk": bulk_action_sample(petition),
+        **partner_samples(organisation),
     }
 
 
@@ -289,6 +310,10 @@ def _value(kwarg: str, name: str, world) -> str:
         "segment_pk": world["segment_pk"],
         "mailing_pk": world["mailing_pk"],
         "bulk_pk": world["bulk_pk"],
+        "partner_pk": world["partner_pk"],
+        "apitoken_pk": world["apitoken_pk"],
+        "endpoint_pk": world["endpoint_pk"],
+        "rest": "no-such-endpoint/",
         "link": 0,
         "page": 2,
         "version": petition.organisation.brand_version,

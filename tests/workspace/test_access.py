@@ -25,6 +25,9 @@ class TestTheRule:
                 "segment_pk": 1,
                 "mailing_pk": 1,
                 "bulk_pk": 1,
+                "partner_pk": 1,
+                "apitoken_pk": 1,
+                "endpoint_pk": 1,
             }
         )
 

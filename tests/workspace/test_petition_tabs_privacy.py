@@ -52,6 +52,9 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "segment_pk": 1,
                 "mailing_pk": 1,
                 "bulk_pk": 1,
+                "partner_pk": 1,
+                "apitoken_pk": 1,
+                "endpoint_pk": 1,
             }
         )
     ]

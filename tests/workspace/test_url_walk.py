@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.staff import PERSONAS, staff_client
+from tests.workspace.samples import partner_samples
 from tests.workspace.walk import workspace_urls
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,8 @@ def samples(organisation, roles):
         "bulk_pk": BulkAction.objects.create(
             petition=petition, kind="invalidate", reason="A sample", state="done"
         ).pk,
+        # partners: their tokens and webhooks
+        **partner_samples(organisation),
     }
 
 

@@ -8,6 +8,8 @@ signing route gets a real partner token, so validation is exercised, not only th
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -45,7 +47,15 @@ def api_schema(db, organisation, settings):
     confirmed_signatures(open_one, ["FR", "DE", "GB"], partner=partner)
     made = api_token_create(partner=partner, name="t", scopes=["signatures:write"], by=None)
     STATE.update(token=made.secret, slugs=["open-one", "won-one", "closed-one"])
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    # As Django's test client does: a request must not close the test's connection (on
+    # PostgreSQL, one in the test's transaction), which schemathesis's WSGI calls would.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 # schemathesis.pytest.from_fixture does not run under pytest 9 (it sets a private node

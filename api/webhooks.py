@@ -20,6 +20,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -178,6 +179,16 @@ def _delivery_record(*, endpoint: WebhookEndpoint, event: dict, key: str) -> int
             delivery.save(update_fields=["payload"])
             job_record(kind=WEBHOOK_DELIVER, payload={"delivery": delivery.pk})
     return int(created)
+
+
+def webhook_deliveries_prune(*, older_than_days: int) -> int:
+    """Forget deliveries (and their tries) older than `older_than_days`, landed or not."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    old = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(
+        state=WebhookDelivery.State.PENDING
+    )
+    deleted, _ = old.delete()
+    return deleted
 
 
 def signature_confirmed_receiver(sender, signature=None, **kwargs) -> None:

@@ -435,9 +435,15 @@ API_MAX_AGE = env.int("API_MAX_AGE", default=30)
 API_PARTNER_PER_MINUTE = env.int("API_PARTNER_PER_MINUTE", default=300)
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-if min(API_PAGE_SIZE, API_MAX_PAGE, API_PARTNER_PER_MINUTE) < 1 or API_MAX_AGE < 0:
+# Deliveries and their tries are forgotten after this many days (docs/privacy.md).
+WEBHOOK_DELIVERY_DAYS = env.int("WEBHOOK_DELIVERY_DAYS", default=30)
+if (
+    min(API_PAGE_SIZE, API_MAX_PAGE, API_PARTNER_PER_MINUTE, WEBHOOK_DELIVERY_DAYS) < 1
+    or API_MAX_AGE < 0
+):
     raise ImproperlyConfigured(
-        "API_PAGE_SIZE, API_MAX_PAGE and API_PARTNER_PER_MINUTE must be 1 or more;"
+        "API_PAGE_SIZE, API_MAX_PAGE, API_PARTNER_PER_MINUTE and WEBHOOK_DELIVERY_DAYS"
+        " must be 1 or more;"
         " API_MAX_AGE 0 or more"
     )
 if not 0 < WEBHOOK_TIMEOUT_SECONDS <= 60:

@@ -311,3 +311,31 @@ def test_staff_send_a_test_event_and_see_it_in_the_log(partner, endpoint, receiv
 
     assert json.loads(receiver.received[0]["body"])["event"] == "test"
     assert "Delivered" in log and ">200<" in log
+
+
+def test_old_deliveries_are_forgotten_but_pending_ones_stay(partner, settings):
+    from api.jobs import webhook_deliveries_prune_loop
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    endpoint, _ = webhook_endpoint_create(partner=partner, url="http://127.0.0.1:9/", by=None)
+    for key, state in [
+        ("old-done", "delivered"),
+        ("old-failed", "failed"),
+        ("old-due", "pending"),
+    ]:
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="test", event_key=key, state=state
+        )
+        WebhookAttempt.objects.create(delivery=delivery, attempt=1, status_code=500)
+    WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(days=31))
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event="test", event_key="new", state="delivered"
+    )
+
+    webhook_deliveries_prune_loop()
+
+    assert sorted(WebhookDelivery.objects.values_list("event_key", flat=True)) == [
+        "new",
+        "old-due",
+    ]
+    assert WebhookAttempt.objects.count() == 1

@@ -33,6 +33,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "staff_invitation_mail": "staff.jobs",
         "member_import_run": "staff.jobs",
         "rights_request": "rights.jobs",
+        "webhook_deliver": "api.jobs",
     }
     assert loops == {
         "jobs_prune": "jobs.services",
@@ -43,6 +44,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "member_imports_settle": "staff.jobs",
         "mailings_advance": "mailings.jobs",
         "rights_retention": "rights.jobs",
+        "webhook_deliveries_prune": "api.jobs",
     }
     drainers = {name: drain.__module__ for name, drain in registry.DRAINERS.items()}
     assert drainers == {"mailing_recipients": "mailings.jobs"}

@@ -170,6 +170,7 @@ def docs(request):
     }
     response = render(request, "api/docs.html", context)
     patch_cache_control(response, public=True, max_age=300)
+    response.shared_cache = 60  # the same for everyone: kept by the page cache
     return response
 
 

@@ -10,7 +10,7 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from django.template.loader import render_to_string
@@ -33,6 +33,17 @@ def request_refused(status: int = 400) -> HttpResponse:
     """
     html = render_to_string("400.html", {"too_large": status == 413})
     response = HttpResponse(html, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def json_refused(status: int) -> HttpResponse:
+    """request_refused for the API (/api/): the same refusal, as JSON."""
+    message = {
+        400: "The request body could not be read: send UTF-8 JSON.",
+        413: "The request body is too large.",
+    }.get(status, "The request was refused.")
+    response = JsonResponse({"error": message}, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -100,6 +111,8 @@ class RequestBodyGuardMiddleware:
         if request.method == "GET" or request.method == "HEAD":
             return self.get_response(request)
         refusal = self._refusal(request)
+        if refusal is not None and request.path_info.startswith(self.api_prefix):
+            return json_refused(refusal.status_code)  # the API answers in JSON throughout
         if refusal is not None:
             return refusal
         return self.get_response(request)

@@ -235,3 +235,18 @@ def test_get_on_the_signing_route_is_a_405(petition, token):
     )
 
     assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        ("{}", {"content_type": "application/json; charset=latin-1"}, 400),
+        ("x" * 200_000, {"content_type": "application/json"}, 413),
+    ],
+)
+def test_a_body_the_guard_refuses_gets_a_json_answer_too(petition, token, body, headers, status):
+    response = _sign(petition, token, body, **headers)
+
+    assert response.status_code == status
+    assert "error" in response.json()
+    assert Signature.objects.count() == 0

@@ -12,3 +12,8 @@ class ChorusConfig(AppConfig):
 
         connection_created.connect(sqlite_files_restrict, dispatch_uid="chorus.datafiles")
         checks.register(data_files_check, checks.Tags.security)
+
+        from chorus.pagecache import petition_pages_forget
+        from petitions.signals import petition_page_changed
+
+        petition_page_changed.connect(petition_pages_forget, dispatch_uid="chorus.pagecache")

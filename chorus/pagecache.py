@@ -234,6 +234,16 @@ class PageCacheMiddleware:
         return _response(kept, request)
 
 
+def petition_pages_forget(sender, petition=None, **kwargs) -> None:
+    """Receives petitions.signals.petition_page_changed: drop this process's copies of
+    every page under the petition's path (its page, signers, updates, widget...) in every
+    language, so the next visitor sees the change at once."""
+    if petition is None:
+        return
+    path = petition.get_absolute_url()
+    kept_pages.discard_matching(lambda key: path in key[0])
+
+
 def _remember_host(meta) -> None:
     if len(accepted_hosts) < MAX_ACCEPTED_HOSTS:
         accepted_hosts.add((meta.get("HTTP_HOST", ""), meta.get("HTTP_X_FORWARDED_HOST", "")))

@@ -110,6 +110,14 @@ class LocalCache:
         with self._lock:
             self._entries.pop(key, None)
 
+    def discard_matching(self, matches: Callable[[Hashable], bool]) -> int:
+        """Drop every entry whose key `matches`; how many (a walk of at most max_entries)."""
+        with self._lock:
+            keys = [key for key in self._entries if matches(key)]
+            for key in keys:
+                del self._entries[key]
+        return len(keys)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -51,6 +51,11 @@ class Mailing(models.Model):
         CLICKS = "clicks", "Unique clicks"
         SIGNATURES = "signatures", "Signatures"
 
+    class Audience(models.TextChoices):
+        SEGMENT = "segment", "A segment of members"
+        # mailings.outcome.petition_signers_mailable: an update or outcome email.
+        SIGNERS = "signers", "The petition's signers who agreed to hear about it"
+
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
     name = models.CharField(max_length=200, help_text="For staff only; members never see it.")
     subject = models.CharField(max_length=200)
@@ -71,6 +76,15 @@ class Mailing(models.Model):
     )
     segment = models.ForeignKey(
         Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="mailings"
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.SEGMENT)
+    # The petition update this mailing emails (at most one mailing per update).
+    update = models.ForeignKey(
+        "petitions.Update",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailings",
     )
     # The segment as it was when the send started (a later edit changes nothing sent).
     segment_definition = models.JSONField(default=dict, blank=True)
@@ -103,6 +117,13 @@ class Mailing(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("send_mailing", "Can send a mailing to members")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=Q(update__isnull=False),
+                name="one_mailing_per_update",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -26,6 +26,7 @@ import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from lib.mail import absolute_url
 from mailings import tokens
@@ -155,8 +156,24 @@ def _join(parts: list, values: dict, *, escape: bool) -> str:
     return "".join(out)
 
 
-def mailing_compile(mailing, *, subject: str | None = None) -> Compiled:
-    """Compile `mailing` (with `subject` in place of its own, for a variant)."""
+def mailing_language(language: str | None) -> str:
+    """One of LANGUAGES for a member's language tag ("fr-CA" is French), else the default."""
+    try:
+        return translation.get_supported_language_variant(language or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def mailing_compile(
+    mailing, *, subject: str | None = None, language: str | None = None
+) -> Compiled:
+    """Compile `mailing` (with `subject` in place of its own, for a variant), its frame
+    in `language` (a member's; the default language when None)."""
+    with translation.override(mailing_language(language)):
+        return _compile(mailing, subject)
+
+
+def _compile(mailing, subject: str | None) -> Compiled:
     links: list[str] = []
     petition_url = ""
     if mailing.petition_id:
@@ -187,8 +204,13 @@ def mailing_compile(mailing, *, subject: str | None = None) -> Compiled:
         "open_pixel": _open_pixel(mailing),
     }
     fields.append(("unsubscribe_link", None))
-    frame_html = render_to_string("mailings/email/mailing.html", context)
-    frame_text = render_to_string("mailings/email/mailing.txt", context)
+    frame = "mailing"
+    if getattr(mailing, "audience", "segment") == "signers":  # an update or outcome email
+        frame = "update"
+        context["petition"] = mailing.petition
+        context["petition_href"] = "zqlink0zq" if petition_url else ""
+    frame_html = render_to_string(f"mailings/email/{frame}.html", context)
+    frame_text = render_to_string(f"mailings/email/{frame}.txt", context)
     html_all = frame_html.replace("BODYzqzq", html_body)
     text_all = frame_text.replace("BODYzqzq", text_body)
     subject_text, subject_fields = _protect(subject if subject is not None else mailing.subject)

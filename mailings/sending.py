@@ -54,7 +54,8 @@ from lib.mail import RateLimited, mail_deliver_bytes, smtp_code
 from lib.mailrate import PROVIDERS, provider_blocked
 from mailings.message import message_build, message_bytes
 from mailings.models import Mailing, Recipient, Variant
-from mailings.render import mailing_compile
+from mailings.outcome import petition_signers_mailable
+from mailings.render import mailing_compile, mailing_language
 from members.models import Member, Suppression
 from members.selectors import mailable_members
 from members.services import member_suppress
@@ -83,11 +84,14 @@ def lease_policy() -> leases.LeasePolicy:
 
 
 def _audience(mailing):
-    """The members the mailing goes to: its segment's conditions and mailable.
+    """The members the mailing goes to: its segment's conditions and mailable; for an
+    update or outcome email, the petition's consenting signers (mailings.outcome).
 
     Until mailings.segments (the segment lane) provides `segment_mailable`, every
     mailable member of the organisation.
     """
+    if mailing.audience == Mailing.Audience.SIGNERS:
+        return petition_signers_mailable(mailing.petition)
     try:
         from mailings.segments import segment_mailable
     except ImportError:
@@ -177,7 +181,8 @@ def mailing_start(*, mailing: Mailing) -> bool:
             return False
         mailing.refresh_from_db()
         variants = list(mailing.variants.order_by("letter"))
-        mailing.segment_definition = mailing.segment.definition if mailing.segment else {}
+        if mailing.audience == Mailing.Audience.SEGMENT:
+            mailing.segment_definition = mailing.segment.definition if mailing.segment else {}
         mailing.links = mailing_compile(mailing).links
         total = _snapshot(mailing, run_after=HELD if variants else now)
         if variants:
@@ -302,23 +307,28 @@ def mailings_advance() -> int:
 # ---- The send loop ----------------------------------------------------------------------
 
 _compiled_lock = threading.Lock()
-_compiled: dict[tuple[int, int | None], tuple] = {}  # (mailing, variant) -> (mailing, compiled)
+# (mailing, variant, language) -> (mailing, compiled)
+_compiled: dict[tuple[int, int | None, str], tuple] = {}
 
 
-def _mailing_compiled(mailing_id: int, variant_id: int | None):
-    """The mailing and its compiled parts for one variant, once per process.
+def _mailing_compiled(mailing_id: int, variant_id: int | None, language: str = ""):
+    """The mailing and its compiled parts for one variant and language, once per process.
+
+    The frame (footer, and an update email's lines around the campaigner's text) is in
+    the member's language; the campaigner's own words are as written.
 
     A started mailing's content no longer changes, so there is nothing to expire; the
     table forgets everything when it grows past a few dozen entries.
     """
-    key = (mailing_id, variant_id)
+    language = mailing_language(language)
+    key = (mailing_id, variant_id, language)
     entry = _compiled.get(key)
     if entry is None:
         mailing = Mailing.objects.select_related("organisation", "petition").get(pk=mailing_id)
         subject = None
         if variant_id is not None:
             subject = Variant.objects.filter(pk=variant_id).values_list("subject", flat=True)[0]
-        entry = (mailing, mailing_compile(mailing, subject=subject))
+        entry = (mailing, mailing_compile(mailing, subject=subject, language=language))
         with _compiled_lock:
             if len(_compiled) > 64:
                 _compiled.clear()
@@ -407,7 +417,7 @@ def _batch_send(batch: list[Recipient], policy: leases.LeasePolicy) -> int:
     members = {
         m.pk: m
         for m in Member.objects.filter(pk__in=[r.member_id for r in batch]).only(
-            "id", "email", "email_key", "first_name"
+            "id", "email", "email_key", "first_name", "language"
         )
     }
     checked = time.monotonic()
@@ -423,7 +433,7 @@ def _batch_send(batch: list[Recipient], policy: leases.LeasePolicy) -> int:
         member = members.get(recipient.member_id)
         if member is None:
             continue  # deleted since the claim: its recipient row went with it
-        mailing, compiled = _mailing_compiled(mailing_id, recipient.variant_id)
+        mailing, compiled = _mailing_compiled(mailing_id, recipient.variant_id, member.language)
         try:
             rendered = compiled.personalise(member, recipient.pk)
             envelope_from, data = message_bytes(

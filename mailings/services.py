@@ -198,7 +198,7 @@ def mailing_update(*, mailing: Mailing, data: dict, by) -> Mailing:
 def mailing_problems(mailing: Mailing) -> list[str]:
     """What stops `mailing` from being sent, in words staff can act on (empty: nothing)."""
     problems = []
-    if mailing.segment_id is None:
+    if mailing.segment_id is None and mailing.audience == Mailing.Audience.SEGMENT:
         problems.append("Choose the segment it goes to.")
     if not mailing.subject.strip():
         problems.append("Write a subject.")

@@ -103,6 +103,14 @@ class Petition(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A won petition stops signing unless the campaigner chose to keep collecting
+    # (petition_declare_victory); a closed one always stops.
+    keeps_signing = models.BooleanField(default=False, editable=False)
+    # The target's response, shown on the public page in its own block
+    # (petitions.services.outcome.petition_response_set).
+    response_text = models.TextField(blank=True, editable=False)
+    response_on = models.DateField(null=True, blank=True, editable=False)
+    response_url = models.URLField(max_length=500, blank=True, editable=False)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -117,7 +125,10 @@ class Petition(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == self.Status.OPEN
+        """Whether it takes signatures: open, or won and still collecting."""
+        return self.status == self.Status.OPEN or (
+            self.status == self.Status.WON and self.keeps_signing
+        )
 
     def goal_at(self, count: int) -> int:
         """The goal to show beside `count`: a fixed goal as set, else the next step up."""

@@ -8,3 +8,4 @@ signature that came through a mailing's link to that mailing.
 from django.dispatch import Signal
 
 signature_member_known = Signal()
+petition_page_changed = Signal()

@@ -1,9 +1,10 @@
 """Forms of a petition's workspace tabs: searching signatures, changing a state, updates."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from lib.forms import CleanModelForm, SingleLineField
+from lib.forms import CleanModelForm, MultiLineField, SingleLineField
 from petitions.models import Channel, Signature, Update
 from petitions.selectors import SignatureFilters
 from staff.forms_search import PeopleSearchForm, date_field, day_start
@@ -75,3 +76,88 @@ class UpdateForm(CleanModelForm):
             "body": "Markdown: *emphasis*, **strong**, [links](https://…), lists, quotes. "
             "Other HTML is removed."
         }
+
+
+EMAIL_SIGNERS_LABEL = _("Email this update to signers who agreed to hear about this petition")
+EMAIL_SIGNERS_HELP = _(
+    "Once, to every confirmed signer who ticked “Email me about this and other campaigns” "
+    "and is still subscribed; never to unsubscribed, bounced or suppressed addresses."
+)
+
+
+class UpdateEmailForm(UpdateForm):
+    """An update, and whether to email it to the petition's consenting signers."""
+
+    email_signers = forms.BooleanField(
+        required=False, label=EMAIL_SIGNERS_LABEL, help_text=EMAIL_SIGNERS_HELP
+    )
+
+
+class ResponseForm(forms.Form):
+    """The target's response, shown on the public page; all empty removes it."""
+
+    text = MultiLineField(
+        label=_("Their response"),
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("As they said it, or a fair summary. Shown on the petition page."),
+    )
+    on = forms.DateField(
+        label=_("Date of the response"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("Enter a date, for example 2026-03-03.")},
+    )
+    url = SingleLineField(
+        label=_("Link to the response (optional)"),
+        required=False,
+        max_length=500,
+        help_text=_("A web address starting with https://, where the whole response can be read."),
+    )
+
+
+class SigningAfterVictoryForm(forms.Form):
+    keep_signing = forms.BooleanField(
+        required=False,
+        label=_("Keep collecting signatures after the victory"),
+        help_text=_("Unticked, the sign form is replaced by a notice that signing has stopped."),
+    )
+
+
+class OutcomeActionForm(forms.Form):
+    """Options of declaring victory or closing: signing, a message, the email."""
+
+    keep_signing = forms.BooleanField(
+        required=False,
+        label=_("Keep collecting signatures after the victory"),
+        help_text=_("Leave it unticked to stop signing; you can change this later."),
+    )
+    title = SingleLineField(
+        label=_("Title of the message to signers (optional)"),
+        required=False,
+        max_length=200,
+    )
+    body = MultiLineField(
+        label=_("Message to signers (optional)"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Posted as an update on the petition page. Markdown."),
+    )
+    email_signers = forms.BooleanField(
+        required=False,
+        label=_("Email the message to signers who agreed to hear about this petition"),
+        help_text=EMAIL_SIGNERS_HELP,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("body") and not data.get("title"):
+            self.add_error("title", _("Give the message a title."))
+        if data.get("title") and not data.get("body"):
+            self.add_error("body", _("Write the message, or clear its title."))
+        if data.get("email_signers") and not data.get("body"):
+            self.add_error("email_signers", _("Write a message to email it."))
+        return data

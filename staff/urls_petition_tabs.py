@@ -1,10 +1,12 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export
+"""One petition's tabs: overview, signatures, updates, fraud, export, embed
 (staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py)."""
+petition_fraud.py, petition_embed.py)."""
 
 from django.urls import path
 
+from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
+from staff.views import petition_outcome as outcome
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
 from staff.views import petition_updates as updates
@@ -30,6 +32,12 @@ urlpatterns = [
         updates.update_delete_view,
         name="petition_update_delete",
     ),
+    path(
+        "updates/<int:update_pk>/email/",
+        outcome.update_email_view,
+        name="petition_update_email",
+    ),
+    path("outcome/", outcome.petition_outcome, name="petition_outcome"),
     path("fraud/", fraud.fraud_report_view, name="petition_fraud"),
     path("fraud/signatures/", fraud.fraud_signatures, name="petition_fraud_signatures"),
     path("fraud/bulk/", fraud.bulk_action_new, name="petition_bulk_action_new"),
@@ -45,4 +53,5 @@ urlpatterns = [
         name="petition_bulk_action_reverse",
     ),
     path("export/", tabs.petition_export, name="petition_export"),
+    path("embed/", embed.petition_embed, name="petition_embed"),
 ]

@@ -14,7 +14,12 @@ from petitions.counting import petition_recount
 from petitions.jobs import member_from_signature
 from petitions.links import new_link
 from petitions.models import Petition, Signature, SignatureEvent, Source, Update
-from petitions.services import petition_declare_victory, petition_publish, signature_set_state
+from petitions.services import (
+    petition_declare_victory,
+    petition_publish,
+    petition_response_set,
+    signature_set_state,
+)
 
 DEMO_SLUG = "stop-face-scraping"
 # How long the demo campaign has been running: its signers spread over these days.
@@ -101,6 +106,11 @@ WON = {
     "be used to train any system, and that the deal is off.",
 }
 
+WON_RESPONSE = (
+    "No school portrait taken by BrightFrame will be used to train any face-recognition "
+    "system. We have ended the agreement and written to every school we serve."
+)
+
 
 def demo_campaign_ensure(*, organisation, by) -> Petition:
     """The demo petition with its sources, image, signers and updates, and two more
@@ -139,6 +149,13 @@ def demo_campaign_ensure(*, organisation, by) -> Petition:
     _signers_ensure(won, Plan(confirmed=180, seed=2019), by=by, now=now - timedelta(days=9))
     if won.status == Petition.Status.OPEN:
         petition_declare_victory(petition=won, by=by)
+        petition_response_set(
+            petition=won,
+            text=WON_RESPONSE,
+            on=(now - timedelta(days=9)).date(),
+            url="",
+            by=by,
+        )
     return petition
 
 

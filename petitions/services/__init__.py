@@ -27,6 +27,11 @@ from petitions.services.moderation import (
     signature_comment_hide,
     signature_set_state,
 )
+from petitions.services.outcome import (
+    OutcomeRefused,
+    petition_response_set,
+    petition_signing_after_victory,
+)
 from petitions.services.petitions import (
     PetitionAddressTaken,
     PetitionTransitionRefused,
@@ -52,6 +57,7 @@ __all__ = [
     "SIGNATURE_CONFIRMED",
     "SIGNATURE_SUBMITTED",
     "MailPermit",
+    "OutcomeRefused",
     "PetitionAddressTaken",
     "PetitionClosed",
     "PetitionTransitionRefused",
@@ -65,6 +71,8 @@ __all__ = [
     "petition_declare_victory",
     "petition_publish",
     "petition_reopen",
+    "petition_response_set",
+    "petition_signing_after_victory",
     "petition_update",
     "signature_confirm",
     "signature_confirm_proven",

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from orgs.audit import Action, audit_record, audit_target
 from petitions.counting import petition_count
 from petitions.models import EDITABLE_FIELDS, Petition, PetitionEvent, Source, goal_for
+from petitions.services.outcome import petition_page_refresh
 
 Status = Petition.Status
 
@@ -88,6 +89,7 @@ def _transition(petition: Petition, transition: Transition, by, changes: dict) -
             target=audit_target(petition),
             detail={"slug": petition.slug, "from": from_status, "to": transition.to},
         )
+        petition_page_refresh(petition)
 
 
 def petition_publish(*, petition: Petition, by=None) -> None:
@@ -104,9 +106,14 @@ def petition_reopen(*, petition: Petition, by=None) -> None:
     _transition(petition, REOPEN, by, {"closed_at": None})
 
 
-def petition_declare_victory(*, petition: Petition, by=None) -> None:
-    """The campaign won: signing stops and the page says so."""
-    _transition(petition, VICTORY, by, {"closed_at": petition.closed_at or timezone.now()})
+def petition_declare_victory(*, petition: Petition, by=None, keep_signing: bool = False) -> None:
+    """The campaign won: the page says so, and signing stops unless `keep_signing`."""
+    _transition(
+        petition,
+        VICTORY,
+        by,
+        {"closed_at": petition.closed_at or timezone.now(), "keeps_signing": keep_signing},
+    )
 
 
 # --- Creating and editing ---------------------------------------------------------------

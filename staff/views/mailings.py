@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from lib.keyset import keyset_page
 from mailings import services
 from mailings.models import Mailing, MailingEvent, Recipient
+from mailings.outcome import petition_signers_mailable_count
 from mailings.render import Member as PreviewMember
 from mailings.render import mailing_compile
 from mailings.services import MailingRefused
@@ -69,6 +70,8 @@ def _segment_size(mailing: Mailing) -> int | None:
 
     Through mailings.segments (the segments lane) when it is there; None when it is not.
     """
+    if mailing.audience == Mailing.Audience.SIGNERS:  # an update or outcome email
+        return petition_signers_mailable_count(mailing.petition)
     if mailing.segment is None:
         return None
     try:

@@ -3,12 +3,16 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mailings.models import Mailing
+from mailings.outcome import update_mailing
 from petitions.models import Update
 from petitions.pages import render_markdown
 from petitions.services import update_create, update_delete, update_edit
 from staff.access import staff_view
-from staff.forms_petition_tabs import UpdateForm
+from staff.forms_petition_tabs import UpdateEmailForm
+from staff.views.petition_outcome import update_email_after_save
 from staff.views.petition_tabs import petition_for, tab_context
 
 
@@ -16,6 +20,13 @@ from staff.views.petition_tabs import petition_for, tab_context
 def update_list(request, pk: int):
     petition = petition_for(pk)
     updates = list(petition.updates.order_by("-published_at", "-id"))
+    emailed = {
+        m.update_id: m
+        for m in Mailing.objects.filter(update__in=updates).only(
+            "id", "update_id", "state", "scheduled_at", "started_at", "finished_at"
+        )
+    }
+    updates = [(update, emailed.get(update.pk)) for update in updates]
     context = tab_context(petition, "updates", updates=updates, now=timezone.now())
     return render(request, "staff/petition_tabs/updates.html", context)
 
@@ -23,10 +34,13 @@ def update_list(request, pk: int):
 @staff_view("petitions.add_update")
 def update_new(request, pk: int):
     petition = petition_for(pk)
-    form = UpdateForm(request.POST or None, initial={"published_at": _now_minute()})
+    form = UpdateEmailForm(request.POST or None, initial={"published_at": _now_minute()})
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
-        update_create(petition=petition, by=request.user, **form.cleaned_data)
-        messages.success(request, "Update saved.")
+        email = form.cleaned_data.pop("email_signers")
+        update = update_create(petition=petition, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Update saved."))
+        if email:
+            update_email_after_save(request, update)
         return redirect("staff:petition_updates", pk=petition.pk)
     return _form_page(request, petition, form, update=None)
 
@@ -35,10 +49,13 @@ def update_new(request, pk: int):
 def update_edit_view(request, pk: int, update_pk: int):
     petition = petition_for(pk)
     update = get_object_or_404(Update, pk=update_pk, petition=petition)
-    form = UpdateForm(request.POST or None, instance=update)
+    form = UpdateEmailForm(request.POST or None, instance=update)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
-        update_edit(update=update, by=request.user, **form.cleaned_data)
-        messages.success(request, "Update saved.")
+        email = form.cleaned_data.pop("email_signers")
+        update = update_edit(update=update, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Update saved."))
+        if email and update_mailing(update) is None:
+            update_email_after_save(request, update)
         return redirect("staff:petition_updates", pk=petition.pk)
     return _form_page(request, petition, form, update=update)
 
@@ -48,7 +65,15 @@ def _form_page(request, petition, form, *, update):
     if form.is_bound and "preview" in request.POST and "body" in form.cleaned_data:
         preview = render_markdown(form.cleaned_data["body"])
     status = 400 if form.is_bound and form.errors else 200
-    context = tab_context(petition, "updates", form=form, update=update, preview=preview)
+    context = tab_context(
+        petition,
+        "updates",
+        form=form,
+        update=update,
+        preview=preview,
+        mailing=update_mailing(update) if update else None,
+        now=timezone.now(),
+    )
     return render(request, "staff/petition_tabs/update_form.html", context, status=status)
 
 

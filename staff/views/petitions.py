@@ -15,9 +15,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lib.mail import absolute_url
+from mailings.outcome import petition_signers_mailable_count
 from orgs.models import Organisation
 from petitions.counting import petition_count
 from petitions.forms import PetitionForm, SourceFormSet, source_rows
@@ -32,8 +34,11 @@ from petitions.services import (
     petition_publish,
     petition_reopen,
     petition_update,
+    update_create,
 )
 from staff.access import staff_view
+from staff.forms_petition_tabs import OutcomeActionForm
+from staff.views.petition_outcome import update_email_after_save
 
 PER_PAGE = 50
 TREND_DAYS = 14
@@ -320,15 +325,29 @@ def _actions_for(petition: Petition) -> list[dict]:
     ]
 
 
+OUTCOME_ACTIONS = ("close", "victory")  # these take options: signing, a message, the email
+
+
 def _status_action(request, pk: int, action: StatusAction):
     petition = get_object_or_404(Petition, pk=pk)
-    if request.method == "POST":
+    form = None
+    if action.name in OUTCOME_ACTIONS:
+        form = OutcomeActionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        options = form.cleaned_data if form is not None else {}
         try:
-            action.service(petition=petition, by=request.user)
+            if action.name == "victory":
+                action.service(
+                    petition=petition, by=request.user, keep_signing=options["keep_signing"]
+                )
+            else:
+                action.service(petition=petition, by=request.user)
         except PetitionTransitionRefused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, action.done)
+            if options.get("body"):
+                _outcome_message(request, petition, options)
         return redirect("staff:petition_edit", pk=petition.pk)
     context = {
         "petition": petition,
@@ -336,8 +355,26 @@ def _status_action(request, pk: int, action: StatusAction):
         "allowed": petition.status in action.allowed_from,
         "count": petition_count(petition),
         "public_url": absolute_url(petition.get_absolute_url()),
+        "form": form,
     }
-    return render(request, "staff/petitions/confirm.html", context)
+    if form is not None:
+        context["recipients"] = petition_signers_mailable_count(petition)
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "staff/petitions/confirm.html", context, status=status)
+
+
+def _outcome_message(request, petition: Petition, options: dict) -> None:
+    """The victory or closing message: posted as an update, and emailed if asked."""
+    update = update_create(
+        petition=petition,
+        title=options["title"],
+        body=options["body"],
+        published_at=timezone.now(),
+        by=request.user,
+    )
+    messages.success(request, _("The message is posted as an update."))
+    if options.get("email_signers"):
+        update_email_after_save(request, update)
 
 
 @staff_view("petitions.change_petition")

@@ -79,6 +79,16 @@ SAMPLES: dict[str, Sample] = {
             "country": "GB",
         },
     ),  # fmt: skip
+    # The embeddable widget: its own page holds the form, with its signed form token.
+    "petitions:embed": Sample(
+        persona="public",
+        data={
+            "email": "hostile@example.org",
+            "first_name": "Hos",
+            "last_name": "Tile",
+            "country": "GB",
+        },
+    ),  # fmt: skip
     "petitions:resend": Sample(persona="public", page="petitions:thanks"),
     "petitions:confirm": Sample(persona="public"),
     "members:optin": Sample(persona="public"),
@@ -121,6 +131,8 @@ SAMPLES: dict[str, Sample] = {
     ),
     "staff:petition_update_edit": Sample(),
     "staff:petition_update_delete": Sample(page="staff:petition_update_edit"),
+    "staff:petition_update_email": Sample(),
+    "staff:petition_outcome": Sample(data={"text": "We agree.", "on": "2026-03-03"}),
     "staff:petition_export": Sample(),
     "staff:petition_reason_hide": Sample(page="staff:petition_reasons"),
     "staff:members_consent_rules": Sample(data={"country": "France", "double_opt_in": "yes"}),

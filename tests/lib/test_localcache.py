@@ -105,3 +105,16 @@ def test_keys_nobody_keeps_leave_nothing_behind():
 
     assert len(cache) == 0
     assert cache.refreshing == 0
+
+
+def test_discard_matching_drops_only_the_matching_keys():
+    cache = LocalCache(ttl=60)
+    for key in [("/p/a/", "en"), ("/p/a/signers/", "fr"), ("/p/ab/", "en"), ("/p/b/", "en")]:
+        cache.set(key, key, 60)
+
+    assert cache.discard_matching(lambda key: "/p/a/" in key[0]) == 2
+
+    assert cache.get_fresh(("/p/a/", "en")) is None
+    assert cache.get_fresh(("/p/a/signers/", "fr")) is None
+    assert cache.get_fresh(("/p/ab/", "en")) == ("/p/ab/", "en")
+    assert cache.get_fresh(("/p/b/", "en")) == ("/p/b/", "en")

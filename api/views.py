@@ -243,7 +243,7 @@ def _sign_data(request) -> tuple[QueryDict, dict]:
     errors = {}
     data = QueryDict(mutable=True)
     for name, value in body.items():
-        if name in SIGN_FIELDS or name in ("opt_in_wording_version", "language"):
+        if name in SIGN_FIELDS or name in SIGN_OTHER:
             if not isinstance(value, str):
                 errors[name] = ["Must be a string."]
             else:

@@ -10,7 +10,7 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from django.template.loader import render_to_string
@@ -37,6 +37,17 @@ def request_refused(status: int = 400) -> HttpResponse:
     return response
 
 
+def json_refused(status: int) -> HttpResponse:
+    """request_refused for the API (/api/): the same refusal, as JSON."""
+    message = {
+        400: "The request body could not be read: send UTF-8 JSON.",
+        413: "The request body is too large.",
+    }.get(status, "The request was refused.")
+    response = JsonResponse({"error": message}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def bad_request(request, exception=None) -> HttpResponse:
     """handler400. Django's own runs the CSRF check first, which reads the body again:
     a body that failed to parse then failed a second time, and became an empty 500."""
@@ -49,6 +60,7 @@ def server_error(request) -> HttpResponse:
 
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
 _BODY_ERRORS = (
     BadRequest,
@@ -74,7 +86,8 @@ class RequestBodyGuardMiddleware:
       multipart, so no file parts (a public endpoint for anything else, a webhook
       say, needs its own rule here). The one exception: a mailing's one-click
       unsubscribe (RFC 8058 says mail providers SHOULD post it as multipart/form-data)
-      takes multipart form fields too, still with no file part;
+      takes multipart form fields too, still with no file part; and the partner API
+      (/api/) takes JSON, within the same size;
     * a POST body is parsed here, once, and a parse error becomes the designed 400
       page instead of a traceback. The CSRF check and the view then reuse the
       parsed form, so a signature pays for no second parse.
@@ -91,11 +104,15 @@ class RequestBodyGuardMiddleware:
         self.one_click_prefixes = (reverse("mailings:unsubscribe_preview"),)
         # An ESP's webhooks (django-anymail, when MAILING_ANYMAIL_WEBHOOKS is on) post JSON.
         self.webhook_prefixes = ("/anymail/",) if settings.MAILING_ANYMAIL_WEBHOOKS else ()
+        # The partner API (api.views.petition_sign) takes a small JSON body, as a form's size.
+        self.api_prefix = "/api/"
 
     def __call__(self, request):
         if request.method == "GET" or request.method == "HEAD":
             return self.get_response(request)
         refusal = self._refusal(request)
+        if refusal is not None and request.path_info.startswith(self.api_prefix):
+            return json_refused(refusal.status_code)  # the API answers in JSON throughout
         if refusal is not None:
             return refusal
         return self.get_response(request)
@@ -117,7 +134,17 @@ class RequestBodyGuardMiddleware:
             and request.content_type == MULTIPART_CONTENT_TYPE
             and request.path_info.startswith(self.one_click_prefixes)
         )
-        if length and not staff and not one_click and request.content_type != FORM_CONTENT_TYPE:
+        partner_json = (
+            request.path_info.startswith(self.api_prefix)
+            and request.content_type == JSON_CONTENT_TYPE
+        )
+        if (
+            length
+            and not staff
+            and not one_click
+            and not partner_json
+            and request.content_type != FORM_CONTENT_TYPE
+        ):
             return request_refused(400)
         if request.method == "POST":
             try:

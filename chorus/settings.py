@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rights",
     "partners",
     "delivery",
+    "api",
     "staff",
 ]
 
@@ -443,6 +444,31 @@ if PUBLIC_SIGNERS_CAP < 0 or PUBLIC_SIGNERS_PAGE < 1 or PUBLIC_JSON_PER_MINUTE <
         "PUBLIC_SIGNERS_CAP must be 0 or more; PUBLIC_SIGNERS_PAGE and"
         " PUBLIC_JSON_PER_MINUTE 1 or more"
     )
+
+# The public API and the partner API (docs/api.md). Petition lists come API_PAGE_SIZE at a
+# time, up to page API_MAX_PAGE; answers may be kept API_MAX_AGE seconds. A partner token
+# may sign API_PARTNER_PER_MINUTE times a minute. Webhooks go only to public addresses
+# unless WEBHOOK_ALLOW_PRIVATE (tests; a receiver on the same network), and wait
+# WEBHOOK_TIMEOUT_SECONDS for an answer.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
+API_MAX_PAGE = env.int("API_MAX_PAGE", default=1000)
+API_MAX_AGE = env.int("API_MAX_AGE", default=30)
+API_PARTNER_PER_MINUTE = env.int("API_PARTNER_PER_MINUTE", default=300)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Deliveries and their tries are forgotten after this many days (docs/privacy.md).
+WEBHOOK_DELIVERY_DAYS = env.int("WEBHOOK_DELIVERY_DAYS", default=30)
+if (
+    min(API_PAGE_SIZE, API_MAX_PAGE, API_PARTNER_PER_MINUTE, WEBHOOK_DELIVERY_DAYS) < 1
+    or API_MAX_AGE < 0
+):
+    raise ImproperlyConfigured(
+        "API_PAGE_SIZE, API_MAX_PAGE, API_PARTNER_PER_MINUTE and WEBHOOK_DELIVERY_DAYS"
+        " must be 1 or more;"
+        " API_MAX_AGE 0 or more"
+    )
+if not 0 < WEBHOOK_TIMEOUT_SECONDS <= 60:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60")
 
 # Staff sign-in (orgs/signin.py). Attempts (passwords and second-factor codes) are counted
 # in the cache per account and per client network, before any password is hashed.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/login/", admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
     re_path(r"^brand/(?P<version>[0-9a-f]{12})\.css$", brand_css, name="brand_css"),
+    path("api/v1/", include("api.urls")),
     path("", include("petitions.urls")),
     path("", include("members.urls")),
     path("", include("mailings.urls")),

@@ -250,6 +250,9 @@ class AuditEvent(models.Model):
         SUBSCRIPTION = "subscription", "Changed a member's subscription"
         MAILING_SEND = "mailing_send", "Started sending a mailing"
         RETENTION = "retention", "Anonymised by the retention rules"
+        API_TOKEN_CREATE = "token_create", "Made a partner API token"
+        API_TOKEN_REVOKE = "token_revoke", "Revoked a partner API token"
+        WEBHOOK = "webhook", "Added or switched off a webhook endpoint"
         OTHER = "other", "Other"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

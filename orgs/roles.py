@@ -30,6 +30,8 @@ ROLES = {
         "mailings.*",
         "jobs.*",
         "auth.*",
+        "partners.*",
+        "api.*",
         EXPORT_PERMISSION,
         ERASE_PERMISSION,
     ],
@@ -39,8 +41,15 @@ ROLES = {
         "members.change_member",
         "mailings.*",
         "jobs.view_*",
+        "partners.view_*",
+        "api.view_*",
     ],
-    "Analyst": ["petitions.view_*", "members.view_*", "mailings.view_*"],
+    "Analyst": [
+        "petitions.view_*",
+        "members.view_*",
+        "mailings.view_*",
+        "partners.view_partner",
+    ],
 }
 
 

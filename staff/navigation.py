@@ -20,6 +20,7 @@ SECTIONS = [
     Section("Petitions", "staff:petitions", "petitions.view_petition", "/staff/petitions/"),
     Section("Members", "staff:members", "members.view_member", "/staff/members/"),
     Section("Mailings", "staff:mailings", "mailings.view_mailing", "/staff/mailings/"),
+    Section("Partners", "staff:partners", "partners.view_partner", "/staff/partners/"),
     Section("People", "staff:people", "auth.view_user", "/staff/people/"),
     Section("Organisation", "staff:brand", "orgs.change_organisation", "/staff/organisation/"),
     Section("Audit log", "staff:audit", "orgs.view_auditevent", "/staff/audit/"),

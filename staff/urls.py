@@ -15,4 +15,5 @@ urlpatterns = [
     path("people/", include("staff.urls_people")),
     path("organisation/", include("staff.urls_brand")),
     path("audit/", include("staff.urls_audit")),
+    path("partners/", include("staff.urls_partners")),
 ]

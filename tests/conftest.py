@@ -110,9 +110,12 @@ def _clean_slate(settings, tmp_path_factory):
     _local_caches_clear()
 
 
+LOCAL_CACHE_PACKAGES = {"chorus", "petitions", "members", "jobs", "lib", "orgs", "api"}
+
+
 def _local_caches_clear() -> None:
     for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in {"chorus", "petitions", "members", "jobs", "lib", "orgs"}:
+        if name.split(".")[0] not in LOCAL_CACHE_PACKAGES:
             continue
         for value in list(vars(module).values()):
             if isinstance(value, LocalCache):

@@ -31,6 +31,7 @@ MAY_IMPORT = {
         "delivery",
     },
     "delivery": {"lib", "orgs", "jobs", "members", "partners", "petitions"},
+    "api": {"lib", "orgs", "jobs", "members", "partners", "petitions", "mailings"},
     "staff": {
         "lib",
         "orgs",
@@ -41,6 +42,7 @@ MAY_IMPORT = {
         "mailings",
         "rights",
         "delivery",
+        "api",
     },
     "chorus": {
         "lib",
@@ -53,6 +55,7 @@ MAY_IMPORT = {
         "rights",
         "delivery",
         "staff",
+        "api",
     },
 }
 

@@ -125,6 +125,8 @@ def test_no_public_page_has_a_serious_accessibility_violation(page, audit, shoot
     audit.page(page, "your data requested")
     page.goto("/your-data/erase/not-a-real-link/")
     audit.page(page, "your data (an invalid link)")
+    page.goto("/api/v1/")
+    audit.page(page, "the API's docs page", shoot)
     response = page.goto("/no-such-page/")
     assert response.status == 404
     audit.page(page, "404")

@@ -34,6 +34,7 @@ from tests.workspace.samples import (
     import_sample,
     mailing_sample,
     pack_sample,
+    partner_samples,
     segment_sample,
 )
 
@@ -188,6 +189,22 @@ SAMPLES: dict[str, Sample] = {
         page="staff:petition_delivery",
         data={"target_email": "minister@example.org", "milestones": "1000 10000"},
     ),
+    # The partner API (JSON with a bearer token: the battery's forms get a 401) and an
+    # unknown API path (a JSON 404 for any method).
+    "api:sign": Sample(persona="public"),
+    "api:not_found": Sample(persona="public", read=True),
+    # Partners, their tokens and webhooks.
+    "staff:partner_new": Sample(data={"name": "Newsroom", "slug": "newsroom"}),
+    "staff:partner_active": Sample(page="staff:partner"),
+    "staff:partner_token_new": Sample(
+        page="staff:partner", data={"name": "A form", "scopes": "signatures:write"}
+    ),
+    "staff:partner_token_revoke": Sample(page="staff:partner"),
+    "staff:partner_webhook_new": Sample(
+        page="staff:partner", data={"url": "https://hooks.example.org/chorus"}
+    ),
+    "staff:partner_webhook_test": Sample(page="staff:partner_webhook"),
+    "staff:partner_webhook_off": Sample(page="staff:partner_webhook"),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
 SAMPLES |= {
@@ -212,6 +229,9 @@ SAMPLES |= {
         "staff:petition_updates",
         "staff:petitions",
         "staff:segments",
+        "staff:partners",
+        "staff:partner",
+        "staff:partner_webhook",
     )
 }
 
@@ -277,6 +297,7 @@ def world_make(petition, owner) -> dict:
         "mailing_pk": recipient.mailing_id,
         "bulk_pk": bulk_action_sample(petition),
         "pack_pk": pack_sample(petition, owner),
+        **partner_samples(organisation),
     }
 
 
@@ -311,6 +332,10 @@ def _value(kwarg: str, name: str, world) -> str:
         "mailing_pk": world["mailing_pk"],
         "bulk_pk": world["bulk_pk"],
         "pack_pk": world["pack_pk"],
+        "partner_pk": world["partner_pk"],
+        "apitoken_pk": world["apitoken_pk"],
+        "endpoint_pk": world["endpoint_pk"],
+        "rest": "no-such-endpoint/",
         "link": 0,
         "page": 2,
         "version": petition.organisation.brand_version,

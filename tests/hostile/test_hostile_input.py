@@ -94,6 +94,9 @@ WRITES_WITH_200 = {
     "members:optin",
     "staff:members_export",
     "staff:petition_export",
+    # A new token or webhook secret is shown once, on the page that answers the POST.
+    "staff:partner_token_new",
+    "staff:partner_webhook_new",
 }
 
 

@@ -35,6 +35,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "rights_request": "rights.jobs",
         "delivery_pack_run": "delivery.jobs",
         "delivery_milestone_mail": "delivery.milestones",
+        "webhook_deliver": "api.jobs",
     }
     assert loops == {
         "jobs_prune": "jobs.services",
@@ -48,6 +49,7 @@ def test_the_apps_own_job_kinds_and_loops_are_found_at_start_up():
         "rights_retention": "rights.jobs",
         "delivery_packs_prune": "delivery.packs",
         "delivery_milestones_check": "delivery.milestones",
+        "webhook_deliveries_prune": "api.jobs",
     }
     drainers = {name: drain.__module__ for name, drain in registry.DRAINERS.items()}
     assert drainers == {"mailing_recipients": "mailings.jobs"}

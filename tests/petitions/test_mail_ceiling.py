@@ -62,6 +62,8 @@ CAUSES = {
     "rights_request": lambda petition, email=ADDRESS: Client().post(
         "/your-data/", {"email": email, "purpose": "copy"}
     ),
+    # A webhook delivery to a partner's server (api.jobs): an HTTP POST, never an email.
+    "webhook_deliver": None,
 }
 
 

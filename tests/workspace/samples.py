@@ -112,5 +112,20 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "mailing_pk": mailing_sample(petition.organisation),
         "bulk_pk": bulk_action_sample(petition),
         "pack_pk": pack_sample(petition, user),
+        **partner_samples(petition.organisation),
     }
     return Walk(urls=workspace_urls(samples))
+
+
+def partner_samples(organisation) -> dict:
+    """A partner with a token and a webhook endpoint: the Partners section's arguments."""
+    from api.models import WebhookEndpoint
+    from api.tokens import api_token_create
+    from tests.factories import PartnerFactory
+
+    partner = PartnerFactory(organisation=organisation)
+    token = api_token_create(partner=partner, name="A sample", scopes=[], by=None).token
+    endpoint = WebhookEndpoint.objects.create(
+        partner=partner, url="https://hooks.example.org/chorus", secret="whsec_sample"
+    )
+    return {"partner_pk": partner.pk, "apitoken_pk": token.pk, "endpoint_pk": endpoint.pk}

@@ -26,6 +26,9 @@ class TestTheRule:
                 "mailing_pk": 1,
                 "bulk_pk": 1,
                 "pack_pk": 1,
+                "partner_pk": 1,
+                "apitoken_pk": 1,
+                "endpoint_pk": 1,
             }
         )
 

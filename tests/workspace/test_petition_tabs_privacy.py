@@ -53,6 +53,9 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "mailing_pk": 1,
                 "bulk_pk": 1,
                 "pack_pk": 1,
+                "partner_pk": 1,
+                "apitoken_pk": 1,
+                "endpoint_pk": 1,
             }
         )
     ]

@@ -25,7 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.staff import PERSONAS, staff_client
-from tests.workspace.samples import pack_sample
+from tests.workspace.samples import pack_sample, partner_samples
 from tests.workspace.walk import workspace_urls
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,8 @@ def samples(organisation, roles):
         ).pk,
         # delivery: the Delivery tab's packs
         "pack_pk": pack_sample(petition, owner),
+        # partners: their tokens and webhooks
+        **partner_samples(organisation),
     }
 
 

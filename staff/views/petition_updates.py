@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from petitions.models import Update
 from petitions.pages import render_markdown
@@ -26,7 +27,7 @@ def update_new(request, pk: int):
     form = UpdateForm(request.POST or None, initial={"published_at": _now_minute()})
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         update_create(petition=petition, by=request.user, **form.cleaned_data)
-        messages.success(request, "Update saved.")
+        messages.success(request, _("Update saved."))
         return redirect("staff:petition_updates", pk=petition.pk)
     return _form_page(request, petition, form, update=None)
 
@@ -38,7 +39,7 @@ def update_edit_view(request, pk: int, update_pk: int):
     form = UpdateForm(request.POST or None, instance=update)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         update_edit(update=update, by=request.user, **form.cleaned_data)
-        messages.success(request, "Update saved.")
+        messages.success(request, _("Update saved."))
         return redirect("staff:petition_updates", pk=petition.pk)
     return _form_page(request, petition, form, update=update)
 
@@ -58,7 +59,7 @@ def update_delete_view(request, pk: int, update_pk: int):
     update = get_object_or_404(Update, pk=update_pk, petition=petition)
     if request.method == "POST":
         update_delete(update=update, by=request.user)
-        messages.success(request, f"Deleted the update “{update.title}”.")
+        messages.success(request, _("Deleted the update “%(title)s”.") % {"title": update.title})
         return redirect("staff:petition_updates", pk=petition.pk)
     context = tab_context(petition, "updates", update=update)
     return render(request, "staff/petition_tabs/update_delete.html", context)

@@ -168,6 +168,7 @@ SAMPLES: dict[str, Sample] = {
     "staff:petition_bulk_action_cancel": Sample(page="staff:petition_bulk_action"),
     "staff:petition_bulk_action_reverse": Sample(page="staff:petition_bulk_action"),
     "staff:brand_logo": Sample(page="staff:brand"),
+    "set_language": Sample(page="staff:home", data={"language": "fr", "next": "/staff/"}),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
 SAMPLES |= {

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -31,3 +32,10 @@ def staff_roles(user) -> str:
 def translated(label) -> str:
     """A model choice's English label in the active language (staff/labels.py lists them)."""
     return gettext(str(label)) if label else label
+
+
+@register.simple_tag
+def languages_offered() -> list[tuple[str, str]]:
+    """settings.LANGUAGES as written there: each language named in itself, in any language
+    (Django's get_available_languages would translate "English" to "Englisch")."""
+    return settings.LANGUAGES

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from lib.mail import absolute_url
@@ -44,11 +44,11 @@ TREND_DAYS = 14
 SPARK_WIDTH, SPARK_HEIGHT = 112, 28
 
 STATUS_FILTERS = [
-    ("", _("All")),
-    (Petition.Status.DRAFT, _("Drafts")),
-    (Petition.Status.OPEN, _("Open")),
-    (Petition.Status.CLOSED, _("Closed")),
-    (Petition.Status.WON, _("Victories")),
+    ("", pgettext_lazy("petitions", "All")),
+    (Petition.Status.DRAFT, pgettext_lazy("petitions", "Drafts")),
+    (Petition.Status.OPEN, pgettext_lazy("petitions", "Open")),
+    (Petition.Status.CLOSED, pgettext_lazy("petitions", "Closed")),
+    (Petition.Status.WON, pgettext_lazy("petitions", "Victories")),
 ]
 
 

@@ -112,3 +112,15 @@ def test_each_language_keeps_its_own_copy_of_a_public_page(petition):
     assert english["Content-Language"] == english_again["Content-Language"] == "en"
     assert french["Content-Language"] == "fr"
     assert english_again.content == english.content
+
+
+def test_each_language_is_named_in_itself_whatever_the_page_language(petition):
+    _, client = staff_client("owner")
+    client.cookies[COOKIE] = "de"
+
+    page = client.get("/staff/petitions/").content.decode()
+
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="fr" lang="fr">Français</option>' in page
+    assert '<option value="de" lang="de" selected>Deutsch</option>' in page
+    assert "Englisch" not in page

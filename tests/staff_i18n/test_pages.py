@@ -28,7 +28,11 @@ LANGUAGES = ["fr", "de", "es"]
 PAGES = {
     "/staff/petitions/": ["Petitions", "New petition", "Last 14 days", "Skip to main content"],
     "/staff/petitions/{pk}/": ["Overview", "Confirmed signatures", "By channel", "Latest signers"],
-    "/staff/petitions/{pk}/edit/": ["Signing and delivery", "Address and language", "History"],
+    "/staff/petitions/{pk}/edit/": [
+        "Signing and delivery",
+        "Address and language",
+        ("a record of what was done", "History"),
+    ],
     "/staff/petitions/{pk}/signatures/": ["Filter by state, channel, country or date", "Channel"],
     "/staff/petitions/{pk}/reasons/": ["Signers' reasons, newest first", "On the public page"],
     "/staff/petitions/{pk}/updates/": ["Updates on the petition page", "Published (UTC)"],
@@ -58,8 +62,11 @@ def world(petition):
     return petition
 
 
-def _in_language(language: str, english: str) -> str:
+def _in_language(language: str, english: str | tuple[str, str]) -> str:
+    """The catalog's translation; a (context, text) pair is looked up with its context."""
     with translation.override(language):
+        if isinstance(english, tuple):
+            return translation.pgettext(*english)
         return translation.gettext(english)
 
 
@@ -79,8 +86,9 @@ def test_each_main_staff_page_is_in_the_chosen_language(world, url, language):
     page = _page(client, url.format(pk=world.pk), language)
 
     assert f'<html lang="{language}">' in page
-    for english in PAGES[url]:
-        translated = _in_language(language, english)
+    for checked in PAGES[url]:
+        translated = _in_language(language, checked)
+        english = checked[1] if isinstance(checked, tuple) else checked
         assert translated != english, f"{english!r} has no {language} translation"
         assert translated in page, f"{translated!r} missing from {url}"
         assert f">{english}<" not in page, f"{english!r} left in English on {url}"

@@ -14,6 +14,8 @@ admin.site.has_permission = admin_permitted
 
 urlpatterns = [
     path("staff/petitions/<int:pk>/preview/", petition_preview, name="petition_preview"),
+    # Django's set_language: the staff header's language switcher posts here (the cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("orgs.signin_urls")),
     path("staff/", include("staff.urls")),
     # The operators' admin signs in through the staff sign-in (password and code), never

@@ -5,6 +5,7 @@ colour never costs an upload that passed its checks.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from lib.forms import CleanImageField, CleanModelForm
 from lib.images import ImageRefused
@@ -49,11 +50,11 @@ class LogoField(CleanImageField):
 
 class _OrganisationForm(CleanModelForm):
     website = forms.URLField(
-        label="Website",
+        label=_("Website"),
         required=False,
         max_length=200,
         assume_scheme="https",
-        help_text="Your organisation's own site.",
+        help_text=_("Your organisation's own site."),
     )
 
 
@@ -63,33 +64,42 @@ class BrandForm(_OrganisationForm):
         fields = list(BRAND_FIELDS)
         field_classes = {"primary_colour": BrandColourField}
         labels = {
-            "name": "Organisation name",
-            "logo_alt": "Logo description",
-            "primary_colour": "Brand colour",
-            "sender_name": "Sender name",
-            "privacy_email": "Privacy contact",
+            "name": _("Organisation name"),
+            "logo_alt": _("Logo description"),
+            "primary_colour": _("Brand colour"),
+            "sender_name": _("Sender name"),
+            "privacy_email": _("Privacy contact"),
+            "postal_address": _("Postal address"),
         }
         help_texts = {
-            "name": "Shown at the top of every public page and in page titles.",
+            "name": _("Shown at the top of every public page and in page titles."),
             "logo_alt": (
-                "Read out by screen readers in place of the logo, and shown when an email "
-                "program hides images. Leave empty to use the organisation's name."
+                _(
+                    "Read out by screen readers in place of the logo, and shown when an email "
+                    "program hides images. Leave empty to use the organisation's name."
+                )
             ),
             "primary_colour": (
-                "Buttons, links, the signature count and the page header, as # and six "
-                "letters or digits. It must pass WCAG AA contrast: 4.5:1 for its text and "
-                "as text on white."
+                _(
+                    "Buttons, links, the signature count and the page header, as # and six "
+                    "letters or digits. It must pass WCAG AA contrast: 4.5:1 for its text and "
+                    "as text on white."
+                )
             ),
             "sender_name": (
-                "The name emails come from, such as “Open Faces petitions”. Leave empty to "
-                "use the organisation's name."
+                _(
+                    "The name emails come from, such as “Open Faces petitions”. Leave empty to "
+                    "use the organisation's name."
+                )
             ),
             "postal_address": (
-                "Printed at the foot of every email and public page, as anti-spam law asks."
+                _("Printed at the foot of every email and public page, as anti-spam law asks.")
             ),
             "privacy_email": (
-                "Where people write about their data: a copy of it, a correction, erasure. "
-                "Shown on every public page and email."
+                _(
+                    "Where people write about their data: a copy of it, a correction, erasure. "
+                    "Shown on every public page and email."
+                )
             ),
         }
         widgets = {
@@ -111,15 +121,17 @@ class BrandForm(_OrganisationForm):
 
 class LogoForm(forms.Form):
     logo = LogoField(
-        label="Image file",
+        label=_("Image file"),
         error_messages={
-            "required": "Choose an image file for the logo, then press Upload.",
-            "empty": "The file you chose is empty. Please choose the logo's image file.",
+            "required": _("Choose an image file for the logo, then press Upload."),
+            "empty": _("The file you chose is empty. Please choose the logo's image file."),
         },
         help_text=(
-            "A PNG, JPEG, WebP or GIF of up to 8 MB; a PNG with a transparent background "
-            "works best. It is shown about 40 pixels high, on a white tile, and scaled down "
-            "to fit 800 × 240 pixels. SVG is not accepted."
+            _(
+                "A PNG, JPEG, WebP or GIF of up to 8 MB; a PNG with a transparent background "
+                "works best. It is shown about 40 pixels high, on a white tile, and scaled down "
+                "to fit 800 × 240 pixels. SVG is not accepted."
+            )
         ),
     )
 

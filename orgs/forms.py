@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
 
 
 class SignInForm(forms.Form):
@@ -51,19 +52,19 @@ class JoinForm(forms.Form):
 
     username = forms.CharField(
         max_length=150,
-        help_text="Letters, digits and . @ + - _ only. You sign in with it.",
+        help_text=_("Letters, digits and . @ + - _ only. You sign in with it."),
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
     first_name = forms.CharField(
-        label="First name",
+        label=_("First name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label="Last name",
+        label=_("Last name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
@@ -74,7 +75,7 @@ class JoinForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         max_length=4096,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -88,5 +89,7 @@ class JoinForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", "The two passwords differ. Type the same one twice.")
+            self.add_error(
+                "password_again", _("The two passwords differ. Type the same one twice.")
+            )
         return cleaned

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -18,11 +20,11 @@ from orgs.forms import CodeForm, FirstCodeForm, JoinForm, SignInForm
 
 # --- Staff sign-in (orgs/signin.py holds the rules) ---------------------------------------
 
-SIGN_IN_FAILED = (
+SIGN_IN_FAILED = gettext_lazy(
     "We could not sign you in with that username and password. Check them and try again; "
     "after several tries, wait a few minutes first."
 )
-CODE_FAILED = (
+CODE_FAILED = gettext_lazy(
     "That code did not work. Type the code your app shows now, or one of your recovery "
     "codes; after several tries, wait a few minutes first."
 )
@@ -104,9 +106,11 @@ def second_factor(request):
 
 def _recovery_code_used(request) -> None:
     left = signin.recovery_codes_left(user=request.user)
-    text = f"You used a recovery code: it will not work again. You have {left} left."
+    text = _("You used a recovery code: it will not work again. You have %(left)s left.") % {
+        "left": left
+    }
     if left <= LOW_ON_RECOVERY_CODES:
-        text += " Make a new set from “Recovery codes” at the top of the staff area."
+        text += " " + _("Make a new set from “Recovery codes” at the top of the staff area.")
     messages.warning(request, text)
 
 
@@ -164,7 +168,7 @@ def recovery_codes(request):
 @require_POST
 def sign_out(request):
     logout(request)
-    messages.info(request, "You have signed out.")
+    messages.info(request, _("You have signed out."))
     return redirect("staff_sign_in")
 
 
@@ -213,7 +217,7 @@ def invitation_accept(request, token: str):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             signin.staff_session_touch(session=request.session)
-            messages.success(request, "Your account is ready. One more step before you start.")
+            messages.success(request, _("Your account is ready. One more step before you start."))
             return _step_after_password(request, resolve_url(settings.LOGIN_REDIRECT_URL))
     inviter = invitation.invited_by
     context = {

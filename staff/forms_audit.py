@@ -6,10 +6,13 @@ from datetime import datetime
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lib.forms import SingleLineField
 from orgs.models import AuditEvent
 from staff.forms_search import date_field, day_start
+from staff.labels import translated_choices
 
 SEARCH_MAX = 100
 CHORUS = "chorus"  # the "who" of rows nobody signed in wrote: jobs, commands, links
@@ -28,33 +31,37 @@ class AuditFilters:
 def _who_choices() -> list[tuple[str, str]]:
     staff = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).order_by("username")
     return [
-        ("", "Anyone"),
-        (CHORUS, "Chorus (a job, a command or a person's own link)"),
+        ("", _("Anyone")),
+        (CHORUS, _("Chorus (a job, a command or a person's own link)")),
         *((str(pk), name) for pk, name in staff.values_list("pk", "username")),
     ]
 
 
 class AuditSearchForm(forms.Form):
     q = SingleLineField(
-        label="Search what was done and to what",
+        label=_("Search what was done and to what"),
         required=False,
         max_length=SEARCH_MAX,
-        help_text="Words from the summary or the target, such as a petition's title.",
-        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters."},
+        help_text=_("Words from the summary or the target, such as a petition's title."),
+        error_messages={
+            "max_length": format_lazy(
+                _("Search for at most {limit} characters."), limit=SEARCH_MAX
+            )
+        },
     )
     action = forms.ChoiceField(
-        label="Action",
+        label=_("Action"),
         required=False,
-        choices=[("", "Any action"), *AuditEvent.Action.choices],
-        error_messages={"invalid_choice": "Choose an action from the list."},
+        choices=[("", _("Any action")), *translated_choices(AuditEvent.Action.choices)],
+        error_messages={"invalid_choice": _("Choose an action from the list.")},
     )
     who = forms.ChoiceField(
-        label="Done by",
+        label=_("Done by"),
         required=False,
-        error_messages={"invalid_choice": "Choose a person from the list."},
+        error_messages={"invalid_choice": _("Choose a person from the list.")},
     )
-    since = date_field("From")
-    until = date_field("Until")
+    since = date_field(_("From"))
+    until = date_field(_("Until"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,7 +70,7 @@ class AuditSearchForm(forms.Form):
     def clean_until(self):
         until = self.cleaned_data["until"]
         if until and until.year >= 9999:  # the day after it is past the calendar's end
-            raise forms.ValidationError("Enter a date before the year 9999.")
+            raise forms.ValidationError(_("Enter a date before the year 9999."))
         return until
 
     def clean_q(self) -> str:
@@ -73,7 +80,7 @@ class AuditSearchForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("until", "This date comes before the “from” date.")
+            self.add_error("until", _("This date comes before the “from” date."))
         return data
 
     def filters(self) -> AuditFilters:

@@ -7,13 +7,20 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lib.forms import SingleLineField
 from petitions.models import BulkAction
 from petitions.services.bulk import NAME_PATTERN_MAX, BulkFilters
 from staff.forms_search import country_code, date_field, day_start
+from staff.labels import translated_choices
 
-WINDOWS = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("custom", "Dates of your choice")]
+WINDOWS = [
+    ("24h", _("Last 24 hours")),
+    ("7d", _("Last 7 days")),
+    ("custom", _("Dates of your choice")),
+]
 WINDOW_SPANS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 CUSTOM_MAX_DAYS = 92
 DOMAIN = re.compile(r"[\w-]+(\.[\w-]+)*")
@@ -21,9 +28,9 @@ MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%
 
 
 class FraudWindowForm(forms.Form):
-    window = forms.ChoiceField(label="Window", choices=WINDOWS, required=False)
-    date_from = date_field("From (UTC)")
-    date_to = date_field("Until (UTC, included)")
+    window = forms.ChoiceField(label=_("Window"), choices=WINDOWS, required=False)
+    date_from = date_field(_("From (UTC)"))
+    date_to = date_field(_("Until (UTC, included)"))
 
     def clean(self):
         data = super().clean()
@@ -31,11 +38,13 @@ class FraudWindowForm(forms.Form):
             return data
         start, end = data.get("date_from"), data.get("date_to")
         if not start or not end:
-            self.add_error("date_from", "Choose both dates for a window of your choice.")
+            self.add_error("date_from", _("Choose both dates for a window of your choice."))
         elif start > end:
-            self.add_error("date_to", "This date comes before the “from” date.")
+            self.add_error("date_to", _("This date comes before the “from” date."))
         elif (end - start).days >= CUSTOM_MAX_DAYS:
-            self.add_error("date_to", f"Choose at most {CUSTOM_MAX_DAYS} days.")
+            self.add_error(
+                "date_to", _("Choose at most %(days)s days.") % {"days": CUSTOM_MAX_DAYS}
+            )
         return data
 
     def span(self, now=None) -> tuple:
@@ -53,7 +62,7 @@ def _moment(label: str) -> forms.DateTimeField:
         required=False,
         input_formats=MOMENT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={"invalid": "Enter a date and time, for example 2026-11-30 14:00."},
+        error_messages={"invalid": _("Enter a date and time, for example 2026-11-30 14:00.")},
     )
 
 
@@ -61,23 +70,32 @@ class SignatureChoiceForm(forms.Form):
     """Which signatures: the filters a drill-down and a bulk action share (all combinable)."""
 
     network = SingleLineField(
-        label="Client network",
+        label=_("Client network"),
         required=False,
         max_length=50,
-        help_text="As the report shows it, such as 203.0.113.0/24.",
+        help_text=_("As the report shows it, such as 203.0.113.0/24."),
     )
     domain = SingleLineField(
-        label="Email domain", required=False, max_length=253, help_text="Such as example.org."
+        label=_("Email domain"),
+        required=False,
+        max_length=253,
+        help_text=_("Such as example.org."),
     )
-    country = SingleLineField(label="Country (name or code)", required=False, max_length=60)
-    created_from = _moment("Signed from (UTC)")
-    created_before = _moment("Signed before (UTC)")
+    country = SingleLineField(label=_("Country (name or code)"), required=False, max_length=60)
+    created_from = _moment(_("Signed from (UTC)"))
+    created_before = _moment(_("Signed before (UTC)"))
     name = SingleLineField(
-        label="Name pattern",
+        label=_("Name pattern"),
         required=False,
         max_length=NAME_PATTERN_MAX,
-        help_text="The whole name, first then last; * stands for any letters: “xx*”, “* Smith”.",
-        error_messages={"max_length": f"Keep the pattern to {NAME_PATTERN_MAX} characters."},
+        help_text=_(
+            "The whole name, first then last; * stands for any letters: “xx*”, “* Smith”."
+        ),
+        error_messages={
+            "max_length": format_lazy(
+                _("Keep the pattern to {limit} characters."), limit=NAME_PATTERN_MAX
+            )
+        },
     )
 
     def clean_network(self) -> str:
@@ -88,13 +106,16 @@ class SignatureChoiceForm(forms.Form):
             return str(ipaddress.ip_network(text, strict=False))
         except ValueError:
             raise forms.ValidationError(
-                "Type a network as the report shows it, such as 203.0.113.0/24 or 2001:db8:1::/48."
+                _(
+                    "Type a network as the report shows it, such as 203.0.113.0/24 "
+                    "or 2001:db8:1::/48."
+                )
             ) from None
 
     def clean_domain(self) -> str:
         text = self.cleaned_data["domain"].strip().lower().removeprefix("@")
         if text and not DOMAIN.fullmatch(text):
-            raise forms.ValidationError("Type a domain only, such as example.org.")
+            raise forms.ValidationError(_("Type a domain only, such as example.org."))
         return text
 
     def clean_country(self) -> str:
@@ -103,14 +124,14 @@ class SignatureChoiceForm(forms.Form):
     def clean_name(self) -> str:
         text = " ".join(self.cleaned_data["name"].split())
         if text and not any(c.isalnum() for c in text):
-            raise forms.ValidationError("A name pattern needs at least one letter or digit.")
+            raise forms.ValidationError(_("A name pattern needs at least one letter or digit."))
         return text
 
     def clean(self):
         data = super().clean()
         start, end = data.get("created_from"), data.get("created_before")
         if start and end and start >= end:
-            self.add_error("created_before", "This moment comes before the “from” moment.")
+            self.add_error("created_before", _("This moment comes before the “from” moment."))
         return data
 
     def filters(self) -> BulkFilters:
@@ -131,30 +152,34 @@ class SignatureChoiceForm(forms.Form):
         }
 
 
-KINDS = [(k.value, k.label) for k in BulkAction.Kind if k != BulkAction.Kind.REVERSE]
+KINDS = translated_choices(
+    (k.value, k.label) for k in BulkAction.Kind if k != BulkAction.Kind.REVERSE
+)
 
 
 class BulkKindForm(forms.Form):
-    kind = forms.ChoiceField(label="What to do with them", choices=KINDS, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("What to do with them"), choices=KINDS, widget=forms.RadioSelect
+    )
 
 
 class BulkConfirmForm(SignatureChoiceForm, BulkKindForm):
     reason = SingleLineField(
-        label="Why (kept in each signature's log)",
+        label=_("Why (kept in each signature's log)"),
         max_length=300,
         error_messages={
-            "required": "Say why, for the signatures' logs and the audit log.",
-            "max_length": "Keep the reason to 300 characters.",
+            "required": _("Say why, for the signatures' logs and the audit log."),
+            "max_length": _("Keep the reason to 300 characters."),
         },
     )
 
 
 class BulkReasonForm(forms.Form):
     reason = SingleLineField(
-        label="Why (kept in each signature's log)",
+        label=_("Why (kept in each signature's log)"),
         max_length=300,
         error_messages={
-            "required": "Say why, for the signatures' logs and the audit log.",
-            "max_length": "Keep the reason to 300 characters.",
+            "required": _("Say why, for the signatures' logs and the audit log."),
+            "max_length": _("Keep the reason to 300 characters."),
         },
     )

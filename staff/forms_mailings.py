@@ -3,6 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lib.addresses import InvalidEmail, email_key
 from lib.forms import MultiLineField, SingleLineField
@@ -11,8 +14,9 @@ from mailings.render import merge_field_errors
 from mailings.services import LIMITS, SAMPLE_PERCENT, VARIANT_LETTERS
 from members.models import Member
 from petitions.models import Petition
+from staff.labels import translated_choices
 
-MERGE_HELP = (
+MERGE_HELP = _(
     "Markdown: **bold**, *italic*, [a link](https://example.org), blank lines between "
     "paragraphs. Merge fields: {{first_name|friend}} (the first name, or “friend”), "
     "{{petition_link}} (the member’s own link to the petition), {{unsubscribe_link}}."
@@ -28,6 +32,9 @@ WAITS = [
     (2880, "48 hours"),
 ]
 
+# A label in lower case inside a sentence, once the active language is known.
+_lower = lazy(lambda text: str(text).lower(), str)
+
 
 def _text(label, limit, *, required=True, help_text="", multi=False):
     field = MultiLineField if multi else SingleLineField
@@ -38,69 +45,75 @@ def _text(label, limit, *, required=True, help_text="", multi=False):
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 14}) if multi else None,
         error_messages={
-            "required": f"Write the {label.lower()}.",
-            "max_length": f"Keep the {label.lower()} to {limit:,} characters.",
+            "required": format_lazy(_("Write the {field}."), field=_lower(label)),
+            "max_length": format_lazy(
+                _("Keep the {field} to {limit} characters."),
+                field=_lower(label),
+                limit=f"{limit:,}",
+            ),
         },
     )
 
 
 class MailingForm(forms.Form):
-    name = _text("Name", LIMITS["name"], help_text="For staff only; members never see it.")
-    subject = _text("Subject", LIMITS["subject"], help_text="Merge fields work here too.")
+    name = _text(_("Name"), LIMITS["name"], help_text=_("For staff only; members never see it."))
+    subject = _text(_("Subject"), LIMITS["subject"], help_text=_("Merge fields work here too."))
     preheader = _text(
-        "Preview text",
+        _("Preview text"),
         LIMITS["preheader"],
         required=False,
-        help_text="The line inboxes show after the subject.",
+        help_text=_("The line inboxes show after the subject."),
     )
-    from_name = _text("From name", LIMITS["from_name"])
+    from_name = _text(_("From name"), LIMITS["from_name"])
     from_address = forms.ChoiceField(
-        label="From address",
-        error_messages={"invalid_choice": "Choose the from address from the list."},
+        label=_("From address"),
+        error_messages={"invalid_choice": _("Choose the from address from the list.")},
     )
     reply_to = forms.EmailField(
-        label="Reply-to address",
+        label=_("Reply-to address"),
         required=False,
         max_length=254,
-        help_text="Where replies go; empty for the from address.",
-        error_messages={"invalid": "Enter an email address, such as campaigns@example.org."},
+        help_text=_("Where replies go; empty for the from address."),
+        error_messages={"invalid": _("Enter an email address, such as campaigns@example.org.")},
     )
     petition = forms.ModelChoiceField(
-        label="Petition (the action)",
+        label=_("Petition (the action)"),
         queryset=Petition.objects.none(),
         required=False,
-        empty_label="No petition",
-        error_messages={"invalid_choice": "Choose one of this organisation’s petitions."},
+        empty_label=_("No petition"),
+        error_messages={"invalid_choice": _("Choose one of this organisation’s petitions.")},
     )
     segment = forms.ModelChoiceField(
-        label="Send to segment",
+        label=_("Send to segment"),
         queryset=Segment.objects.none(),
         required=False,
-        empty_label="Choose later",
-        error_messages={"invalid_choice": "Choose one of this organisation’s segments."},
+        empty_label=_("Choose later"),
+        error_messages={"invalid_choice": _("Choose one of this organisation’s segments.")},
     )
-    body = _text("Body", LIMITS["body"], help_text=MERGE_HELP, multi=True)
-    variant_a = _text("Subject A", LIMITS["subject"], required=False)
-    variant_b = _text("Subject B", LIMITS["subject"], required=False)
-    variant_c = _text("Subject C", LIMITS["subject"], required=False)
-    variant_d = _text("Subject D", LIMITS["subject"], required=False)
+    body = _text(_("Body"), LIMITS["body"], help_text=MERGE_HELP, multi=True)
+    variant_a = _text(_("Subject A"), LIMITS["subject"], required=False)
+    variant_b = _text(_("Subject B"), LIMITS["subject"], required=False)
+    variant_c = _text(_("Subject C"), LIMITS["subject"], required=False)
+    variant_d = _text(_("Subject D"), LIMITS["subject"], required=False)
     ab_sample_percent = forms.IntegerField(
-        label="Test sample (percent of recipients)",
+        label=_("Test sample (percent of recipients)"),
         min_value=SAMPLE_PERCENT[0],
         max_value=SAMPLE_PERCENT[1],
         initial=20,
         error_messages={
-            "min_value": "The sample is at least 5 percent.",
-            "max_value": "The sample is at most 50 percent.",
-            "invalid": "Enter a whole number between 5 and 50.",
-            "required": "Enter a whole number between 5 and 50.",
+            "min_value": _("The sample is at least 5 percent."),
+            "max_value": _("The sample is at most 50 percent."),
+            "invalid": _("Enter a whole number between 5 and 50."),
+            "required": _("Enter a whole number between 5 and 50."),
         },
     )
     ab_wait_minutes = forms.TypedChoiceField(
-        label="Pick the winner after", choices=WAITS, coerce=int, initial=240
+        label=_("Pick the winner after"), choices=WAITS, coerce=int, initial=240
     )
     ab_metric = forms.ChoiceField(
-        label="The winner has the most", choices=Mailing.Metric.choices, initial="clicks"
+        label=_("The winner has the most"),
+        choices=translated_choices(Mailing.Metric.choices),
+        initial="clicks",
     )
 
     def __init__(self, *args, organisation, **kwargs):
@@ -165,14 +178,14 @@ class MailingForm(forms.Form):
                 variants.append(value)
         if len(variants) == 1:
             self.add_error(
-                "variant_b", "A subject-line test needs at least two subjects (or none)."
+                "variant_b", _("A subject-line test needs at least two subjects (or none).")
             )
         elif len(set(variants)) != len(variants):
-            self.add_error("variant_b", "Each subject in the test must differ from the others.")
+            self.add_error("variant_b", _("Each subject in the test must differ from the others."))
         data["variants"] = variants
         body = data.get("body", "")
         if "petition_link" in body and not data.get("petition") and "petition" not in self.errors:
-            self.add_error("petition", "The body has {{petition_link}}: choose its petition.")
+            self.add_error("petition", _("The body has {{petition_link}}: choose its petition."))
         return data
 
     def service_data(self) -> dict:
@@ -184,17 +197,17 @@ class MailingForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     when = forms.ChoiceField(
-        label="When",
-        choices=[("now", "Send now"), ("later", "At a time")],
+        label=_("When"),
+        choices=[("now", _("Send now")), ("later", _("At a time"))],
         widget=forms.RadioSelect,
         initial="now",
     )
     at = forms.DateTimeField(
-        label=f"Date and time ({settings.TIME_ZONE})",
+        label=format_lazy(_("Date and time ({zone})"), zone=settings.TIME_ZONE),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        error_messages={"invalid": "Enter a date and time, such as 2026-12-24 09:00."},
+        error_messages={"invalid": _("Enter a date and time, such as 2026-12-24 09:00.")},
     )
 
     def clean(self):
@@ -203,9 +216,11 @@ class ScheduleForm(forms.Form):
             at = data.get("at")
             if at is None:
                 if "at" not in self.errors:
-                    self.add_error("at", "Choose the date and time to send it.")
+                    self.add_error("at", _("Choose the date and time to send it."))
             elif at <= timezone.now():
-                self.add_error("at", "That time has passed: choose a time to come, or send now.")
+                self.add_error(
+                    "at", _("That time has passed: choose a time to come, or send now.")
+                )
         else:
             data["at"] = None
         return data
@@ -215,11 +230,11 @@ class PreviewAsForm(forms.Form):
     """Whose eyes to preview through: a member's whole email address or their number."""
 
     member = SingleLineField(
-        label="Preview as member",
+        label=_("Preview as member"),
         required=False,
         max_length=254,
-        help_text="A member’s whole email address or member number.",
-        error_messages={"max_length": "Type a whole email address or a member number."},
+        help_text=_("A member’s whole email address or member number."),
+        error_messages={"max_length": _("Type a whole email address or a member number.")},
     )
 
     def member_for(self, organisation) -> Member | None:

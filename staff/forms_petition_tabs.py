@@ -8,6 +8,7 @@ from lib.forms import CleanModelForm, MultiLineField, SingleLineField
 from petitions.models import Channel, Signature, Update
 from petitions.selectors import SignatureFilters
 from staff.forms_search import PeopleSearchForm, date_field, day_start
+from staff.labels import translated_choices
 
 DIRECT = "direct"  # the form's name for the direct channel, whose stored value is ""
 
@@ -17,15 +18,18 @@ class SignatureSearchForm(PeopleSearchForm):
 
     field_order = ["q", "state", "channel", "country", "date_from", "date_to"]
     state = forms.ChoiceField(
-        required=False, choices=[("", "Any state"), *Signature.State.choices]
+        label=_("State"),
+        required=False,
+        choices=[("", _("Any state")), *translated_choices(Signature.State.choices)],
     )
     channel = forms.ChoiceField(
+        label=_("Channel"),
         required=False,
-        choices=[("", "Any channel")]
-        + [(value or DIRECT, label) for value, label in Channel.choices],
+        choices=[("", _("Any channel"))]
+        + translated_choices((value or DIRECT, label) for value, label in Channel.choices),
     )
-    date_from = date_field("Signed from")
-    date_to = date_field("Signed until")
+    date_from = date_field(_("Signed from"))
+    date_to = date_field(_("Signed until"))
 
     def clean(self):
         data = super().clean()
@@ -53,28 +57,30 @@ class SignatureSearchForm(PeopleSearchForm):
 
 class SignatureStateForm(forms.Form):
     note = SingleLineField(
-        label="Why (kept in the signature's log)",
+        label=_("Why (kept in the signature's log)"),
         required=False,
         max_length=300,
-        error_messages={"max_length": "Keep the note to 300 characters."},
+        error_messages={"max_length": _("Keep the note to 300 characters.")},
     )
 
 
 class UpdateForm(CleanModelForm):
     published_at = forms.DateTimeField(
-        label="Publish at",
-        help_text="Shown on the petition page with this date. Times are UTC.",
+        label=_("Publish at"),
+        help_text=_("Shown on the petition page with this date. Times are UTC."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        error_messages={"invalid": "Enter a date and time, for example 2026-11-30 14:00."},
+        error_messages={"invalid": _("Enter a date and time, for example 2026-11-30 14:00.")},
     )
 
     class Meta:
         model = Update
         fields = ["title", "body", "published_at"]
         help_texts = {
-            "body": "Markdown: *emphasis*, **strong**, [links](https://…), lists, quotes. "
-            "Other HTML is removed."
+            "body": _(
+                "Markdown: *emphasis*, **strong**, [links](https://…), lists, quotes. "
+                "Other HTML is removed."
+            )
         }
 
 

@@ -5,13 +5,15 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from lib.addresses import InvalidEmail, email_key
 from lib.forms import SingleLineField
 
 SEARCH_MAX = 100
-DATE_MESSAGE = "Enter a date as year-month-day, for example 2026-11-30."
+DATE_MESSAGE = _("Enter a date as year-month-day, for example 2026-11-30.")
 
 
 def country_code(text: str) -> str:
@@ -24,8 +26,11 @@ def country_code(text: str) -> str:
     code = countries.by_name(text)
     if not code:
         raise forms.ValidationError(
-            f"No country is called “{text}”. Type its English name or its two-letter code, "
-            "such as Germany or DE."
+            _(
+                "No country is called “%(text)s”. Type its English name or its two-letter "
+                "code, such as Germany or DE."
+            )
+            % {"text": text}
         )
     return code
 
@@ -51,17 +56,21 @@ class PeopleSearchForm(forms.Form):
     canonical key) and the country box; subclasses add their own filters."""
 
     q = SingleLineField(
-        label="Name or email",
+        label=_("Name or email"),
         required=False,
         max_length=SEARCH_MAX,
-        help_text="The start of a name, or a whole email address.",
-        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters."},
+        help_text=_("The start of a name, or a whole email address."),
+        error_messages={
+            "max_length": format_lazy(
+                _("Search for at most {limit} characters."), limit=SEARCH_MAX
+            )
+        },
     )
     country = SingleLineField(
-        label="Country (name or code)",
+        label=_("Country (name or code)"),
         required=False,
         max_length=60,
-        error_messages={"max_length": "Type a country's name or its two-letter code."},
+        error_messages={"max_length": _("Type a country's name or its two-letter code.")},
     )
 
     def clean_q(self) -> str:
@@ -71,7 +80,7 @@ class PeopleSearchForm(forms.Form):
                 self.cleaned_data["email_key"] = email_key(query)
             except InvalidEmail:
                 raise forms.ValidationError(
-                    "Searching by email needs the whole address, such as ada@example.org."
+                    _("Searching by email needs the whole address, such as ada@example.org.")
                 ) from None
         return query
 
@@ -81,4 +90,4 @@ class PeopleSearchForm(forms.Form):
     def date_order_check(self, start_field: str, end_field: str) -> None:
         start, end = self.cleaned_data.get(start_field), self.cleaned_data.get(end_field)
         if start and end and start > end:
-            self.add_error(end_field, "This date comes before the “from” date.")
+            self.add_error(end_field, _("This date comes before the “from” date."))

@@ -7,6 +7,8 @@ one row at a time, so each problem is shown on its own row.
 """
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lib.forms import SingleLineField
 from mailings.models import Mailing
@@ -14,6 +16,7 @@ from mailings.segments import KINDS, MAX_CONDITIONS, NAME_MAX, PARAMETERS, Segme
 from mailings.segments import definition_clean as segment_definition_clean
 from members.models import Member
 from petitions.models import Petition
+from staff.labels import translated_choices
 
 BLANK_ROWS = 3
 CHOICES_SHOWN = 500
@@ -21,70 +24,75 @@ CHOICES_SHOWN = 500
 
 class SegmentForm(forms.Form):
     name = SingleLineField(
-        label="Name",
+        label=_("Name"),
         max_length=NAME_MAX,
         required=False,  # required to save, not to count
-        help_text="For staff only, such as “German signers of the clean air petition”.",
-        error_messages={"max_length": f"Keep the name to {NAME_MAX} characters."},
+        help_text=_("For staff only, such as “German signers of the clean air petition”."),
+        error_messages={
+            "max_length": format_lazy(_("Keep the name to {limit} characters."), limit=NAME_MAX)
+        },
     )
     match = forms.ChoiceField(
-        label="Members who match",
-        choices=[("all", "All of the conditions"), ("any", "Any of the conditions")],
+        label=_("Members who match"),
+        choices=[("all", _("All of the conditions")), ("any", _("Any of the conditions"))],
         widget=forms.RadioSelect,
         initial="all",
-        error_messages={"required": "Choose all or any.", "invalid_choice": "Choose all or any."},
+        error_messages={
+            "required": _("Choose all or any."),
+            "invalid_choice": _("Choose all or any."),
+        },
     )
 
 
 class ConditionForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Condition",
+        label=_("Condition"),
         required=False,
-        choices=[("", "Choose a condition…"), *KINDS.items()],
-        error_messages={"invalid_choice": "Choose a condition from the list."},
+        choices=[("", _("Choose a condition…")), *translated_choices(KINDS.items())],
+        error_messages={"invalid_choice": _("Choose a condition from the list.")},
     )
-    negate = forms.BooleanField(label="Not (members who do not match this)", required=False)
-    petition = forms.TypedChoiceField(label="Petition", required=False, coerce=int)
-    mailing = forms.TypedChoiceField(label="Mailing", required=False, coerce=int)
+    negate = forms.BooleanField(label=_("Not (members who do not match this)"), required=False)
+    petition = forms.TypedChoiceField(label=_("Petition"), required=False, coerce=int)
+    mailing = forms.TypedChoiceField(label=_("Mailing"), required=False, coerce=int)
     countries = forms.CharField(
-        label="Countries",
+        label=_("Countries"),
         required=False,
         max_length=2000,
-        help_text="Two-letter codes or English names, separated by commas: DE, Austria.",
-        error_messages={"max_length": "List at most 2,000 characters of countries."},
+        help_text=_("Two-letter codes or English names, separated by commas: DE, Austria."),
+        error_messages={"max_length": _("List at most 2,000 characters of countries.")},
     )
     languages = forms.CharField(
-        label="Languages",
+        label=_("Languages"),
         required=False,
         max_length=500,
-        help_text="Language codes separated by commas: de, fr, pt-BR.",
-        error_messages={"max_length": "List at most 500 characters of languages."},
+        help_text=_("Language codes separated by commas: de, fr, pt-BR."),
+        error_messages={"max_length": _("List at most 500 characters of languages.")},
     )
     statuses = forms.MultipleChoiceField(
-        label="Subscription",
+        label=_("Subscription"),
         required=False,
-        choices=Member.Status.choices,
+        choices=translated_choices(Member.Status.choices),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose subscriptions from the list."},
+        error_messages={"invalid_choice": _("Choose subscriptions from the list.")},
     )
     joined_from = forms.CharField(
-        label="Joined from",
+        label=_("Joined from"),
         required=False,
         max_length=10,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     joined_to = forms.CharField(
-        label="Joined until",
+        label=_("Joined until"),
         required=False,
         max_length=10,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     days = forms.CharField(
-        label="Days",
+        label=_("Days"),
         required=False,
         max_length=6,
         widget=forms.NumberInput(attrs={"min": 1, "max": 3650}),
-        help_text="Signed any petition in this many days up to today.",
+        help_text=_("Signed any petition in this many days up to today."),
     )
 
     def __init__(self, *args, organisation, **kwargs):
@@ -92,17 +100,19 @@ class ConditionForm(forms.Form):
         self.organisation = organisation
         petitions = Petition.objects.filter(organisation=organisation).order_by("-id")
         mailings = Mailing.objects.filter(organisation=organisation).order_by("-id")
-        self.fields["petition"].choices = [("", "Choose a petition…")] + [
+        self.fields["petition"].choices = [("", _("Choose a petition…"))] + [
             (p.pk, p.title) for p in petitions.only("pk", "title")[:CHOICES_SHOWN]
         ]
-        self.fields["mailing"].choices = [("", "Choose a mailing…")] + [
+        self.fields["mailing"].choices = [("", _("Choose a mailing…"))] + [
             (m.pk, f"{m.name} ({m.get_state_display().lower()})")
             for m in mailings.only("pk", "name", "state")[:CHOICES_SHOWN]
         ]
-        self.fields["petition"].error_messages["invalid_choice"] = (
+        self.fields["petition"].error_messages["invalid_choice"] = _(
             "Choose a petition from the list."
         )
-        self.fields["mailing"].error_messages["invalid_choice"] = "Choose a mailing from the list."
+        self.fields["mailing"].error_messages["invalid_choice"] = _(
+            "Choose a mailing from the list."
+        )
 
     def condition(self) -> dict | None:
         """What this row says, as a definition's condition (unchecked), or None if empty."""
@@ -175,8 +185,12 @@ def condition_formset(*, organisation, data=None, definition=None):
         initial=initial or None,
         form_kwargs={"organisation": organisation},
         error_messages={
-            "too_many_forms": f"A segment has at most {MAX_CONDITIONS} conditions.",
-            "missing_management_form": "The form was incomplete. Reload the page and try again.",
+            "too_many_forms": format_lazy(
+                _("A segment has at most {limit} conditions."), limit=MAX_CONDITIONS
+            ),
+            "missing_management_form": _(
+                "The form was incomplete. Reload the page and try again."
+            ),
         },
     )
 

@@ -6,6 +6,8 @@ sections it can use. Later issues add Reports here.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,13 +19,13 @@ class Section:
 
 
 SECTIONS = [
-    Section("Petitions", "staff:petitions", "petitions.view_petition", "/staff/petitions/"),
-    Section("Members", "staff:members", "members.view_member", "/staff/members/"),
-    Section("Mailings", "staff:mailings", "mailings.view_mailing", "/staff/mailings/"),
-    Section("Partners", "staff:partners", "partners.view_partner", "/staff/partners/"),
-    Section("People", "staff:people", "auth.view_user", "/staff/people/"),
-    Section("Organisation", "staff:brand", "orgs.change_organisation", "/staff/organisation/"),
-    Section("Audit log", "staff:audit", "orgs.view_auditevent", "/staff/audit/"),
+    Section(_("Petitions"), "staff:petitions", "petitions.view_petition", "/staff/petitions/"),
+    Section(_("Members"), "staff:members", "members.view_member", "/staff/members/"),
+    Section(_("Mailings"), "staff:mailings", "mailings.view_mailing", "/staff/mailings/"),
+    Section(_("Partners"), "staff:partners", "partners.view_partner", "/staff/partners/"),
+    Section(_("People"), "staff:people", "auth.view_user", "/staff/people/"),
+    Section(_("Organisation"), "staff:brand", "orgs.change_organisation", "/staff/organisation/"),
+    Section(_("Audit log"), "staff:audit", "orgs.view_auditevent", "/staff/audit/"),
 ]
 
 

@@ -1,5 +1,7 @@
 from django import template
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from staff.access import role_names
 from staff.navigation import sections_for
@@ -23,4 +25,17 @@ def staff_nav(context):
 
 @register.simple_tag
 def staff_roles(user) -> str:
-    return ", ".join(role_names(user)) or "No role"
+    return ", ".join(gettext(name) for name in role_names(user)) or gettext("No role")
+
+
+@register.filter
+def translated(label) -> str:
+    """A model choice's English label in the active language (staff/labels.py lists them)."""
+    return gettext(str(label)) if label else label
+
+
+@register.simple_tag
+def languages_offered() -> list[tuple[str, str]]:
+    """settings.LANGUAGES as written there: each language named in itself, in any language
+    (Django's get_available_languages would translate "English" to "Englisch")."""
+    return settings.LANGUAGES

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from lib.keyset import keyset_page
@@ -99,7 +100,7 @@ def _targets(events: list[AuditEvent]) -> dict[str, dict]:
 def _detail_items(detail) -> list[tuple[str, str]]:
     """The detail as label and value pairs a person reads ("Rows: 120")."""
     if not isinstance(detail, dict):
-        return [("Detail", str(detail))]
+        return [(_("Detail"), str(detail))]
     items = []
     for key, value in detail.items():
         if isinstance(value, dict):

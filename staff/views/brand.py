@@ -5,6 +5,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from orgs.brand import BrandRefused, organisation_brand_update, organisation_logo_set
@@ -54,7 +55,7 @@ def brand_show(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(
-                request, "Saved. Public pages and emails show the change within a minute."
+                request, _("Saved. Public pages and emails show the change within a minute.")
             )
             return redirect("staff:brand")
     return _page(request, organisation, form=form, status=400)
@@ -70,7 +71,8 @@ def brand_logo(request):
     if request.POST.get("remove"):
         organisation_logo_set(organisation=organisation, logo=None, by=request.user)
         messages.success(
-            request, "Logo removed. Public pages and emails show the name instead within a minute."
+            request,
+            _("Logo removed. Public pages and emails show the name instead within a minute."),
         )
         return redirect("staff:brand")
     logo_form = LogoForm(request.POST, request.FILES)
@@ -79,5 +81,5 @@ def brand_logo(request):
     organisation_logo_set(
         organisation=organisation, logo=logo_form.cleaned_data["logo"], by=request.user
     )
-    messages.success(request, "Logo saved. Public pages and emails show it within a minute.")
+    messages.success(request, _("Logo saved. Public pages and emails show it within a minute."))
     return redirect("staff:brand")

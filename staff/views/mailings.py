@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -131,7 +132,7 @@ def _compose(request, organisation, mailing: Mailing | None):
         except MailingRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             if "send" in request.POST:
                 return redirect("staff:mailing_send", mailing_pk=mailing.pk)
             return redirect("staff:mailing_edit", mailing_pk=mailing.pk)
@@ -158,7 +159,8 @@ def mailing_edit(request, mailing_pk: int):
     if mailing.state not in services.EDITABLE:
         messages.info(
             request,
-            f"This mailing is {mailing.get_state_display().lower()}: it can no longer be changed.",
+            _("This mailing is %(state)s: it can no longer be changed.")
+            % {"state": mailing.get_state_display().lower()},
         )
         return redirect("staff:mailing", mailing_pk=mailing.pk)
     return _compose(request, mailing.organisation, mailing)
@@ -229,7 +231,7 @@ def mailing_preview_draft(request):
     )
     member = preview.member_for(organisation)
     if preview.is_valid() and preview.cleaned_data["member"] and member is None:
-        return _problem_page(["No member has that email address or number."])
+        return _problem_page([_("No member has that email address or number.")])
     return _preview_response(mailing, member)
 
 
@@ -241,7 +243,7 @@ def mailing_preview(request, mailing_pk: int):
     preview = PreviewAsForm(request.GET or None)
     member = preview.member_for(mailing.organisation)
     if preview.is_bound and preview.is_valid() and preview.cleaned_data["member"] and not member:
-        return _problem_page(["No member has that email address or number."])
+        return _problem_page([_("No member has that email address or number.")])
     return _preview_response(mailing, member)
 
 
@@ -253,7 +255,11 @@ def mailing_test(request, mailing_pk: int):
     key = f"mailing-tests:{request.user.pk}"
     cache.add(key, 0, timeout=3600)
     if cache.incr(key) > TESTS_PER_HOUR:
-        messages.error(request, f"You have sent {TESTS_PER_HOUR} tests this hour: wait a little.")
+        messages.error(
+            request,
+            _("You have sent %(tests)s tests this hour: wait a little.")
+            % {"tests": TESTS_PER_HOUR},
+        )
         return redirect(_back(request, mailing))
     preview = PreviewAsForm(request.POST)
     member = preview.member_for(mailing.organisation) or SAMPLE_READER
@@ -264,9 +270,11 @@ def mailing_test(request, mailing_pk: int):
     except MailingRefused as refused:
         messages.error(request, refused.message)
     except OSError:
-        messages.error(request, "The mail server could not be reached: try again later.")
+        messages.error(request, _("The mail server could not be reached: try again later."))
     else:
-        messages.success(request, f"A test is on its way to {request.user.email}.")
+        messages.success(
+            request, _("A test is on its way to %(email)s.") % {"email": request.user.email}
+        )
     return redirect(_back(request, mailing))
 
 
@@ -284,7 +292,10 @@ def mailing_send(request, mailing_pk: int):
     """The confirmation: who gets it and when; schedule or send now."""
     mailing = _mailing(mailing_pk)
     if mailing.state != State.DRAFT:
-        messages.info(request, f"This mailing is {mailing.get_state_display().lower()}.")
+        messages.info(
+            request,
+            _("This mailing is %(state)s.") % {"state": mailing.get_state_display().lower()},
+        )
         return redirect("staff:mailing", mailing_pk=mailing.pk)
     form = ScheduleForm(request.POST or None)
     problems = services.mailing_problems(mailing)
@@ -295,9 +306,9 @@ def mailing_send(request, mailing_pk: int):
             form.add_error(None, refused.message)
         else:
             if form.cleaned_data["at"] is None:
-                messages.success(request, "Sending: it starts within a minute.")
+                messages.success(request, _("Sending: it starts within a minute."))
             else:
-                messages.success(request, "Scheduled.")
+                messages.success(request, _("Scheduled."))
             return redirect("staff:mailing", mailing_pk=mailing.pk)
     context = {
         "mailing": mailing,
@@ -325,21 +336,21 @@ def _action(request, mailing_pk: int, service, done: str):
 @staff_view("mailings.send_mailing")
 @require_POST
 def mailing_unschedule(request, mailing_pk: int):
-    return _action(request, mailing_pk, services.mailing_unschedule, "Back to a draft.")
+    return _action(request, mailing_pk, services.mailing_unschedule, _("Back to a draft."))
 
 
 @staff_view("mailings.send_mailing")
 @require_POST
 def mailing_pause(request, mailing_pk: int):
     return _action(
-        request, mailing_pk, services.mailing_pause, "Paused: messages in flight still go."
+        request, mailing_pk, services.mailing_pause, _("Paused: messages in flight still go.")
     )
 
 
 @staff_view("mailings.send_mailing")
 @require_POST
 def mailing_resume(request, mailing_pk: int):
-    return _action(request, mailing_pk, services.mailing_resume, "Resumed.")
+    return _action(request, mailing_pk, services.mailing_resume, _("Resumed."))
 
 
 @staff_view("mailings.send_mailing")
@@ -361,7 +372,7 @@ def mailing_cancel(request, mailing_pk: int):
             request,
             mailing_pk,
             services.mailing_cancel,
-            "Cancelled: {n} recipients were not sent.",
+            _("Cancelled: {n} recipients were not sent."),
         )
     mailing = _mailing(mailing_pk)
     counts = mailing_counts(mailing)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from mailings.models import Mailing, Recipient
 from mailings.services import CANCELLED_REASON
@@ -19,9 +21,9 @@ CHART_WIDTH, CHART_HEIGHT = 360, 180
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 10, 22
 MAX_HOURS = 96  # longer than this, the chart counts per day
 SERIES = [
-    ("sends", "Sent", "mc-sends"),
-    ("clicks", "Unique clicks", "mc-clicks"),
-    ("signatures", "Signatures", "mc-signatures"),
+    ("sends", _("Sent"), "mc-sends"),
+    ("clicks", _("Unique clicks"), "mc-clicks"),
+    ("signatures", _("Signatures"), "mc-signatures"),
 ]
 
 
@@ -64,7 +66,7 @@ def mailing_progress(mailing: Mailing, counts: dict) -> dict:
         minutes_left = max(round(counts["left"] / rate), 1)
     return {
         "state": mailing.state,
-        "state_label": mailing.get_state_display(),
+        "state_label": gettext(mailing.get_state_display()),
         "total": total,
         "sent": counts["sent"],
         "failed": counts["failed"],
@@ -91,26 +93,26 @@ def report_rows(counts: dict) -> list[dict]:
     sent = counts["sent"]
     total = counts["total"]
     return [
-        {"label": "Sent", "value": sent, "rate": _rate(sent, total), "of": "of recipients"},
+        {"label": _("Sent"), "value": sent, "rate": _rate(sent, total), "of": _("of recipients")},
         {
-            "label": "Failed",
+            "label": _("Failed"),
             "value": counts["failed"],
             "rate": _rate(counts["failed"], total),
-            "of": "of recipients",
+            "of": _("of recipients"),
         },
         *[
             {
                 "label": label,
                 "value": counts[key],
                 "rate": _rate(counts[key], sent),
-                "of": "of sent",
+                "of": _("of sent"),
             }
             for key, label in (
-                ("bounced", "Bounced"),
-                ("unsubscribed", "Unsubscribed"),
-                ("complained", "Marked as spam"),
-                ("clicks", "Unique clicks"),
-                ("signatures", "Signatures"),
+                ("bounced", _("Bounced")),
+                ("unsubscribed", _("Unsubscribed")),
+                ("complained", _("Marked as spam")),
+                ("clicks", _("Unique clicks")),
+                ("signatures", _("Signatures")),
             )
         ],
     ]
@@ -173,7 +175,7 @@ class Chart:
     @property
     def description(self) -> str:
         if not self.buckets:
-            return "Nothing has been sent yet."
+            return _("Nothing has been sent yet.")
         totals = ", ".join(
             f"{sum(self.series[name]):,} {label.lower()}" for name, label, _ in SERIES
         )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from members.imports import (
@@ -120,9 +121,9 @@ def members_import_start(request, import_pk: int):
     if member_import_start(
         member_import=member_import, record_job=member_import_job_record, by=request.user
     ):
-        messages.success(request, "The import has started. You can leave this page.")
+        messages.success(request, _("The import has started. You can leave this page."))
     else:
-        messages.error(request, "This import has already started or was cancelled.")
+        messages.error(request, _("This import has already started or was cancelled."))
     return redirect("staff:members_import_detail", import_pk=member_import.pk)
 
 
@@ -131,9 +132,11 @@ def members_import_start(request, import_pk: int):
 def members_import_cancel(request, import_pk: int):
     member_import = _import(import_pk)
     if member_import_cancel(member_import=member_import, by=request.user):
-        messages.success(request, "Cancelled. Rows imported before now stay; the file is deleted.")
+        messages.success(
+            request, _("Cancelled. Rows imported before now stay; the file is deleted.")
+        )
     else:
-        messages.error(request, "This import had already ended.")
+        messages.error(request, _("This import had already ended."))
     return redirect("staff:members_import_detail", import_pk=member_import.pk)
 
 
@@ -142,7 +145,7 @@ def members_export(request):
     organisation = _organisation()
     form = MemberSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        messages.error(request, "Fix the search before exporting.")
+        messages.error(request, _("Fix the search before exporting."))
         return redirect(f"{reverse('staff:members')}?{request.GET.urlencode()}")
     filters = form.filters() if form.is_bound else MemberFilters()
     rows = members_filtered(organisation_id=organisation.pk, filters=filters)

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
@@ -78,7 +80,7 @@ def member_list(request):
         | {
             "name": f"{row['first_name']} {row['last_name']}".strip(),
             "country_name": _country_name(row["country"]),
-            "status_label": Status(row["status"]).label,
+            "status_label": _(Status(row["status"]).label),
         }
         for row in (page.rows if page else [])
     ]
@@ -141,7 +143,7 @@ def _signature_row(signature: Signature) -> dict:
         "petition_id": signature.petition_id,
         "petition": signature.petition.title,
         "state": signature.state,
-        "state_label": Signature.State(signature.state).label,
+        "state_label": _(Signature.State(signature.state).label),
         "created_at": signature.created_at,
         "confirmed_at": signature.confirmed_at,
     }
@@ -152,10 +154,10 @@ def _consent_row(consent: ConsentRecord) -> dict:
     return {
         "at": consent.at,
         "action": consent.action,
-        "action_label": "Opted in" if consent.action == "granted" else "Withdrawn",
+        "action_label": _("Opted in") if consent.action == "granted" else _("Withdrawn"),
         "wording": consent.wording,
         "version": consent.wording_version,
-        "source_label": ConsentRecord.SourceKind(consent.source_kind).label,
+        "source_label": _(ConsentRecord.SourceKind(consent.source_kind).label),
         "source": consent.source,
         "reason": consent.reason,
         "by": (by.get_full_name() or by.username) if by else "",
@@ -180,7 +182,7 @@ def member_unsubscribe(request, member_pk: int):
     except SubscriptionRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, "Unsubscribed. No mailing will reach this address.")
+        messages.success(request, _("Unsubscribed. No mailing will reach this address."))
     return redirect("staff:member", member_pk=member.pk)
 
 
@@ -199,7 +201,7 @@ def member_suppress(request, member_pk: int):
         by=request.user,
     )
     messages.success(
-        request, "Suppressed. No mailing will reach this address, even if they opt in again."
+        request, _("Suppressed. No mailing will reach this address, even if they opt in again.")
     )
     return redirect("staff:member", member_pk=member.pk)
 
@@ -217,7 +219,9 @@ def consent_rules(request):
             consent_rule_set(organisation_id=organisation.pk, **form.cleaned_data)
             name = _country_name(form.cleaned_data["country"])
             messages.success(
-                request, f"Saved the rule for {name}. It applies to opt-ins from now on."
+                request,
+                _("Saved the rule for %(name)s. It applies to opt-ins from now on.")
+                % {"name": name},
             )
             return redirect("staff:members_consent_rules")
         status = 400
@@ -232,9 +236,13 @@ def _rule_remove(request, organisation):
         code = ""
     if code:
         consent_rule_remove(organisation_id=organisation.pk, country=code)
-        messages.success(request, f"{_country_name(code)} follows the built-in default again.")
+        messages.success(
+            request,
+            _("%(country_name)s follows the built-in default again.")
+            % {"country_name": _country_name(code)},
+        )
     else:
-        messages.error(request, "That rule no longer exists.")
+        messages.error(request, _("That rule no longer exists."))
     return redirect("staff:members_consent_rules")
 
 
@@ -255,7 +263,13 @@ def member_erase(request, member_pk: int):
     count = len(erasure.signature_ids)
     messages.success(
         request,
-        f"Erased: the member record and {count} signature{'s' if count != 1 else ''} "
-        "no longer hold a name, address or postcode. Counts are unchanged.",
+        ngettext(
+            "Erased: the member record and %(count)s signature no longer hold a name, "
+            "address or postcode. Counts are unchanged.",
+            "Erased: the member record and %(count)s signatures no longer hold a name, "
+            "address or postcode. Counts are unchanged.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("staff:member", member_pk=member.pk)

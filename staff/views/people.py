@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Invitation
 from orgs.people import (
@@ -44,7 +45,7 @@ def _expiry(invitation: Invitation) -> str:
 def people_list(request):
     people = list(_staff_accounts())
     for person in people:
-        person.role = "Operator" if person.is_superuser else staff_role(person)
+        person.role = _("Operator") if person.is_superuser else staff_role(person)
     context = {
         "people": people,
         "invitations": Invitation.objects.pending().select_related("invited_by"),
@@ -63,8 +64,12 @@ def people_invite(request):
         else:
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email} as {invitation.role}. "
-                f"The link works until {_expiry(invitation)}.",
+                _("Invitation sent to %(email)s as %(role)s. The link works until %(expiry)s.")
+                % {
+                    "email": invitation.email,
+                    "role": invitation.role,
+                    "expiry": _expiry(invitation),
+                },
             )
             return redirect("staff:people")
     context = {
@@ -78,7 +83,10 @@ def people_invite(request):
 def _pending_invitation(request, invitation_pk: int):
     invitation = get_object_or_404(Invitation, pk=invitation_pk)
     if invitation.accepted_at or invitation.revoked_at:
-        messages.info(request, f"The invitation to {invitation.email} is no longer pending.")
+        messages.info(
+            request,
+            _("The invitation to %(email)s is no longer pending.") % {"email": invitation.email},
+        )
         return None
     return invitation
 
@@ -91,7 +99,9 @@ def people_invitation_revoke(request, invitation_pk: int):
     if request.method == "POST":
         if invitation_revoke(invitation=invitation, by=request.user):
             messages.success(
-                request, f"Invitation to {invitation.email} withdrawn: its link no longer works."
+                request,
+                _("Invitation to %(email)s withdrawn: its link no longer works.")
+                % {"email": invitation.email},
             )
         return redirect("staff:people")
     return render(request, "staff/people/invitation_revoke.html", {"invitation": invitation})
@@ -107,8 +117,11 @@ def people_invitation_resend(request, invitation_pk: int):
         if new is not None:
             messages.success(
                 request,
-                f"A new invitation link went to {new.email}; the earlier link no longer "
-                f"works. The new one works until {_expiry(new)}.",
+                _(
+                    "A new invitation link went to %(email)s; the earlier link no longer "
+                    "works. The new one works until %(expiry)s."
+                )
+                % {"email": new.email, "expiry": _expiry(new)},
             )
         return redirect("staff:people")
     context = {"invitation": invitation, "invitation_days": settings.STAFF_INVITATION_DAYS}
@@ -130,7 +143,11 @@ def people_person(request, user_pk: int):
         except PeopleRefused as refusal:
             form.add_error("role", str(refusal))
         else:
-            messages.success(request, f"{_name(person)} is now {form.cleaned_data['role']}.")
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.")
+                % {"name": _name(person), "role": form.cleaned_data["role"]},
+            )
             return redirect("staff:people_person", user_pk=person.pk)
     context = {
         "person": person,
@@ -157,7 +174,9 @@ def people_deactivate(request, user_pk: int):
             messages.error(request, str(refusal))
         else:
             messages.success(
-                request, f"{_name(person)} is deactivated and has been signed out everywhere."
+                request,
+                _("%(name)s is deactivated and has been signed out everywhere.")
+                % {"name": _name(person)},
             )
         return redirect("staff:people_person", user_pk=person.pk)
     context = {"person": person, "is_self": person.pk == request.user.pk}
@@ -173,6 +192,6 @@ def people_reactivate(request, user_pk: int):
         except PeopleRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, f"{_name(person)} can sign in again.")
+            messages.success(request, _("%(name)s can sign in again.") % {"name": _name(person)})
         return redirect("staff:people_person", user_pk=person.pk)
     return render(request, "staff/people/reactivate.html", {"person": person})

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from lib.keyset import keyset_page
@@ -42,7 +43,11 @@ CHANGE = "petitions.change_signature"
 DRILL_PAGE = 50
 HOUR = timedelta(hours=1)
 RECENT_ACTIONS = 10
-DIMENSION_LABELS = {"network": "Client network", "domain": "Email domain", "country": "Country"}
+DIMENSION_LABELS = {
+    "network": _("Client network"),
+    "domain": _("Email domain"),
+    "country": _("Country"),
+}
 
 
 @staff_view(VIEW)
@@ -183,7 +188,7 @@ def _preview(request, petition, filters: BulkFilters, kind_form) -> dict:
         "preview": preview,
         "unchanged": preview.count - preview.would_change,
         "kind": kind,
-        "kind_label": dict(BulkAction.Kind.choices)[kind],
+        "kind_label": _(dict(BulkAction.Kind.choices)[kind]),
         "confirm_form": BulkConfirmForm(initial={"kind": kind}),
     }
 
@@ -198,7 +203,7 @@ def bulk_action_new(request, pk: int):
     form = BulkConfirmForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
-        messages.error(request, f"Nothing was changed. {errors}")
+        messages.error(request, _("Nothing was changed. %(errors)s") % {"errors": errors})
         # The filters go back in the address so the preview shows again; a value too long
         # to be a filter is left out (an address has a length limit of its own).
         back = {
@@ -217,10 +222,12 @@ def bulk_action_new(request, pk: int):
             by=request.user,
         )
     except BulkActionRefused as refused:
-        messages.error(request, f"Nothing was changed. {refused}")
+        messages.error(request, _("Nothing was changed. %(refused)s") % {"refused": refused})
         return redirect("staff:petition_fraud", pk=petition.pk)
     messages.success(
-        request, f"Started: {action.total} matching signatures. The counts follow as it goes."
+        request,
+        _("Started: %(total)s matching signatures. The counts follow as it goes.")
+        % {"total": action.total},
     )
     return redirect("staff:petition_bulk_action", pk=petition.pk, bulk_pk=action.pk)
 
@@ -267,12 +274,12 @@ def bulk_progress(action: BulkAction) -> dict:
 
 def _filter_labels(filters: dict) -> list[tuple[str, str]]:
     labels = {
-        "network": "Client network",
-        "domain": "Email domain",
-        "country": "Country",
-        "created_from": "Signed from (UTC)",
-        "created_before": "Signed before (UTC)",
-        "name": "Name pattern",
+        "network": _("Client network"),
+        "domain": _("Email domain"),
+        "country": _("Country"),
+        "created_from": _("Signed from (UTC)"),
+        "created_before": _("Signed before (UTC)"),
+        "name": _("Name pattern"),
     }
     shown = []
     for key, label in labels.items():
@@ -292,9 +299,9 @@ def bulk_action_cancel_view(request, pk: int, bulk_pk: int):
     petition = petition_for(pk)
     action = _action(petition, bulk_pk)
     if bulk_action_cancel(action=action):
-        messages.success(request, "Cancelled. Signatures already changed stay changed.")
+        messages.success(request, _("Cancelled. Signatures already changed stay changed."))
     else:
-        messages.error(request, "This bulk action had already ended.")
+        messages.error(request, _("This bulk action had already ended."))
     return redirect("staff:petition_bulk_action", pk=petition.pk, bulk_pk=action.pk)
 
 
@@ -305,14 +312,17 @@ def bulk_action_reverse_view(request, pk: int, bulk_pk: int):
     action = _action(petition, bulk_pk)
     form = BulkReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Nothing was changed. {form.errors['reason'][0]}")
+        messages.error(
+            request,
+            _("Nothing was changed. %(error)s") % {"error": form.errors["reason"][0]},
+        )
         return redirect("staff:petition_bulk_action", pk=petition.pk, bulk_pk=action.pk)
     try:
         reversal = bulk_action_reverse(
             action=action, reason=form.cleaned_data["reason"], by=request.user
         )
     except BulkActionRefused as refused:
-        messages.error(request, f"Nothing was changed. {refused}")
+        messages.error(request, _("Nothing was changed. %(refused)s") % {"refused": refused})
         return redirect("staff:petition_bulk_action", pk=petition.pk, bulk_pk=action.pk)
-    messages.success(request, "Reversing: each signature goes back to the state it had.")
+    messages.success(request, _("Reversing: each signature goes back to the state it had."))
     return redirect("staff:petition_bulk_action", pk=petition.pk, bulk_pk=reversal.pk)

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from petitions.models import Signature
@@ -79,22 +80,26 @@ ACTIONS = {
     "invalidate": Action(
         "invalidate",
         State.INVALIDATED,
-        "Invalidate",
-        "It stops counting towards the petition and is left out of exports of confirmed "
-        "signatures. You can reinstate it later.",
+        _("Invalidate"),
+        _(
+            "It stops counting towards the petition and is left out of exports of confirmed "
+            "signatures. You can reinstate it later."
+        ),
     ),
     "fraudulent": Action(
         "fraudulent",
         State.FRAUDULENT,
-        "Mark as fraudulent",
-        "It stops counting towards the petition and is kept as evidence of fraud. You can "
-        "reinstate it later.",
+        _("Mark as fraudulent"),
+        _(
+            "It stops counting towards the petition and is kept as evidence of fraud. You can "
+            "reinstate it later."
+        ),
     ),
     "reinstate": Action(
         "reinstate",
         State.CONFIRMED,
-        "Reinstate as confirmed",
-        "It counts towards the petition again, as it did when the signer confirmed it.",
+        _("Reinstate as confirmed"),
+        _("It counts towards the petition again, as it did when the signer confirmed it."),
         danger=False,
     ),
 }
@@ -140,9 +145,9 @@ def _detail(request, petition, signature: Signature, form=None, status: int = 20
 
 def _event_row(event) -> dict:
     return {
-        "from": State(event.from_state).label if event.from_state in State.values else "New",
+        "from": State(event.from_state).label if event.from_state in State.values else _("New"),
         "to": State(event.to_state).label if event.to_state in State.values else event.to_state,
-        "by": (event.by.get_full_name() or event.by.username) if event.by else "The signer",
+        "by": (event.by.get_full_name() or event.by.username) if event.by else _("The signer"),
         "at": event.at,
         "note": event.note,
         "bulk_action": event.bulk_action_id,
@@ -157,7 +162,7 @@ def signature_state(request, pk: int, signature_pk: int):
     action = ACTIONS.get(request.POST.get("action", ""))
     form = SignatureStateForm(request.POST)
     if action is None or action not in actions_for(signature):
-        messages.error(request, "That change does not apply to this signature any more.")
+        messages.error(request, _("That change does not apply to this signature any more."))
         return redirect("staff:petition_signature", pk=petition.pk, signature_pk=signature.pk)
     if not form.is_valid():
         return _detail(request, petition, signature, form=form, status=400, opened=action.name)
@@ -170,6 +175,7 @@ def signature_state(request, pk: int, signature_pk: int):
     else:
         messages.success(
             request,
-            f"Signature now {State(action.to).label.lower()}. The counts follow within seconds.",
+            _("Signature now %(label)s. The counts follow within seconds.")
+            % {"label": State(action.to).label.lower()},
         )
     return redirect("staff:petition_signature", pk=petition.pk, signature_pk=signature.pk)

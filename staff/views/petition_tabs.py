@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from petitions.exports import signatures_export_response
@@ -28,8 +29,8 @@ def petition_for(pk: int) -> Petition:
 
 def public_link(petition: Petition) -> tuple[str, str]:
     if petition.status == Petition.Status.DRAFT:
-        return reverse("petition_preview", args=[petition.pk]), "Preview the page"
-    return petition.get_absolute_url(), "Open the public page"
+        return reverse("petition_preview", args=[petition.pk]), _("Preview the page")
+    return petition.get_absolute_url(), _("Open the public page")
 
 
 def tab_context(petition: Petition, tab: str, **more) -> dict:
@@ -61,11 +62,11 @@ def petition_overview(request, pk: int):
 
 
 def channel_label(value: str) -> str:
-    return Channel(value).label if value in Channel.values else value
+    return _(Channel(value).label) if value in Channel.values else value
 
 
 def country_label(code: str) -> str:
-    return countries.name(code) or code or "Unknown"
+    return countries.name(code) or code or _("Unknown")
 
 
 def _shares(by_value: dict[str, int], total: int, label) -> list[dict]:
@@ -101,13 +102,13 @@ def signer_row(row: dict) -> dict:
         "name": f"{row['first_name']} {row['last_name']}".strip(),
         "country_name": country_label(row["country"]),
         "channel_label": channel_label(row["channel"]),
-        "state_label": Signature.State(row["state"]).label,
+        "state_label": _(Signature.State(row["state"]).label),
     }
 
 
 EXPORT_SCOPES = {
-    "confirmed": ("Confirmed signatures only", [Signature.State.CONFIRMED]),
-    "live": ("Confirmed and awaiting confirmation", Signature.LIVE_STATES),
+    "confirmed": (_("Confirmed signatures only"), [Signature.State.CONFIRMED]),
+    "live": (_("Confirmed and awaiting confirmation"), Signature.LIVE_STATES),
 }
 
 
@@ -119,7 +120,7 @@ def petition_export(request, pk: int):
         scope = request.POST.get("scope", "confirmed")
         if scope in EXPORT_SCOPES:
             return _export_download(request, petition, scope)
-        refused = "Choose which signatures to export."
+        refused = _("Choose which signatures to export.")
     counts = petition_counts(petition_id=petition.pk)
     context = tab_context(
         petition,

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from mailings.models import Mailing
 from mailings.outcome import update_mailing
@@ -83,7 +83,7 @@ def update_delete_view(request, pk: int, update_pk: int):
     update = get_object_or_404(Update, pk=update_pk, petition=petition)
     if request.method == "POST":
         update_delete(update=update, by=request.user)
-        messages.success(request, f"Deleted the update “{update.title}”.")
+        messages.success(request, _("Deleted the update “%(title)s”.") % {"title": update.title})
         return redirect("staff:petition_updates", pk=petition.pk)
     context = tab_context(petition, "updates", update=update)
     return render(request, "staff/petition_tabs/update_delete.html", context)

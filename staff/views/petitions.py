@@ -15,7 +15,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from lib.mail import absolute_url
@@ -46,11 +48,11 @@ TREND_DAYS = 14
 SPARK_WIDTH, SPARK_HEIGHT = 112, 28
 
 STATUS_FILTERS = [
-    ("", "All"),
-    (Petition.Status.DRAFT, "Drafts"),
-    (Petition.Status.OPEN, "Open"),
-    (Petition.Status.CLOSED, "Closed"),
-    (Petition.Status.WON, "Victories"),
+    ("", pgettext_lazy("petitions", "All")),
+    (Petition.Status.DRAFT, pgettext_lazy("petitions", "Drafts")),
+    (Petition.Status.OPEN, pgettext_lazy("petitions", "Open")),
+    (Petition.Status.CLOSED, pgettext_lazy("petitions", "Closed")),
+    (Petition.Status.WON, pgettext_lazy("petitions", "Victories")),
 ]
 
 
@@ -66,8 +68,11 @@ class Trend:
 
     @property
     def label(self) -> str:
-        noun = "signature" if self.total == 1 else "signatures"
-        return f"{self.total:,} {noun} in the last {TREND_DAYS} days"
+        return ngettext(
+            "%(total)s signature in the last %(days)s days",
+            "%(total)s signatures in the last %(days)s days",
+            self.total,
+        ) % {"total": number_format(self.total, force_grouping=True), "days": TREND_DAYS}
 
 
 def trend_days(today) -> list[str]:
@@ -196,17 +201,20 @@ def _error_summary(form, formset) -> list[dict]:
         for name, messages_ in form_.errors.items():
             field_id = f"id_{form_.prefix}-{name}"
             row = form_.prefix.rsplit("-", 1)[-1]
-            label = f"Source {int(row) + 1}: {_label(form_, name)}"
+            label = _("Source %(number)s: %(label)s") % {
+                "number": int(row) + 1,
+                "label": _label(form_, name),
+            }
             found += [{"id": field_id, "label": label, "message": m} for m in messages_]
     found += [
-        {"id": "sources", "label": "Sources", "message": m} for m in formset.non_form_errors()
+        {"id": "sources", "label": _("Sources"), "message": m} for m in formset.non_form_errors()
     ]
     return found
 
 
 def _label(form, name: str) -> str:
     field = form.fields.get(name)
-    return str(field.label) if field is not None and field.label else "The form"
+    return str(field.label) if field is not None and field.label else str(_("The form"))
 
 
 def _formset_initial(petition: Petition | None) -> list[dict]:
@@ -241,7 +249,7 @@ def petition_new(request):
         return _form_page(request, form, formset, status=200)
     if form.kept is not None:
         form.kept.discard()
-    messages.success(request, "Petition created as a draft. Publish it when it is ready.")
+    messages.success(request, _("Petition created as a draft. Publish it when it is ready."))
     return redirect("staff:petition_edit", pk=petition.pk)
 
 
@@ -267,7 +275,7 @@ def petition_edit(request, pk):
         return _form_page(request, form, formset, petition=petition)
     if form.kept is not None:
         form.kept.discard()
-    messages.success(request, "Changes saved." if changed else "Nothing had changed.")
+    messages.success(request, _("Changes saved.") if changed else _("Nothing had changed."))
     return redirect("staff:petition_edit", pk=petition.pk)
 
 
@@ -295,24 +303,28 @@ class StatusAction:
 
 ACTIONS = {
     "publish": StatusAction(
-        "publish", "Publish", petition_publish, (Petition.Status.DRAFT,), "Published."
+        "publish", _("Publish"), petition_publish, (Petition.Status.DRAFT,), _("Published.")
     ),
     "close": StatusAction(
-        "close", "Close", petition_close, (Petition.Status.OPEN,), "Closed to new signatures."
+        "close",
+        _("Close"),
+        petition_close,
+        (Petition.Status.OPEN,),
+        _("Closed to new signatures."),
     ),
     "reopen": StatusAction(
         "reopen",
-        "Reopen",
+        _("Reopen"),
         petition_reopen,
         (Petition.Status.CLOSED,),
-        "Open for signatures again.",
+        _("Open for signatures again."),
     ),
     "victory": StatusAction(
         "victory",
-        "Declare victory",
+        _("Declare victory"),
         petition_declare_victory,
         (Petition.Status.OPEN, Petition.Status.CLOSED),
-        "Victory declared. Congratulations!",
+        _("Victory declared. Congratulations!"),
     ),
 }
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from petitions.models import Petition, Signature
@@ -72,10 +73,14 @@ def petition_reason_hide(request, pk, signature_pk):
     name = f"{signature.first_name} {signature.last_name[:1]}."
     if hidden:
         messages.success(
-            request, f"{name}'s reason is hidden; it leaves the public page within seconds."
+            request,
+            _("%(name)s's reason is hidden; it leaves the public page within seconds.")
+            % {"name": name},
         )
     else:
-        messages.success(request, f"{name}'s reason is shown on the public page again.")
+        messages.success(
+            request, _("%(name)s's reason is shown on the public page again.") % {"name": name}
+        )
     page = request.POST.get("page", "1")
     page = page if page.isdigit() else "1"
     return redirect(reverse("staff:petition_reasons", args=[petition.pk]) + f"?page={page}")

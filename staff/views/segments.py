@@ -12,6 +12,7 @@ import json
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from mailings.models import Segment
@@ -33,7 +34,7 @@ from staff.forms_segments import SegmentForm, condition_formset
 
 COUNT_BODY_MAX = 64 * 1024
 LIST_COUNTED = 50
-TOO_SLOW = "Counting took too long and was stopped. Try fewer conditions, or count again later."
+TOO_SLOW = _("Counting took too long and was stopped. Try fewer conditions, or count again later.")
 
 
 def _organisation() -> Organisation:
@@ -66,9 +67,9 @@ def segment_list(request):
                     organisation=organisation, definition=segment.definition
                 )
             except SegmentCountTooSlow:
-                row["uncounted"] = "Too slow to count"
+                row["uncounted"] = _("Too slow to count")
             except SegmentInvalid:
-                row["uncounted"] = "Needs fixing"
+                row["uncounted"] = _("Needs fixing")
         rows.append(row)
     return render(request, "staff/segments/list.html", {"rows": rows, "counted": counted})
 
@@ -101,7 +102,7 @@ def _builder(request, organisation, segment):
     if request.POST.get("action") == "count":
         return _page(request, organisation, segment, form, rows, counted=definition)
     if not form.cleaned_data["name"]:
-        form.add_error("name", "Give the segment a name to save it.")
+        form.add_error("name", _("Give the segment a name to save it."))
         return _page(request, organisation, segment, form, rows, status=400)
     try:
         if segment is None:
@@ -124,7 +125,7 @@ def _builder(request, organisation, segment):
                 "name" if message.startswith("Name: ") else None, message.removeprefix("Name: ")
             )
         return _page(request, organisation, segment, form, rows, status=400)
-    messages.success(request, f"Saved the segment “{segment.name}”.")
+    messages.success(request, _("Saved the segment “%(name)s”.") % {"name": segment.name})
     return redirect("staff:segments")
 
 
@@ -171,21 +172,21 @@ def segment_count(request):
     """The live count: POST {"definition": {...}} or {"segment": id} as JSON."""
     organisation = _organisation()
     if len(request.body) > COUNT_BODY_MAX:
-        return _errors(["The definition is too long."], status=413)
+        return _errors([_("The definition is too long.")], status=413)
     try:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return _errors(["The request was not valid JSON."])
+        return _errors([_("The request was not valid JSON.")])
     if not isinstance(payload, dict):
-        return _errors(["The request must be an object with a definition."])
+        return _errors([_("The request must be an object with a definition.")])
     definition = payload.get("definition")
     if "segment" in payload:
         segment_id = payload["segment"]
         if isinstance(segment_id, bool) or not isinstance(segment_id, int):
-            return _errors(["No such segment."], status=404)
+            return _errors([_("No such segment.")], status=404)
         segment = Segment.objects.filter(pk=segment_id, organisation=organisation).first()
         if segment is None:
-            return _errors(["No such segment."], status=404)
+            return _errors([_("No such segment.")], status=404)
         definition = segment.definition
     try:
         counts = segment_counts(organisation=organisation, definition=definition)
@@ -211,6 +212,6 @@ def segment_delete_view(request, segment_pk: int):
         except SegmentInUse as refused:
             messages.error(request, str(refused))
             return redirect("staff:segment_delete", segment_pk=segment.pk)
-        messages.success(request, f"Deleted the segment “{segment.name}”.")
+        messages.success(request, _("Deleted the segment “%(name)s”.") % {"name": segment.name})
         return redirect("staff:segments")
     return render(request, "staff/segments/delete.html", {"segment": segment, "waiting": waiting})

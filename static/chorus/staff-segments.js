@@ -31,6 +31,11 @@
 
   // ---- The builder ------------------------------------------------------------------
 
+  // The page's words, in its language, from the element's data-t-* attributes.
+  function words(element, name, english) {
+    return element.dataset[name] || english;
+  }
+
   function builder(form) {
     var url = form.dataset.countUrl;
     var token = csrfToken(form);
@@ -69,7 +74,8 @@
 
     function renumber() {
       visibleRows().forEach(function (row, index) {
-        row.querySelector("[data-legend]").textContent = "Condition " + (index + 1);
+        row.querySelector("[data-legend]").textContent =
+          words(form, "tCondition", "Condition #").replace("#", index + 1);
         var hidden = row.querySelector("[data-remove] .visually-hidden");
         if (hidden) hidden.textContent = " condition " + (index + 1);
       });
@@ -132,12 +138,12 @@
       strong.className = "sg-count-n";
       strong.dataset.count = "";
       strong.textContent = grouped(result.count);
-      first.append(strong, result.count === 1 ? " member matches" : " members match");
+      first.append(strong, " " + (result.count === 1 ? words(form, "tOne", "member matches") : words(form, "tOther", "members match")));
       var second = paragraph("", "sg-muted");
       var mailable = document.createElement("span");
       mailable.dataset.mailable = "";
       mailable.textContent = grouped(result.mailable);
-      second.append(mailable, " of them can be mailed (subscribed, address not suppressed).");
+      second.append(mailable, " " + words(form, "tMailable", "of them can be mailed (subscribed, address not suppressed)."));
       show([first, second], false);
     }
 
@@ -152,7 +158,7 @@
         });
         list.append(li);
       });
-      show([paragraph("Not counted yet:"), list], false);
+      show([paragraph(words(form, "tNotYet", "Not counted yet:")), list], false);
     }
 
     function count() {
@@ -172,7 +178,7 @@
         .catch(function (error) {
           if (mine !== sequence || (error && error.name === "AbortError")) return;
           output.classList.remove("sg-counting");
-          show([paragraph("The count could not be made. Check the connection and press Count.")], false);
+          show([paragraph(words(form, "tFailed", "The count could not be made. Check the connection and press Count."))], false);
         });
     }
 
@@ -235,14 +241,14 @@
       if (!cell) return;
       var id = Number(cell.dataset.segmentCount);
       var mailable = table.querySelector("[data-segment-mailable='" + id + "']");
-      cell.textContent = "Counting…";
+      cell.textContent = words(table, "tCounting", "Counting…");
       postCount(url, token, { segment: id })
         .then(function (result) {
-          cell.textContent = result.errors ? "Not counted" : grouped(result.count);
+          cell.textContent = result.errors ? words(table, "tNotCounted", "Not counted") : grouped(result.count);
           if (mailable) mailable.textContent = result.errors ? "—" : grouped(result.mailable);
           if (result.errors) cell.title = result.errors.join(" ");
         })
-        .catch(function () { cell.textContent = "Not counted"; })
+        .catch(function () { cell.textContent = words(table, "tNotCounted", "Not counted"); })
         .then(function () { next(index + 1); });
     }
     next(0);

@@ -205,6 +205,7 @@ SAMPLES: dict[str, Sample] = {
     ),
     "staff:partner_webhook_test": Sample(page="staff:partner_webhook"),
     "staff:partner_webhook_off": Sample(page="staff:partner_webhook"),
+    "set_language": Sample(page="staff:home", data={"language": "fr", "next": "/staff/"}),
 }
 # Workspace pages whose views take any method and answer a POST as a GET.
 SAMPLES |= {

@@ -10,7 +10,7 @@ import io
 import secrets
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -81,6 +81,10 @@ def _opened(data: bytes) -> Image.Image:
     Pillow refuses more than twice its own limit as it opens the file; below that, the
     header's size is checked here against the stricter MAX_PIXELS before anything decodes.
     """
+    # Pillow's switch for accepting cut-off files is process-wide, and a library may turn
+    # it on (WeasyPrint does when the delivery pack imports it): an upload is checked
+    # whole regardless.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         probe = Image.open(io.BytesIO(data), formats=list(STORED_AS))
         too_many_pixels = probe.width * probe.height > MAX_PIXELS

@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from lib.images import ImageRefused, image_clean
 
@@ -120,3 +120,13 @@ def test_an_image_within_the_fit_keeps_its_size():
     cleaned = image_clean(SimpleUploadedFile("upload", data), fit=1400)
 
     assert Image.open(io.BytesIO(cleaned.read())).size == (800, 600)
+
+
+def test_a_cut_off_file_is_refused_even_after_weasyprint_let_pillow_accept_them():
+    import weasyprint  # noqa: F401  (its import turns Pillow's LOAD_TRUNCATED_IMAGES on)
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    cut = _encoded(Image.new("RGB", (400, 300), (200, 10, 10)), "JPEG")[:-600]
+
+    with pytest.raises(ImageRefused):
+        image_clean(SimpleUploadedFile("cut.jpg", cut))

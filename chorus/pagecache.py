@@ -32,9 +32,11 @@ from http.cookies import SimpleCookie
 
 import brotli
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from chorus.languages import language_redirect, path_language, url_language
 from lib.localcache import LocalCache
 
 MAX_KEPT_PAGES = 2000
@@ -64,6 +66,7 @@ class Encoded:
 @dataclass(frozen=True)
 class KeptPage:
     encodings: dict[str, Encoded]  # "identity", and "gzip", "br" when they pay
+    html: bool = False  # a page a first visit may be sent to its language version of
 
     def answer(
         self, method: str, if_none_match: str, accept_encoding: str
@@ -75,13 +78,18 @@ class KeptPage:
         return 200, encoded.headers, b"" if method == "HEAD" else encoded.body
 
 
-def page_keep(response: HttpResponse, *, language: str) -> KeptPage:
-    """The response as every visitor may be served it, encoded once in each way that pays."""
+def page_keep(response: HttpResponse, *, language: str, by_language: bool = True) -> KeptPage:
+    """The response as every visitor may be served it, encoded once in each way that pays.
+
+    `by_language`: whether the same path may answer another language (an unprefixed
+    URL: a browser preferring French is sent elsewhere), so a shared cache must vary.
+    """
     _strip_per_visitor(response)
     body = response.content
     etag = response.get("ETag") or f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
-    if _negotiates_language():
+    vary = [v for v in vary if v.lower() != "accept-language"]
+    if by_language and _negotiates_language():
         vary.append("Accept-Language")
     bodies = {"identity": body, **_compressed(body, response.get("Content-Type", ""))}
     if len(bodies) > 1:
@@ -101,7 +109,7 @@ def page_keep(response: HttpResponse, *, language: str) -> KeptPage:
         not_modified = [(n, v) for n, v in headers if n.lower() not in ("content-type",)]
         headers.append(("Content-Length", str(len(content))))
         encodings[encoding] = Encoded(content, tag, headers, not_modified)
-    return KeptPage(encodings)
+    return KeptPage(encodings, html=response.get("Content-Type", "").startswith("text/html"))
 
 
 def _compressed(body: bytes, content_type: str) -> dict[str, bytes]:
@@ -163,15 +171,22 @@ def _negotiates_language() -> bool:
 
 
 def request_language(request) -> str:
-    """The language a request is answered in, as Django's LocaleMiddleware negotiates it.
-
-    The language cookie, then Accept-Language, then LANGUAGE_CODE; always one of
-    LANGUAGES, so a made-up header cannot make a new cache key. With one language
-    there is nothing to negotiate.
+    """The language a request is answered in (chorus.languages.url_language): the URL's
+    for a public page, else the language cookie, then Accept-Language, then
+    LANGUAGE_CODE; always one of LANGUAGES, so a made-up header cannot make a new cache
+    key. With one language there is nothing to negotiate.
     """
     if not _negotiates_language():
         return settings.LANGUAGE_CODE
-    return translation.get_language_from_request(request)
+    return url_language(request)
+
+
+def language_redirect_response(location: str) -> HttpResponse:
+    """A first visit sent to its language's URL: for this visitor only, never kept."""
+    response = HttpResponseRedirect(location)
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    patch_cache_control(response, private=True, max_age=0)
+    return response
 
 
 class _EnvironRequest:
@@ -179,6 +194,8 @@ class _EnvironRequest:
 
     def __init__(self, environ):
         self.META = environ
+        self.method = environ.get("REQUEST_METHOD")
+        self.path_info = environ.get("PATH_INFO", "") or "/"
 
     @property
     def COOKIES(self) -> dict:  # noqa: N802 - the name HttpRequest gives it
@@ -208,28 +225,37 @@ class PageCacheMiddleware:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS holds for kept pages too
         _remember_host(request.META)
+        redirect_to = language_redirect(request) if _negotiates_language() else None
         key = (request.path, language)
         found = kept_pages.lookup(key)
         if found is None:
-            return self._render(request, key, language, stale=None)
+            return self._render(request, key, language, stale=None, redirect_to=redirect_to)
         kept, fresh = found
+        if redirect_to and kept.html:
+            return language_redirect_response(redirect_to)
         if fresh or not kept_pages.refresh_claim(key):
             return _response(kept, request)  # fresh, or another thread is rendering it again
         try:
-            return self._render(request, key, language, stale=kept)
+            return self._render(request, key, language, stale=kept, redirect_to=redirect_to)
         finally:
             kept_pages.refresh_release(key)
 
-    def _render(self, request, key, language, stale: KeptPage | None):
+    def _render(self, request, key, language, stale: KeptPage | None, redirect_to=None):
         response = self.get_response(request)
         if response.status_code == 503 and stale is not None:
             return _response(stale, request)  # the database is down: the old copy will do
         seconds = getattr(response, "shared_cache", 0)
-        if not seconds or response.status_code != 200 or response.streaming:
+        is_page = response.status_code == 200 and not response.streaming
+        if redirect_to and is_page and response.get("Content-Type", "").startswith("text/html"):
+            if seconds:
+                kept_pages.set(key, page_keep(response, language=language), seconds)
+            return language_redirect_response(redirect_to)
+        if not seconds or not is_page:
             if stale is not None:
                 kept_pages.discard(key)  # no longer for everyone: unpublished, gone
             return response
-        kept = page_keep(response, language=language)
+        by_language = path_language(request.path_info) is None
+        kept = page_keep(response, language=language, by_language=by_language)
         kept_pages.set(key, kept, seconds)
         return _response(kept, request)
 
@@ -287,4 +313,8 @@ def _kept_for(environ) -> KeptPage | None:
     hosts = (environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", ""))
     if hosts not in accepted_hosts:
         return None
-    return kept_pages.get_fresh((path, request_language(_EnvironRequest(environ))))
+    request = _EnvironRequest(environ)
+    kept = kept_pages.get_fresh((path, request_language(request)))
+    if kept is not None and kept.html and _negotiates_language() and language_redirect(request):
+        return None  # a first visit to be sent to its language: Django answers it
+    return kept

@@ -25,6 +25,8 @@ class RightsRequest(models.Model):
     email_key = models.CharField(max_length=300)
     # The client's network as the job ledger keeps it (a keyed hash), for the mail ceiling.
     network = models.CharField(max_length=64, blank=True)
+    # The language of the page the request was typed on: its email is written in it.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     token_nonce = models.CharField(max_length=64, blank=True)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)

@@ -18,7 +18,7 @@ from jobs.services import job_record
 from lib.i18n import supported_language
 from lib.localcache import LocalCache
 from lib.mail import absolute_url, mail_send
-from members.consent import OPT_IN_WORDING
+from members.consent import OPT_IN_WORDING, wording_in
 from members.models import Member
 from members.optin import (
     optin_email_due,
@@ -244,7 +244,7 @@ def member_from_signature(*, signature: Signature) -> Member:
     # Leaving the box unticked is not a withdrawal of earlier consent.
     if signature.opt_in:
         consent = Consent(
-            wording=OPT_IN_WORDING.format(organisation=petition.organisation.name),
+            wording=_opt_in_wording(signature),
             wording_version=signature.opt_in_wording_version,
             source=petition.get_absolute_url(),
             at=signature.created_at,
@@ -272,6 +272,12 @@ def member_from_signature(*, signature: Signature) -> Member:
         if consent is not None and _awaits_opt_in(member):
             job_record(kind=MEMBER_OPTIN_SEND, payload={"member": member.pk})
     return member
+
+
+def _opt_in_wording(signature: Signature) -> str:
+    """The box's words as the signer read them, in the language of the page they signed on."""
+    with translation.override(email_language(signature)):
+        return wording_in(OPT_IN_WORDING, organisation=signature.petition.organisation.name)
 
 
 def _awaits_opt_in(member: Member) -> bool:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from lib.i18n import language_versions, same_language
 from lib.localcache import LocalCache
 from lib.mail import absolute_url
+from members.consent import OPT_IN_WORDING, wording_in
 from petitions.counting import petition_count
 from petitions.forms import SignatureForm
 from petitions.models import TRANSLATED_FIELDS, Channel, Petition, PetitionTranslation, Signature
@@ -186,6 +187,7 @@ def petition_context(petition: Petition) -> dict:
         "page_url": absolute_url(petition.get_absolute_url()),
         "image_url": absolute_url(petition.image.url) if petition.image else "",
         "text_lang": text_lang(petition),
+        "opt_in_wording": wording_in(OPT_IN_WORDING, organisation=petition.organisation.name),
     }
 
 

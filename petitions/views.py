@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_GET,
@@ -207,7 +208,7 @@ def sign(request, slug):
             language=signing_language(request),
         )
     except PetitionClosed:
-        form.add_error(None, "This petition is closed and no longer takes signatures.")
+        form.add_error(None, _("This petition is closed and no longer takes signatures."))
         return _render_form_page(request, petition, form, status=400)
     # A new signature and a repeat get the same answer, without a cookie: nothing
     # in it may tell whether this address had signed. (signature_create does the

@@ -1,6 +1,7 @@
 """A person's rights over what Chorus holds: the self-service requests and their links."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RightsRequest(models.Model):
@@ -15,8 +16,8 @@ class RightsRequest(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        COPY = "copy", "Send me a copy of my data"
-        ERASE = "erase", "Erase my data"
+        COPY = "copy", _("Send me a copy of my data")
+        ERASE = "erase", _("Erase my data")
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
     purpose = models.CharField(max_length=5, choices=Purpose.choices)

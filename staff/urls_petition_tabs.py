@@ -1,12 +1,13 @@
-"""One petition's tabs: overview, signatures, updates, fraud, export
+"""One petition's tabs: overview, signatures, updates, translations, fraud, export
 (staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_fraud.py)."""
+petition_translations.py, petition_fraud.py)."""
 
 from django.urls import path
 
 from staff.views import petition_fraud as fraud
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
+from staff.views import petition_translations as translations
 from staff.views import petition_updates as updates
 
 urlpatterns = [
@@ -29,6 +30,17 @@ urlpatterns = [
         "updates/<int:update_pk>/delete/",
         updates.update_delete_view,
         name="petition_update_delete",
+    ),
+    path("translations/", translations.translation_list, name="petition_translations"),
+    path(
+        "translations/<str:language>/",
+        translations.translation_edit,
+        name="petition_translation_edit",
+    ),
+    path(
+        "translations/<str:language>/delete/",
+        translations.translation_delete,
+        name="petition_translation_delete",
     ),
     path("fraud/", fraud.fraud_report_view, name="petition_fraud"),
     path("fraud/signatures/", fraud.fraud_signatures, name="petition_fraud_signatures"),

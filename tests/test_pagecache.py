@@ -302,8 +302,8 @@ def test_a_language_nobody_configured_makes_no_new_entry(petition, two_languages
     for junk in ("xx-YY", "de, it;q=0.5", "*", "a" * 300, "en;q=garbage"):
         answer = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE=junk)
         assert answer["Content-Language"] == "en"
-    for path in ("/de/p/{}/", "/xx/p/{}/", "/FR/p/{}/"):
-        assert Client().get(path.format(petition.slug)).status_code == 404
+    for address in ("/de/p/{}/", "/xx/p/{}/", "/FR/p/{}/"):
+        assert Client().get(address.format(petition.slug)).status_code == 404
 
     assert len(kept_pages) == 2
 

@@ -139,6 +139,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return "0"
     if kwarg in ("update_pk", "member_pk", "import_pk", "segment_pk", "mailing_pk", "bulk_pk"):
         return "1"  # the guard answers before any lookup
+    if kwarg == "language":  # a petition's translation
+        return "fr"
     if kwarg == "version":
         return petition.organisation.brand_version  # /brand/<version>.css
     if kwarg == "app_label":

@@ -189,9 +189,7 @@ def test_a_name_typed_decomposed_is_stored_composed(public_client, petition):
         ("en", "", "en"),
     ],
 )
-def test_the_stored_language_is_the_pages_with_the_browsers_region(
-    petition, page, header, stored
-):
+def test_the_stored_language_is_the_pages_with_the_browsers_region(petition, page, header, stored):
     """The page's language (its URL's), with the browser's region only when the browser
     prefers that same language; never anything but a clean tag."""
     with translation.override(page):

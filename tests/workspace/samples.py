@@ -95,5 +95,6 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "segment_pk": segment_sample(petition.organisation),
         "mailing_pk": mailing_sample(petition.organisation),
         "bulk_pk": bulk_action_sample(petition),
+        "language": "fr",  # a petition's translation (its own language is en)
     }
     return Walk(urls=workspace_urls(samples))

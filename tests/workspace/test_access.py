@@ -25,6 +25,7 @@ class TestTheRule:
                 "segment_pk": 1,
                 "mailing_pk": 1,
                 "bulk_pk": 1,
+                "language": "fr",
             }
         )
 

@@ -69,7 +69,7 @@ def test_every_people_page_declares_a_permission_only_owners_hold():
     analyst = staff_client("analyst")[0]
     samples = {"user_pk": owner.pk, "invitation_pk": 1, "pk": 1, "signature_pk": 1}
     samples |= {"update_pk": 1, "member_pk": 1, "import_pk": 1, "token": "x"}
-    samples |= {"segment_pk": 1, "mailing_pk": 1, "bulk_pk": 1}
+    samples |= {"segment_pk": 1, "mailing_pk": 1, "bulk_pk": 1, "language": "fr"}
     people_urls = [u for u in workspace_urls(samples) if u.name.startswith("people")]
 
     assert len(people_urls) == 7

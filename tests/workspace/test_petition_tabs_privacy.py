@@ -52,6 +52,7 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "segment_pk": 1,
                 "mailing_pk": 1,
                 "bulk_pk": 1,
+                "language": "fr",
             }
         )
     ]

@@ -97,13 +97,16 @@ def test_each_language_has_its_page_with_its_words_and_links_to_the_others(
 def test_no_english_interface_text_is_left_on_a_translated_page(public_client, petition, language):
     html = _page(public_client, language, petition)
 
-    for english in ("Sign the petition", "Why this matters", "Share this petition", "Your details"):
+    for english in (
+        "Sign the petition",
+        "Why this matters",
+        "Share this petition",
+        "Your details",
+    ):
         assert english not in html, english
 
 
-def test_a_translated_petition_shows_its_translation_at_its_languages_url(
-    public_client, petition
-):
+def test_a_translated_petition_shows_its_translation_at_its_languages_url(public_client, petition):
     _translate(petition)
 
     french = _page(public_client, "fr", petition)
@@ -184,7 +187,10 @@ def test_a_signature_made_on_the_german_page_gets_its_email_in_german_over_smtp(
 
     [(_, recipients, message, _)] = inbox.messages
     assert recipients == ["greta@example.org"]
-    assert str(message["Subject"]).strip() == f"Bitte bestätigen Sie Ihre Unterschrift: {petition.title}"
+    assert (
+        str(message["Subject"]).strip()
+        == f"Bitte bestätigen Sie Ihre Unterschrift: {petition.title}"
+    )
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     assert text.startswith("Guten Tag,\n")

@@ -187,6 +187,10 @@ def petition_context(petition: Petition) -> dict:
         "page_url": absolute_url(petition.get_absolute_url()),
         "image_url": absolute_url(petition.image.url) if petition.image else "",
         "text_lang": text_lang(petition),
+        # Updates and sources are never translated: their own language, when not the page's.
+        "own_lang": ""
+        if same_language(petition.language, translation.get_language() or "")
+        else petition.language,
         "opt_in_wording": wording_in(OPT_IN_WORDING, organisation=petition.organisation.name),
     }
 

@@ -13,4 +13,4 @@ PY=${PY:-.venv/bin/python}
 # Shared with tests/test_public_catalog.py, which checks that nothing new slipped in.
 . scripts/public-messages.env
 
-"$PY" manage.py makemessages "${PUBLIC_MESSAGES_ARGS[@]}"
+"$PY" manage.py makemessages "${PUBLIC_MESSAGES_ARGS[@]}" "$@"

@@ -7,13 +7,14 @@ other path (the staff area, the admin, the API) is answered in the language the
 visitor chose (the language cookie) or their browser prefers (Accept-Language).
 
 A first visit to an unprefixed public page from a browser that prefers another of
-LANGUAGES is sent to that language's URL (`language_redirect`), unless the visitor
+LANGUAGES is sent to that language's URL (`language_plan`), unless the visitor
 came from one of this site's own pages (they chose English in the switcher) or their
 language cookie says English. The page itself stays one copy per path: the redirect is
 decided before the kept page is served (chorus.pagecache), never stored in it.
+`language_plan` makes both decisions in one pass: the kept-page door asks it on every
+request, so what it reads of the settings is read once (lib.i18n.from_settings).
 """
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,11 +23,17 @@ from django.urls import LocalePrefixPattern, URLResolver, get_resolver
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from lib.i18n import language_versions, path_language, translated_path
+from lib.i18n import (
+    from_settings,
+    language_versions,
+    languages_negotiated,
+    path_language,
+    prefixed_languages,
+    translated_path,
+)
 
 
-@lru_cache(maxsize=4)
-def _public_segments(urlconf: str) -> frozenset[str]:
+def _public_segments() -> frozenset[str]:
     """The first segments of the routes under i18n_patterns ("p", "your-data", "" ...)."""
     segments = set()
 
@@ -38,7 +45,7 @@ def _public_segments(urlconf: str) -> frozenset[str]:
             else:
                 segments.add(route.lstrip("^").partition("/")[0])
 
-    for entry in get_resolver(urlconf).url_patterns:
+    for entry in get_resolver(settings.ROOT_URLCONF).url_patterns:
         if isinstance(entry, URLResolver) and isinstance(entry.pattern, LocalePrefixPattern):
             walk(entry.url_patterns, "")
     return frozenset(segments)
@@ -46,19 +53,45 @@ def _public_segments(urlconf: str) -> frozenset[str]:
 
 def is_public_path(path: str) -> bool:
     """Whether a path (without a language prefix) is one of the public, prefixed pages."""
-    return path[1:].partition("/")[0] in _public_segments(settings.ROOT_URLCONF)
+    return path[1:].partition("/")[0] in from_settings("public_segments", _public_segments)
 
 
 def negotiated_language(request) -> str:
     """The language cookie, then Accept-Language, then LANGUAGE_CODE: one of LANGUAGES."""
-    if not settings.USE_I18N or len(settings.LANGUAGES) < 2:
+    if not languages_negotiated():
         return settings.LANGUAGE_CODE
     return translation.get_language_from_request(request)
 
 
+def language_plan(request) -> tuple[str, str | None]:
+    """(the language a request is answered in, where to send it instead or None).
+
+    The language: the URL's; English for an unprefixed public page; the negotiated one
+    elsewhere. Always one of LANGUAGES (a part of the page cache's key). The redirect:
+    for a first visit to an unprefixed public page (GET or HEAD) from a browser that
+    prefers another language, that page in it; whether the page is HTML is for the
+    caller to check (count.json is never sent elsewhere).
+    """
+    # Written out rather than through path_language and is_public_path: the door asks
+    # this on every request, and each call was a measurable share of its time.
+    path = request.path_info
+    segment = path[1:].partition("/")[0]
+    if segment in from_settings("prefixed", prefixed_languages):
+        return segment, None
+    if segment not in from_settings("public_segments", _public_segments):
+        return negotiated_language(request), None
+    default = settings.LANGUAGE_CODE
+    if request.method not in ("GET", "HEAD") or _from_this_site(request):
+        return default, None
+    wanted = translation.get_language_from_request(request)  # the caller checked there is a choice
+    if wanted == default:
+        return default, None
+    query = request.META.get("QUERY_STRING", "")
+    return default, translated_path(path, wanted) + (f"?{query}" if query else "")
+
+
 def url_language(request) -> str:
-    """The language a request is answered in: the URL's, English for an unprefixed public
-    page, the negotiated one elsewhere. Always one of LANGUAGES (a cache key part)."""
+    """The language a request is answered in (language_plan's first half)."""
     path = request.path_info
     from_path = path_language(path)
     if from_path is not None:
@@ -66,21 +99,6 @@ def url_language(request) -> str:
     if is_public_path(path):
         return settings.LANGUAGE_CODE
     return negotiated_language(request)
-
-
-def language_redirect(request) -> str | None:
-    """Where a first visit to an unprefixed public page goes: the URL in the language the
-    visitor prefers, or None to serve the English page."""
-    path = request.path_info
-    if request.method not in ("GET", "HEAD") or path_language(path) is not None:
-        return None
-    if not is_public_path(path) or _from_this_site(request):
-        return None
-    wanted = negotiated_language(request)
-    if wanted == settings.LANGUAGE_CODE:
-        return None
-    query = request.META.get("QUERY_STRING", "")
-    return translated_path(path, wanted) + (f"?{query}" if query else "")
 
 
 def _from_this_site(request) -> bool:

@@ -36,7 +36,8 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from chorus.languages import language_redirect, path_language, url_language
+from chorus.languages import language_plan
+from lib.i18n import languages_negotiated, path_language
 from lib.localcache import LocalCache
 
 MAX_KEPT_PAGES = 2000
@@ -167,18 +168,23 @@ def _strip_per_visitor(response: HttpResponse) -> None:
 
 
 def _negotiates_language() -> bool:
-    return settings.USE_I18N and len(settings.LANGUAGES) > 1
+    return languages_negotiated()
+
+
+def request_plan(request) -> tuple[str, str | None]:
+    """The language a request is answered in and where a first visit goes instead
+    (chorus.languages.language_plan): the URL's language for a public page, else the
+    language cookie, then Accept-Language, then LANGUAGE_CODE; always one of LANGUAGES,
+    so a made-up header cannot make a new cache key. With one language there is nothing
+    to negotiate or redirect.
+    """
+    if not languages_negotiated():
+        return settings.LANGUAGE_CODE, None
+    return language_plan(request)
 
 
 def request_language(request) -> str:
-    """The language a request is answered in (chorus.languages.url_language): the URL's
-    for a public page, else the language cookie, then Accept-Language, then
-    LANGUAGE_CODE; always one of LANGUAGES, so a made-up header cannot make a new cache
-    key. With one language there is nothing to negotiate.
-    """
-    if not _negotiates_language():
-        return settings.LANGUAGE_CODE
-    return url_language(request)
+    return request_plan(request)[0]
 
 
 def language_redirect_response(location: str) -> HttpResponse:
@@ -218,14 +224,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = request_language(request)
+        language, redirect_to = request_plan(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         if request.method != "GET" and request.method != "HEAD":
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS holds for kept pages too
         _remember_host(request.META)
-        redirect_to = language_redirect(request) if _negotiates_language() else None
         key = (request.path, language)
         found = kept_pages.lookup(key)
         if found is None:
@@ -313,8 +318,8 @@ def _kept_for(environ) -> KeptPage | None:
     hosts = (environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", ""))
     if hosts not in accepted_hosts:
         return None
-    request = _EnvironRequest(environ)
-    kept = kept_pages.get_fresh((path, request_language(request)))
-    if kept is not None and kept.html and _negotiates_language() and language_redirect(request):
+    language, redirect_to = request_plan(_EnvironRequest(environ))
+    kept = kept_pages.get_fresh((path, language))
+    if kept is not None and kept.html and redirect_to:
         return None  # a first visit to be sent to its language: Django answers it
     return kept

@@ -4,6 +4,8 @@ import re
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import translation
 
 # One entry of the header, as BCP 47 (RFC 5646) spells it: a 2 or 3 letter language
@@ -76,14 +78,37 @@ def _language_tag(accept_language: str, max_length: int) -> str:
 # (chorus.languages); these only spell the paths.
 
 
-def prefixed_languages() -> tuple[str, ...]:
+# Read from settings once, not on every request (the kept-page door asks on each one);
+# forgotten when a test changes the settings.
+_from_settings: dict[str, object] = {}
+
+
+def from_settings(name: str, compute):
+    """`compute()`'s answer, kept until a language or URL setting changes."""
+    try:
+        return _from_settings[name]
+    except KeyError:
+        found = _from_settings[name] = compute()
+        return found
+
+
+def prefixed_languages() -> frozenset[str]:
     """The languages whose pages sit under /<code>/: every one of LANGUAGES but the default."""
-    return _prefixed(tuple(code for code, _ in settings.LANGUAGES), settings.LANGUAGE_CODE)
+    return from_settings(
+        "prefixed",
+        lambda: frozenset(c for c, _ in settings.LANGUAGES if c != settings.LANGUAGE_CODE),
+    )
 
 
-@lru_cache(maxsize=8)
-def _prefixed(languages: tuple[str, ...], default: str) -> tuple[str, ...]:
-    return tuple(code for code in languages if code != default)
+def languages_negotiated() -> bool:
+    """Whether there is more than one language to choose from."""
+    return from_settings("negotiated", lambda: settings.USE_I18N and len(settings.LANGUAGES) > 1)
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "USE_I18N", "ROOT_URLCONF"):
+        _from_settings.clear()
 
 
 def path_language(path: str) -> str | None:

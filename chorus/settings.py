@@ -402,6 +402,14 @@ DISPOSABLE_DOMAINS_FILE = env.str("DISPOSABLE_DOMAINS_FILE", default="")
 PETITION_PAGE_MAX_AGE = env.int("PETITION_PAGE_MAX_AGE", default=10)
 PETITION_PAGE_CACHE_SECONDS = env.float("PETITION_PAGE_CACHE_SECONDS", default=3.0)
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
+# The embeddable widget's form token (petitions/embed.py, docs/widget.md): how long a
+# widget's form may stay open before signing asks for one more press. Longer than any
+# cache keeps the widget (PETITION_PAGE_MAX_AGE, PETITION_PAGE_CACHE_SECONDS).
+EMBED_FORM_TOKEN_SECONDS = env.int("EMBED_FORM_TOKEN_SECONDS", default=6 * 60 * 60)
+if EMBED_FORM_TOKEN_SECONDS < 60 + PETITION_PAGE_MAX_AGE + PETITION_PAGE_CACHE_SECONDS:
+    raise ImproperlyConfigured(
+        "EMBED_FORM_TOKEN_SECONDS must outlast the widget's cache times by a minute at least"
+    )
 
 # Scraping resistance (docs/trust.md). Every signer name the public can read, on any page,
 # is one of the newest PUBLIC_SIGNERS_CAP confirmed signers who chose to be shown; the

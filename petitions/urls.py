@@ -1,6 +1,6 @@
 from django.urls import path
 
-from petitions import views
+from petitions import embed_views, views
 
 app_name = "petitions"
 urlpatterns = [
@@ -14,5 +14,8 @@ urlpatterns = [
     path("p/<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
     path("p/<slug:slug>/me.json", views.visitor_state, name="visitor"),
     path("p/<slug:slug>/count.json", views.count_json, name="count"),
+    # The embeddable widget: the only pages other sites may frame (docs/widget.md).
+    path("p/<slug:slug>/embed/", embed_views.embed, name="embed"),
+    path("p/<slug:slug>/embed/thanks/", embed_views.embed_thanks, name="embed_thanks"),
     path("c/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -1,9 +1,10 @@
-"""One petition's tabs: overview, signatures, updates, translations, fraud, export
+"""One petition's tabs: overview, signatures, updates, translations, fraud, export, embed
 (staff/views/petition_tabs.py, petition_signatures.py, petition_updates.py,
-petition_translations.py, petition_fraud.py)."""
+petition_translations.py, petition_fraud.py, petition_embed.py)."""
 
 from django.urls import path
 
+from staff.views import petition_embed as embed
 from staff.views import petition_fraud as fraud
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
@@ -57,4 +58,5 @@ urlpatterns = [
         name="petition_bulk_action_reverse",
     ),
     path("export/", tabs.petition_export, name="petition_export"),
+    path("embed/", embed.petition_embed, name="petition_embed"),
 ]

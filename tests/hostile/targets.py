@@ -78,6 +78,16 @@ SAMPLES: dict[str, Sample] = {
             "country": "GB",
         },
     ),  # fmt: skip
+    # The embeddable widget: its own page holds the form, with its signed form token.
+    "petitions:embed": Sample(
+        persona="public",
+        data={
+            "email": "hostile@example.org",
+            "first_name": "Hos",
+            "last_name": "Tile",
+            "country": "GB",
+        },
+    ),  # fmt: skip
     "petitions:resend": Sample(persona="public", page="petitions:thanks"),
     "petitions:confirm": Sample(persona="public"),
     "members:optin": Sample(persona="public"),

@@ -314,3 +314,30 @@ def test_a_translation_row_is_one_per_petition_and_language(petition):
     assert PetitionTranslation.objects.filter(petition=petition).count() == 1
     assert PetitionTranslation.objects.get().title == "Encore"
     assert PetitionTranslation.objects.get().updated_at <= timezone.now()
+
+
+def test_the_widget_speaks_its_urls_language_and_signs_in_it(petition):
+    _translate(petition)
+
+    widget = Client().get(f"/fr/p/{petition.slug}/embed/?partner=x")
+    html = widget.content.decode()
+    assert _head(html).lang == "fr"
+    assert FRENCH["title"] in html and "Signer la pétition" in html
+    assert widget["Content-Language"] == "fr"
+    token = re.search(r'name="embed_token" value="([^"]+)"', html).group(1)
+
+    answer = Client().post(f"/fr/p/{petition.slug}/embed/", {**sign_data(), "embed_token": token})
+
+    assert answer["Location"] == f"/fr/p/{petition.slug}/embed/thanks/"
+    assert Signature.objects.get().language == "fr"
+
+
+def test_a_french_browsers_first_look_at_the_widget_is_the_french_one(petition):
+    answer = Client().get(
+        f"/p/{petition.slug}/embed/?partner=x",
+        HTTP_ACCEPT_LANGUAGE="fr-FR",
+        HTTP_REFERER="https://partner.example/page",
+    )
+
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/fr/p/{petition.slug}/embed/?partner=x"

@@ -1,0 +1,26 @@
+// The Embed tab (templates/staff/petition_tabs/embed.html): copy the snippet in one press.
+(function () {
+  "use strict";
+  var button = document.querySelector("[data-copy-button]");
+  var status = document.querySelector("[data-copy-status]");
+  if (!button) return;
+  var source = document.getElementById(button.getAttribute("data-copy-button"));
+
+  function said(text) {
+    if (status) status.textContent = text;
+  }
+
+  button.addEventListener("click", function () {
+    var copied = function () { said("Copied. Paste it into the partner's page, or send it to them."); };
+    var selectIt = function () {
+      source.focus();
+      source.select();
+      said("Press Ctrl+C (or Cmd+C) to copy the selected code.");
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(source.value).then(copied, selectIt);
+    } else {
+      selectIt();
+    }
+  });
+})();

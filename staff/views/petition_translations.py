@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from lib.i18n import same_language
 from petitions.models import PetitionTranslation
@@ -28,6 +29,7 @@ def _language_name(petition, language: str) -> str:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def translation_list(request, pk: int):
     petition = petition_for(pk)
     written = {t.language: t for t in petition.translations.all()}

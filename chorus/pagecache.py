@@ -35,9 +35,12 @@ from http.cookies import SimpleCookie
 
 import brotli
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from chorus.languages import language_plan
+from lib.i18n import languages_negotiated, path_language
 from lib.localcache import LocalCache
 from lib.visits import visit_note
 
@@ -68,6 +71,7 @@ class Encoded:
 @dataclass(frozen=True)
 class KeptPage:
     encodings: dict[str, Encoded]  # "identity", and "gzip", "br" when they pay
+    html: bool = False  # a page a first visit may be sent to its language version of
 
     def answer(
         self, method: str, if_none_match: str, accept_encoding: str
@@ -79,13 +83,18 @@ class KeptPage:
         return 200, encoded.headers, b"" if method == "HEAD" else encoded.body
 
 
-def page_keep(response: HttpResponse, *, language: str) -> KeptPage:
-    """The response as every visitor may be served it, encoded once in each way that pays."""
+def page_keep(response: HttpResponse, *, language: str, by_language: bool = True) -> KeptPage:
+    """The response as every visitor may be served it, encoded once in each way that pays.
+
+    `by_language`: whether the same path may answer another language (an unprefixed
+    URL: a browser preferring French is sent elsewhere), so a shared cache must vary.
+    """
     _strip_per_visitor(response)
     body = response.content
     etag = response.get("ETag") or f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
-    if _negotiates_language():
+    vary = [v for v in vary if v.lower() != "accept-language"]
+    if by_language and _negotiates_language():
         vary.append("Accept-Language")
     bodies = {"identity": body, **_compressed(body, response.get("Content-Type", ""))}
     if len(bodies) > 1:
@@ -105,7 +114,7 @@ def page_keep(response: HttpResponse, *, language: str) -> KeptPage:
         not_modified = [(n, v) for n, v in headers if n.lower() not in ("content-type",)]
         headers.append(("Content-Length", str(len(content))))
         encodings[encoding] = Encoded(content, tag, headers, not_modified)
-    return KeptPage(encodings)
+    return KeptPage(encodings, html=response.get("Content-Type", "").startswith("text/html"))
 
 
 def _compressed(body: bytes, content_type: str) -> dict[str, bytes]:
@@ -163,19 +172,31 @@ def _strip_per_visitor(response: HttpResponse) -> None:
 
 
 def _negotiates_language() -> bool:
-    return settings.USE_I18N and len(settings.LANGUAGES) > 1
+    return languages_negotiated()
+
+
+def request_plan(request) -> tuple[str, str | None]:
+    """The language a request is answered in and where a first visit goes instead
+    (chorus.languages.language_plan): the URL's language for a public page, else the
+    language cookie, then Accept-Language, then LANGUAGE_CODE; always one of LANGUAGES,
+    so a made-up header cannot make a new cache key. With one language there is nothing
+    to negotiate or redirect.
+    """
+    if not languages_negotiated():
+        return settings.LANGUAGE_CODE, None
+    return language_plan(request)
 
 
 def request_language(request) -> str:
-    """The language a request is answered in, as Django's LocaleMiddleware negotiates it.
+    return request_plan(request)[0]
 
-    The language cookie, then Accept-Language, then LANGUAGE_CODE; always one of
-    LANGUAGES, so a made-up header cannot make a new cache key. With one language
-    there is nothing to negotiate.
-    """
-    if not _negotiates_language():
-        return settings.LANGUAGE_CODE
-    return translation.get_language_from_request(request)
+
+def language_redirect_response(location: str) -> HttpResponse:
+    """A first visit sent to its language's URL: for this visitor only, never kept."""
+    response = HttpResponseRedirect(location)
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    patch_cache_control(response, private=True, max_age=0)
+    return response
 
 
 class _EnvironRequest:
@@ -183,6 +204,8 @@ class _EnvironRequest:
 
     def __init__(self, environ):
         self.META = environ
+        self.method = environ.get("REQUEST_METHOD")
+        self.path_info = environ.get("PATH_INFO", "") or "/"
 
     @property
     def COOKIES(self) -> dict:  # noqa: N802 - the name HttpRequest gives it
@@ -205,7 +228,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = request_language(request)
+        language, redirect_to = request_plan(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         if request.method != "GET" and request.method != "HEAD":
@@ -215,25 +238,33 @@ class PageCacheMiddleware:
         key = (request.path, language)
         found = kept_pages.lookup(key)
         if found is None:
-            return self._render(request, key, language, stale=None)
+            return self._render(request, key, language, stale=None, redirect_to=redirect_to)
         kept, fresh = found
+        if redirect_to and kept.html:
+            return language_redirect_response(redirect_to)
         if fresh or not kept_pages.refresh_claim(key):
             return _response(kept, request)  # fresh, or another thread is rendering it again
         try:
-            return self._render(request, key, language, stale=kept)
+            return self._render(request, key, language, stale=kept, redirect_to=redirect_to)
         finally:
             kept_pages.refresh_release(key)
 
-    def _render(self, request, key, language, stale: KeptPage | None):
+    def _render(self, request, key, language, stale: KeptPage | None, redirect_to=None):
         response = self.get_response(request)
         if response.status_code == 503 and stale is not None:
             return _response(stale, request)  # the database is down: the old copy will do
         seconds = getattr(response, "shared_cache", 0)
-        if not seconds or response.status_code != 200 or response.streaming:
+        is_page = response.status_code == 200 and not response.streaming
+        if redirect_to and is_page and response.get("Content-Type", "").startswith("text/html"):
+            if seconds:
+                kept_pages.set(key, page_keep(response, language=language), seconds)
+            return language_redirect_response(redirect_to)
+        if not seconds or not is_page:
             if stale is not None:
                 kept_pages.discard(key)  # no longer for everyone: unpublished, gone
             return response
-        kept = page_keep(response, language=language)
+        by_language = path_language(request.path_info) is None
+        kept = page_keep(response, language=language, by_language=by_language)
         kept_pages.set(key, kept, seconds)
         return _response(kept, request)
 
@@ -309,4 +340,8 @@ def _kept_for(environ) -> KeptPage | None:
     hosts = (environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", ""))
     if hosts not in accepted_hosts:
         return None
-    return kept_pages.get_fresh((path, request_language(_EnvironRequest(environ))))
+    language, redirect_to = request_plan(_EnvironRequest(environ))
+    kept = kept_pages.get_fresh((path, language))
+    if kept is not None and kept.html and redirect_to:
+        return None  # a first visit to be sent to its language: Django answers it
+    return kept

@@ -60,7 +60,8 @@ INSTALLED_APPS = [
 # Kept short on purpose: every entry runs on every signature during a spike.
 # StaffSignInMiddleware is django-otp's OTPMiddleware plus idle expiry and the second-factor
 # rule; it returns at once for requests without a session cookie (every signer).
-# LocaleMiddleware picks the language from the URL's prefix, else the language cookie,
+# PathLocaleMiddleware (chorus/languages.py) takes a public page's language from its URL
+# (/fr/p/<slug>/; English unprefixed), and any other page's from the language cookie,
 # else the browser's Accept-Language.
 # The header middleware sits above WhiteNoise so static files get the same headers,
 # and the body guard above everything that reads a request body (the CSRF check).
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chorus.middleware.RequestBodyGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "chorus.languages.PathLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.organisation",
+                "chorus.languages.languages_context",
             ],
         },
     },

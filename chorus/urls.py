@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -24,14 +25,21 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^brand/(?P<version>[0-9a-f]{12})\.css$", brand_css, name="brand_css"),
     path("api/v1/", include("api.urls")),
+    path("healthz", health, name="health"),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+# The public pages, in English at their plain URLs and in each other language under its
+# code: /fr/p/<slug>/ (docs/languages.md; chorus/languages.py decides which one a request
+# gets). Emails rendered in a signer's language link to that language's pages.
+urlpatterns += i18n_patterns(
     path("", include("petitions.urls")),
     path("", include("members.urls")),
     path("", include("mailings.urls")),
     path("", include("rights.urls")),
     path("", home, name="home"),
-    path("healthz", health, name="health"),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-]
+    prefix_default_language=False,
+)
 
 # An ESP's bounce and complaint webhooks (django-anymail), only when one is configured:
 # mailings.inbound.anymail_tracking receives their events.

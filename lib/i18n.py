@@ -3,6 +3,11 @@
 import re
 from functools import lru_cache
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import translation
+
 # One entry of the header, as BCP 47 (RFC 5646) spells it: a 2 or 3 letter language
 # and subtags of 1 to 8 letters or digits. 35 characters hold every tag RFC 5646 asks
 # an implementation to keep; longer is not a browser's preference.
@@ -66,3 +71,88 @@ def _language_tag(accept_language: str, max_length: int) -> str:
     if not candidates:
         return ""
     return _normalised(min(candidates)[2], max_length)
+
+
+# Language versions of a page: /fr/p/x/ is the French version of /p/x/ (English,
+# LANGUAGE_CODE, is unprefixed). Which paths have versions is the project's business
+# (chorus.languages); these only spell the paths.
+
+
+# Read from settings once, not on every request (the kept-page door asks on each one);
+# forgotten when a test changes the settings.
+_from_settings: dict[str, object] = {}
+
+
+def from_settings(name: str, compute):
+    """`compute()`'s answer, kept until a language or URL setting changes."""
+    try:
+        return _from_settings[name]
+    except KeyError:
+        found = _from_settings[name] = compute()
+        return found
+
+
+def prefixed_languages() -> frozenset[str]:
+    """The languages whose pages sit under /<code>/: every one of LANGUAGES but the default."""
+    return from_settings(
+        "prefixed",
+        lambda: frozenset(c for c, _ in settings.LANGUAGES if c != settings.LANGUAGE_CODE),
+    )
+
+
+def languages_negotiated() -> bool:
+    """Whether there is more than one language to choose from."""
+    return from_settings("negotiated", lambda: settings.USE_I18N and len(settings.LANGUAGES) > 1)
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "USE_I18N", "ROOT_URLCONF"):
+        _from_settings.clear()
+
+
+def path_language(path: str) -> str | None:
+    """The language a path names in its first segment ("fr" for /fr/p/x/), else None."""
+    segment = path[1:].partition("/")[0]
+    return segment if segment in prefixed_languages() else None
+
+
+def translated_path(path: str, language: str) -> str:
+    """The same page in `language`: /fr/p/x/ for ("/p/x/", "fr"), /p/x/ for the default."""
+    current = path_language(path)
+    bare = path[len(current) + 1 :] if current else path
+    if language == settings.LANGUAGE_CODE:
+        return bare
+    return f"/{language}{bare}"
+
+
+def language_versions(path: str) -> list[dict]:
+    """Every language version of a page, for a language switcher and hreflang links."""
+    current = path_language(path) or settings.LANGUAGE_CODE
+    return [
+        {
+            "code": code,
+            "name": name,
+            "path": translated_path(path, code),
+            "url": settings.BASE_URL + translated_path(path, code),
+            "current": code == current,
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def same_language(tag: str, other: str) -> bool:
+    """Whether two tags name the same language, whatever their regions ("fr-CA", "fr")."""
+    return tag.partition("-")[0].lower() == other.partition("-")[0].lower()
+
+
+def supported_language(*tags: str) -> str:
+    """The first of `tags` Chorus speaks, as one of LANGUAGES ("fr" for "fr-CA"), else
+    LANGUAGE_CODE. For an email: its links must name a language the site has pages in."""
+    for tag in tags:
+        if tag:
+            try:
+                return translation.get_supported_language_variant(tag)
+            except LookupError:
+                continue
+    return settings.LANGUAGE_CODE

@@ -8,6 +8,8 @@ are covered the day Python's Unicode tables learn them.
 
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
+
 # Control (Cc), format (Cf: bidi embeddings, overrides and isolates, zero-width spaces,
 # the byte-order mark, soft hyphen, tags), line and paragraph separators (Zl, Zp),
 # private use (Co), surrogates (Cs) and unassigned code points (Cn).
@@ -34,12 +36,14 @@ class TextRefused(ValueError):
 
 
 MESSAGES = {
-    "line_break": "Please keep it on one line.",
+    "line_break": _("Please keep it on one line."),
     "hidden": (
-        "It has invisible or control characters we cannot store. "
-        "Please type it again without them."
+        _(
+            "It has invisible or control characters we cannot store. "
+            "Please type it again without them."
+        )
     ),
-    "invisible": "Please type at least one letter or number.",
+    "invisible": _("Please type at least one letter or number."),
 }
 
 

@@ -23,6 +23,7 @@ from members.consent import (
     CONFIRMED_OPT_IN_SOURCE,
     CONFIRMED_OPT_IN_VERSION,
     CONFIRMED_OPT_IN_WORDING,
+    wording_in,
 )
 from members.models import ConsentRecord, Member, OptInLink, Suppression
 from members.services import LIFTED_BY_OPT_IN, Consent, member_subscribe
@@ -112,7 +113,7 @@ def optin_link_for_token(token: str) -> OptInLink | None:
 
 
 def optin_wording(organisation) -> str:
-    return CONFIRMED_OPT_IN_WORDING.format(organisation=organisation.name)
+    return wording_in(CONFIRMED_OPT_IN_WORDING, organisation=organisation.name)
 
 
 def member_optin_confirm(*, token: str) -> bool:

@@ -21,8 +21,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from lib.i18n import language_tag
 from lib.mail import absolute_url
+from members.consent import OPT_IN_WORDING, wording_in
 from petitions import pages
 from petitions.counting import petition_count
 from petitions.embed import (
@@ -35,6 +35,7 @@ from petitions.embed import (
 from petitions.forms import SignatureForm, form_data
 from petitions.models import Channel, Petition
 from petitions.services import PetitionClosed, signature_create
+from petitions.views import signing_language
 
 # Any site may frame the widget: it is pasted anywhere, and it acts only on what the person
 # types into it (no cookie, no session), so framing it lends an attacker nothing.
@@ -103,7 +104,7 @@ def _embed_sign(request, slug):
             petition=petition,
             data={**form.cleaned_data, "channel": Channel.WIDGET, "partner_id": partner_id},
             request_meta=request.META,
-            language=language_tag(request.META.get("HTTP_ACCEPT_LANGUAGE", "")),
+            language=signing_language(request),
         )
     except PetitionClosed:
         form.add_error(None, _("This petition is closed and no longer takes signatures."))
@@ -120,6 +121,7 @@ def _refused(request, petition, form, token_refused=""):
 
 
 def _render_widget(request, petition, form, token_refused="", status=200):
+    petition = pages.petition_in_language(petition)
     count = petition_count(petition)
     goal = petition.goal_at(count)
     context = {
@@ -132,6 +134,8 @@ def _render_widget(request, petition, form, token_refused="", status=200):
         "embed_token": embed_token_make(petition=petition),
         "token_refused": token_refused,
         "page_url": absolute_url(petition.get_absolute_url()),
+        "text_lang": pages.text_lang(petition),
+        "opt_in_wording": wording_in(OPT_IN_WORDING, organisation=petition.organisation.name),
     }
     return render(request, "petitions/embed.html", context, status=status)
 
@@ -140,7 +144,7 @@ def _render_widget(request, petition, form, token_refused="", status=200):
 @require_safe
 def embed_thanks(request, slug):
     """After signing in the widget: the same page for every signer, new or repeat."""
-    petition = _fresh_petition(slug)
+    petition = pages.petition_in_language(_fresh_petition(slug))
     links = [link for link in pages.share_links(petition) if not link.get("copy")]
     context = {
         "petition": petition,

@@ -1,6 +1,9 @@
 from django import forms
 from django.core.files.base import ContentFile
 from django.http import QueryDict
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_countries import countries
 
 from lib.addresses import InvalidEmail, UndeliverableEmail, email_normalise
@@ -36,13 +39,15 @@ def _clean_text(value: str) -> str:
     above them, and the summary at the top of the form puts it in front of them.
     """
     if REPLACEMENT_CHARACTER in value:
-        raise forms.ValidationError("Some characters did not arrive intact. Please type it again.")
+        raise forms.ValidationError(
+            _("Some characters did not arrive intact. Please type it again.")
+        )
     if "<" in value or ">" in value:
-        raise forms.ValidationError("Please remove < and >.")
+        raise forms.ValidationError(_("Please remove < and >."))
     return value
 
 
-UNDELIVERABLE_MESSAGE = (
+UNDELIVERABLE_MESSAGE = gettext_noop(
     "This address has characters before the @ that our mail server cannot send to. "
     "Please use an address with only unaccented letters, digits and . _ - + before the @."
 )
@@ -52,18 +57,27 @@ def _clean_email(value: str, invalid_message: str) -> str:
     value = value.strip()
     if REPLACEMENT_CHARACTER in value:
         raise forms.ValidationError(
-            "Your email address did not arrive intact. Please type it again."
+            _("Your email address did not arrive intact. Please type it again.")
         )
     try:
         return email_normalise(value)
     except UndeliverableEmail:
-        raise forms.ValidationError(UNDELIVERABLE_MESSAGE, code="undeliverable") from None
+        raise forms.ValidationError(_(UNDELIVERABLE_MESSAGE), code="undeliverable") from None
     except InvalidEmail:
         raise forms.ValidationError(invalid_message, code="invalid") from None
 
 
 COUNTRY_CHOICES = [("", "Choose your country"), *countries]
-COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_CHOICES if code)
+COUNTRY_CODES = frozenset(code for code, _name in COUNTRY_CHOICES if code)
+_country_choices: dict[str, list[tuple[str, str]]] = {}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """COUNTRY_CHOICES named and sorted in the active language, built once per language."""
+    language = translation.get_language() or "en"
+    if language not in _country_choices:
+        _country_choices[language] = [("", _("Choose your country")), *countries]
+    return _country_choices[language]
 
 
 class CountryCodeField(forms.CharField):
@@ -75,7 +89,7 @@ class CountryCodeField(forms.CharField):
     """
 
     choices = COUNTRY_CHOICES
-    default_error_messages = {"invalid_choice": "Choose your country from the list."}
+    default_error_messages = {"invalid_choice": gettext_lazy("Choose your country from the list.")}
 
     def __init__(self, **kwargs):
         super().__init__(max_length=2, **kwargs)
@@ -109,24 +123,26 @@ class HoneypotField(forms.CharField):
 
 
 class SignatureForm(forms.Form):
-    first_name = SingleLineField(max_length=100, label="First name")
-    last_name = SingleLineField(max_length=100, label="Last name")
-    email = forms.CharField(max_length=254, label="Email")
-    country = CountryCodeField(label="Country")
-    postcode = SingleLineField(max_length=20, required=False, label="Postcode (optional)")
+    first_name = SingleLineField(max_length=100, label=gettext_lazy("First name"))
+    last_name = SingleLineField(max_length=100, label=gettext_lazy("Last name"))
+    email = forms.CharField(max_length=254, label=gettext_lazy("Email"))
+    country = CountryCodeField(label=gettext_lazy("Country"))
+    postcode = SingleLineField(
+        max_length=20, required=False, label=gettext_lazy("Postcode (optional)")
+    )
     comment = MultiLineField(
         max_length=1000,
         required=False,
-        label="Why are you signing? (optional)",
+        label=gettext_lazy("Why are you signing? (optional)"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     show_name = forms.BooleanField(
-        required=False, label="Show my name and reason on this petition"
+        required=False, label=gettext_lazy("Show my name and reason on this petition")
     )
     opt_in = forms.BooleanField(required=False)
     channel = ChannelField(required=False, widget=forms.HiddenInput)
     # Left empty by people; form-filling bots tend to fill it in.
-    website = HoneypotField(required=False, label="Leave this empty")
+    website = HoneypotField(required=False, label=gettext_lazy("Leave this empty"))
 
     def clean_first_name(self):
         return _clean_text(self.cleaned_data["first_name"])
@@ -137,7 +153,7 @@ class SignatureForm(forms.Form):
     def clean_postcode(self):
         value = _clean_text(self.cleaned_data["postcode"])
         if value and not all(c.isalnum() or c in " -" for c in value):
-            raise forms.ValidationError("Use only letters, digits, spaces and hyphens.")
+            raise forms.ValidationError(_("Use only letters, digits, spaces and hyphens."))
         return value.upper()
 
     def clean_comment(self):
@@ -145,7 +161,7 @@ class SignatureForm(forms.Form):
 
     def clean_email(self):
         return _clean_email(
-            self.cleaned_data["email"], "Enter a valid email address, like name@example.org."
+            self.cleaned_data["email"], _("Enter a valid email address, like name@example.org.")
         )
 
     @property
@@ -182,10 +198,10 @@ SignatureForm.base_fields = _FieldsCopiedCheaply(SignatureForm.base_fields)
 
 
 class ResendForm(forms.Form):
-    email = forms.CharField(max_length=254, label="Your email")
+    email = forms.CharField(max_length=254, label=gettext_lazy("Your email"))
 
     def clean_email(self):
-        return _clean_email(self.cleaned_data["email"], "Enter a valid email address.")
+        return _clean_email(self.cleaned_data["email"], _("Enter a valid email address."))
 
 
 # The page shows the image at most about 700 CSS pixels wide (1,400 device pixels on a

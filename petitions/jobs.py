@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jobs.registry import job_kind, periodic
 from jobs.services import job_record
+from lib.i18n import supported_language
 from lib.localcache import LocalCache
 from lib.mail import absolute_url, mail_send
-from members.consent import OPT_IN_WORDING
+from members.consent import OPT_IN_WORDING, wording_in
 from members.models import Member
 from members.optin import (
     optin_email_due,
@@ -28,6 +29,7 @@ from members.optin import (
 from members.services import Consent, member_record
 from petitions.counting import counts_fold_all, petition_recount
 from petitions.models import Petition, Signature, SignatureEvent
+from petitions.pages import petition_in_language
 from petitions.pending_images import pending_images_prune
 from petitions.services import (
     SEND_CONFIRMATION,
@@ -48,6 +50,7 @@ from petitions.visits import visits_fold
 # about one petition, and loading it with each signature was a third of the send loop.
 # An edit shows in emails within these seconds.
 _petitions = LocalCache(ttl=30)
+_translated = LocalCache(ttl=30)
 
 CONFIRM = "petitions/email/confirm"
 ALREADY_SIGNED = "petitions/email/already_signed"
@@ -58,8 +61,25 @@ PETITION_RECOUNT = "petition_recount"
 MEMBER_OPTIN_SEND = "member_optin_send"
 
 
+def email_language(signature: Signature) -> str:
+    """The language a signer is written to in: the one they signed in, else the petition's.
+
+    Always one of LANGUAGES ("fr" for "fr-CA"), so links go to pages that exist.
+    """
+    return supported_language(signature.language, signature.petition.language)
+
+
+def _petition_in(petition: Petition, language: str) -> Petition:
+    """The petition's text in `language` (its translation, if written), per worker process."""
+    return _translated.get_or_set(
+        (petition.pk, language, petition.updated_at),
+        lambda: petition_in_language(petition, language),
+    )
+
+
 def _context(signature: Signature, token: str = "") -> dict:
-    petition = signature.petition
+    """Built under the signer's language: the links go to that language's pages."""
+    petition = _petition_in(signature.petition, translation.get_language())
     return {
         "signature": signature,
         "petition": petition,
@@ -85,6 +105,7 @@ def _load(signature_id: int | None) -> Signature | None:
             "token_nonce",
             "token_hash",
             "token_expires_at",
+            "language",
         )
         .exclude(email="")  # erased (rights.services.person_erase): nobody to write to
         .first()
@@ -109,23 +130,28 @@ def unverified_mail_send(
     permit = unverified_mail_permit(email_key=signature.email_key, network=network)
     if not permit.granted:
         return permit
-    token = ""
     try:
-        if with_link:
-            token = signature_confirmation_token(signature=signature)
-            if token is None:  # confirmed or invalidated meanwhile: nothing to ask
-                unverified_mail_permit_return(permit=permit)
-                return permit
-        mail_send(
-            template=template,
-            to=signature.email,
-            context=_context(signature, token),
-            sender_name=signature.petition.organisation.email_sender_name,
-        )
+        with translation.override(email_language(signature)):
+            _send(signature, template, with_link, permit)
     except Exception:
         unverified_mail_permit_return(permit=permit)  # not sent: it must not count
         raise
     return permit
+
+
+def _send(signature: Signature, template: str, with_link: bool, permit: MailPermit) -> None:
+    token = ""
+    if with_link:
+        token = signature_confirmation_token(signature=signature)
+        if token is None:  # confirmed or invalidated meanwhile: nothing to ask
+            unverified_mail_permit_return(permit=permit)
+            return
+    mail_send(
+        template=template,
+        to=signature.email,
+        context=_context(signature, token),
+        sender_name=signature.petition.organisation.email_sender_name,
+    )
 
 
 @job_kind(SIGNATURE_SUBMITTED)
@@ -219,7 +245,7 @@ def member_from_signature(*, signature: Signature) -> Member:
     # Leaving the box unticked is not a withdrawal of earlier consent.
     if signature.opt_in:
         consent = Consent(
-            wording=OPT_IN_WORDING.format(organisation=petition.organisation.name),
+            wording=_opt_in_wording(signature),
             wording_version=signature.opt_in_wording_version,
             source=petition.get_absolute_url(),
             at=signature.created_at,
@@ -249,6 +275,12 @@ def member_from_signature(*, signature: Signature) -> Member:
     return member
 
 
+def _opt_in_wording(signature: Signature) -> str:
+    """The box's words as the signer read them, in the language of the page they signed on."""
+    with translation.override(email_language(signature)):
+        return wording_in(OPT_IN_WORDING, organisation=signature.petition.organisation.name)
+
+
 def _awaits_opt_in(member: Member) -> bool:
     return Member.objects.filter(pk=member.pk, status=Member.Status.PENDING).exists()
 
@@ -275,21 +307,26 @@ def member_optin_send(payload: dict) -> None:
         return
     organisation = member.organisation
     try:
-        mail_send(
-            template=OPTIN,
-            to=member.email,
-            context={
-                "member": member,
-                "organisation": organisation,
-                "wording": optin_wording(organisation),
-                "optin_url": absolute_url(reverse("members:optin", args=[token])),
-            },
-            sender_name=organisation.email_sender_name,
-        )
+        with translation.override(supported_language(member.language)):
+            _optin_mail_send(member, organisation, token)
     except Exception:
         optin_link_release(member=member, token=token)
         unverified_mail_permit_return(permit=permit)
         raise
+
+
+def _optin_mail_send(member: Member, organisation, token: str) -> None:
+    mail_send(
+        template=OPTIN,
+        to=member.email,
+        context={
+            "member": member,
+            "organisation": organisation,
+            "wording": optin_wording(organisation),
+            "optin_url": absolute_url(reverse("members:optin", args=[token])),
+        },
+        sender_name=organisation.email_sender_name,
+    )
 
 
 @job_kind(PETITION_RECOUNT)

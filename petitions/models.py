@@ -137,6 +137,34 @@ class Petition(models.Model):
         return goal_for(count, self.goal)
 
 
+class PetitionTranslation(models.Model):
+    """The petition's ask, target, summary and story in another language, in the
+    campaigner's words; served at that language's URL (/fr/p/<slug>/). The petition's
+    own fields are its `language` version. Every version signs into the one Petition."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField("the ask", max_length=200)
+    target = models.CharField("decision-maker", max_length=200)
+    summary = models.CharField(max_length=300)
+    story = models.TextField(help_text="Markdown. Links and emphasis are kept; HTML is removed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "language"], name="one_translation_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} ({self.language}): {self.title}"
+
+
+# What a translation replaces of its petition's text.
+TRANSLATED_FIELDS = ["title", "target", "summary", "story"]
+
+
 class PetitionEvent(models.Model):
     """The log of a petition's life in the workspace: who created, edited, published,
     closed, reopened it or declared victory, and when."""

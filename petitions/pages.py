@@ -1,5 +1,6 @@
 """Building the public petition page, which is the same HTML for every visitor."""
 
+import copy
 import re
 from urllib.parse import quote, urlencode
 
@@ -7,14 +8,17 @@ import markdown
 import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
+from lib.i18n import language_versions, same_language
 from lib.localcache import LocalCache
 from lib.mail import absolute_url
+from members.consent import OPT_IN_WORDING, wording_in
 from petitions.counting import petition_count
 from petitions.forms import SignatureForm
-from petitions.models import Channel, Petition, Signature
+from petitions.models import TRANSLATED_FIELDS, Channel, Petition, PetitionTranslation, Signature
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 STORY_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "blockquote", "h2", "h3", "br"}
@@ -134,7 +138,36 @@ def published_update_pages(petition: Petition) -> int:
     return max(1, -(-shown // settings.PUBLIC_UPDATES_PAGE))
 
 
+def petition_in_language(petition: Petition, language: str | None = None) -> Petition:
+    """The petition as its page in `language` (the active one) shows it: a copy with the
+    translation's ask, target, summary and story when there is one. Its `text_language`
+    says which language the text is in (the petition's own when none was written)."""
+    language = language or translation.get_language() or petition.language
+    shown = copy.copy(petition)
+    shown.text_language = petition.language
+    if same_language(language, petition.language):
+        return shown
+    words = (
+        PetitionTranslation.objects.filter(petition_id=petition.pk, language=language)
+        .values(*TRANSLATED_FIELDS)
+        .first()
+    )
+    if words is not None:
+        for name, value in words.items():
+            setattr(shown, name, value)
+        shown.text_language = language
+    return shown
+
+
+def text_lang(petition: Petition) -> str:
+    """A `lang` attribute's value for the petition's text, when it differs from the page's."""
+    text_language = getattr(petition, "text_language", petition.language)
+    current = translation.get_language() or ""
+    return "" if same_language(text_language, current) else text_language
+
+
 def petition_context(petition: Petition) -> dict:
+    petition = petition_in_language(petition)
     count = petition_count(petition)
     # As count.json polls it: the goal a fold would raise to, until a fold does.
     goal = petition.goal_at(count)
@@ -153,6 +186,12 @@ def petition_context(petition: Petition) -> dict:
         "form": SignatureForm(),
         "page_url": absolute_url(petition.get_absolute_url()),
         "image_url": absolute_url(petition.image.url) if petition.image else "",
+        "text_lang": text_lang(petition),
+        # Updates and sources are never translated: their own language, when not the page's.
+        "own_lang": ""
+        if same_language(petition.language, translation.get_language() or "")
+        else petition.language,
+        "opt_in_wording": wording_in(OPT_IN_WORDING, organisation=petition.organisation.name),
     }
 
 
@@ -177,13 +216,15 @@ def _load_public_petition(slug: str) -> Petition | None:
     return Petition.objects.public().select_related("organisation").filter(slug=slug).first()
 
 
-def petition_page(slug: str) -> str | None:
-    """The whole petition page, the same for every visitor, so it can be kept whole."""
+def petition_page(slug: str, path: str) -> str | None:
+    """The whole petition page, the same for every visitor, so it can be kept whole:
+    in the active language, at `path` (which names it: /fr/p/<slug>/)."""
     petition = _load_public_petition(slug)
     if petition is None:
         return None
     context = petition_context(petition)
     context["organisation"] = petition.organisation
+    context["language_versions"] = language_versions(path)
     return render_to_string("petitions/detail.html", context)
 
 
@@ -218,7 +259,7 @@ def share_links(petition: Petition) -> list[dict]:
     links.append(
         {
             "channel": "email",
-            "label": "Email",
+            "label": _("Email"),
             "href": f"mailto:?subject={quote(petition.title)}&body="
             f"{quote(petition.summary + chr(10) + chr(10) + mail_url)}",
         }
@@ -226,7 +267,7 @@ def share_links(petition: Petition) -> list[dict]:
     links.append(
         {
             "channel": "link",
-            "label": "Copy link",
+            "label": _("Copy link"),
             "href": share_url(petition, Channel.LINK),
             "copy": True,
         }

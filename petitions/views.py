@@ -12,7 +12,9 @@ from django.http import (
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_GET,
@@ -78,9 +80,18 @@ def _remember_confirmation(request, response, petition_id: int) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _thanks_path(slug: str, script_prefix: str) -> str:
+def _thanks_path(slug: str, script_prefix: str, language: str) -> str:
     """reverse() took a twentieth of a signature's CPU; a petition's path does not change."""
     return reverse("petitions:thanks", kwargs={"slug": slug})
+
+
+def signing_language(request) -> str:
+    """The language of the page signed on (its URL's), with the browser's region when the
+    browser prefers that same language: "fr-CA" on a French page, "en" on English from a
+    German browser that chose English. The signer's emails go in this language."""
+    page = translation.get_language()
+    preferred = language_tag(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return preferred if preferred.partition("-")[0] == page else page
 
 
 @require_safe
@@ -91,7 +102,7 @@ def petition_detail(request, slug):
     gives it its ETag, compression, 304s and HEAD answers; a kept copy touches
     neither the database nor Redis and sets no cookie.
     """
-    html = pages.petition_page(slug)
+    html = pages.petition_page(slug, request.path_info)
     if html is None:
         raise Http404("No such petition")
     response = HttpResponse(html)
@@ -109,7 +120,7 @@ def signers(request, slug, page=1):
     Only the newest PUBLIC_SIGNERS_CAP of them (pages.public_signers): past the last
     page, a 404. Kept by the page cache as the petition page is (its path holds the page).
     """
-    petition = _public_petition(slug)
+    petition = pages.petition_in_language(_public_petition(slug))
     pages_total = pages.public_signers_pages(petition)
     if not 1 <= page <= pages_total or (page == 1 and "page" in request.resolver_match.kwargs):
         raise Http404("No such page")
@@ -133,7 +144,7 @@ def signers(request, slug, page=1):
 @require_safe
 def updates(request, slug, page):
     """Older updates, a page at a time (the petition page shows the newest); kept whole."""
-    petition = _public_petition(slug)
+    petition = pages.petition_in_language(_public_petition(slug))
     pages_total = pages.published_update_pages(petition)
     if not 2 <= page <= pages_total:
         raise Http404("No such page")
@@ -194,17 +205,19 @@ def sign(request, slug):
             petition=petition,
             data=form.cleaned_data,
             request_meta=request.META,
-            language=language_tag(request.META.get("HTTP_ACCEPT_LANGUAGE", "")),
+            language=signing_language(request),
         )
     except PetitionClosed:
-        form.add_error(None, "This petition is closed and no longer takes signatures.")
+        form.add_error(None, _("This petition is closed and no longer takes signatures."))
         return _render_form_page(request, petition, form, status=400)
     # A new signature and a repeat get the same answer, without a cookie: nothing
     # in it may tell whether this address had signed. (signature_create does the
     # same work for both, so the time taken does not tell either.)
     # HttpResponseRedirect, not redirect(): given a path, redirect() first tries it
     # as a URL name, and that failing lookup walked every pattern on each signature.
-    return HttpResponseRedirect(_thanks_path(petition.slug, get_script_prefix()))
+    return HttpResponseRedirect(
+        _thanks_path(petition.slug, get_script_prefix(), translation.get_language())
+    )
 
 
 def _render_form_page(request, petition, form, status=200):
@@ -216,7 +229,7 @@ def _render_form_page(request, petition, form, status=200):
 @never_cache
 @require_GET
 def thanks(request, slug):
-    petition = _public_petition(slug)
+    petition = pages.petition_in_language(_public_petition(slug))
     # From the proof of ownership alone, never from what was just submitted.
     already = _owns_signature(request, petition)
     return render(
@@ -234,7 +247,7 @@ def thanks(request, slug):
 @never_cache
 @require_POST
 def resend(request, slug):
-    petition = _public_petition(slug)
+    petition = pages.petition_in_language(_public_petition(slug))
     form = ResendForm(request.POST)
     if not form.is_valid():
         return render(
@@ -269,7 +282,10 @@ def confirm(request, token):
             return render(
                 request,
                 "petitions/confirm.html",
-                {"petition": signature.petition, "signature": signature},
+                {
+                    "petition": pages.petition_in_language(signature.petition),
+                    "signature": signature,
+                },
             )
     return render(request, "petitions/confirm_invalid.html", status=410)
 
@@ -277,7 +293,7 @@ def confirm(request, token):
 @never_cache
 @require_GET
 def confirmed(request, slug):
-    petition = _public_petition(slug)
+    petition = pages.petition_in_language(_public_petition(slug))
     return render(
         request,
         "petitions/confirmed.html",

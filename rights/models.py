@@ -1,6 +1,7 @@
 """A person's rights over what Chorus holds: the self-service requests and their links."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RightsRequest(models.Model):
@@ -15,8 +16,8 @@ class RightsRequest(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        COPY = "copy", "Send me a copy of my data"
-        ERASE = "erase", "Erase my data"
+        COPY = "copy", _("Send me a copy of my data")
+        ERASE = "erase", _("Erase my data")
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
     purpose = models.CharField(max_length=5, choices=Purpose.choices)
@@ -25,6 +26,8 @@ class RightsRequest(models.Model):
     email_key = models.CharField(max_length=300)
     # The client's network as the job ledger keeps it (a keyed hash), for the mail ceiling.
     network = models.CharField(max_length=64, blank=True)
+    # The language of the page the request was typed on: its email is written in it.
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     token_nonce = models.CharField(max_length=64, blank=True)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)

@@ -21,13 +21,14 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from delivery.packs import packs_holding_delete
 from jobs.services import job_record
 from lib.addresses import normalised_email_key
 from lib.clientip import client_ip, ip_fingerprint
+from lib.i18n import supported_language
 from lib.mail import absolute_url, mail_send
 from mailings.models import Recipient, SoftBounce
 from members.models import ConsentRecord, Member, OptInLink, Suppression
@@ -52,7 +53,9 @@ LINK_TEMPLATES = {Purpose.COPY: "rights/email/copy_link", Purpose.ERASE: "rights
 # --- The request and its link ------------------------------------------------------------
 
 
-def rights_request_create(*, organisation, email: str, purpose: str, request_meta: dict) -> None:
+def rights_request_create(
+    *, organisation, email: str, purpose: str, request_meta: dict, language: str = ""
+) -> None:
     """Record a request from the public page (`email` as validated), for any address.
 
     No lookup here: one row and one job, whatever Chorus holds, so neither the answer
@@ -66,6 +69,7 @@ def rights_request_create(*, organisation, email: str, purpose: str, request_met
             email=email,
             email_key=normalised_email_key(email),
             network=network_key(ip_prefix),
+            language=language,
         )
         job_record(kind=RIGHTS_REQUEST, payload={"request": request.pk})
 
@@ -137,6 +141,11 @@ def rights_request_process(*, request_id: int) -> Outcome:
 def _link_email(request: RightsRequest, token: str, expires) -> None:
     organisation = request.organisation
     url_name = "rights:copy" if request.purpose == Purpose.COPY else "rights:erase"
+    with translation.override(supported_language(request.language)):
+        _link_mail_send(request, organisation, url_name, token, expires)
+
+
+def _link_mail_send(request, organisation, url_name: str, token: str, expires) -> None:
     mail_send(
         template=LINK_TEMPLATES[Purpose(request.purpose)],
         to=request.email,

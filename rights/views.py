@@ -11,6 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -41,6 +42,7 @@ def request_form(request):
             email=form.cleaned_data["email"],
             purpose=form.cleaned_data["purpose"],
             request_meta=request.META,
+            language=translation.get_language(),
         )
         # Post/redirect/get: a reload asks nothing again, and the answer is the same
         # redirect for every valid address.

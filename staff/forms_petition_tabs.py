@@ -1,11 +1,12 @@
-"""Forms of a petition's workspace tabs: searching signatures, changing a state, updates."""
+"""Forms of a petition's workspace tabs: searching signatures, changing a state, updates,
+translations."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from lib.forms import CleanModelForm, MultiLineField, SingleLineField
-from petitions.models import Channel, Signature, Update
+from petitions.models import Channel, PetitionTranslation, Signature, Update
 from petitions.selectors import SignatureFilters
 from staff.forms_search import PeopleSearchForm, date_field, day_start
 from staff.labels import translated_choices
@@ -167,3 +168,56 @@ class OutcomeActionForm(forms.Form):
         if data.get("email_signers") and not data.get("body"):
             self.add_error("email_signers", _("Write a message to email it."))
         return data
+
+
+class PetitionTranslationForm(CleanModelForm):
+    """The petition's ask, target, summary and story in one other language."""
+
+    class Meta:
+        model = PetitionTranslation
+        fields = ["title", "target", "summary", "story"]
+        labels = {
+            "title": _("The ask"),
+            "target": _("Who can make it happen (the target)"),
+            "summary": _("Summary"),
+            "story": _("The story"),
+        }
+        help_texts = {
+            "title": _("The page's heading, in this language."),
+            "summary": _("One or two sentences, shown in link previews."),
+            "story": _(
+                "Markdown: **bold**, *italic*, [links](https://…), lists and ## headings. "
+                "Other HTML is removed."
+            ),
+        }
+        widgets = {
+            "story": forms.Textarea(attrs={"rows": 12}),
+            "summary": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "title": {
+                "required": _("Enter the ask in this language."),
+                "max_length": _(
+                    "Keep the ask to %(limit_value)d characters or fewer (it has %(show_value)d)."
+                ),
+            },
+            "target": {
+                "required": _("Enter who the petition is addressed to, in this language."),
+                "max_length": _(
+                    "Keep the target to %(limit_value)d characters or fewer "
+                    "(it has %(show_value)d)."
+                ),
+            },
+            "summary": {
+                "required": _("Enter a short summary in this language."),
+                "max_length": _(
+                    "Keep the summary to %(limit_value)d characters or fewer "
+                    "(it has %(show_value)d)."
+                ),
+            },
+            "story": {"required": _("Tell the story in this language.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].widget.attrs.pop("maxlength", None)

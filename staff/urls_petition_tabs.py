@@ -1,6 +1,7 @@
-"""One petition's tabs: dashboard, overview, signatures, updates, fraud, export, embed,
-delivery (staff/views/petition_dashboard.py, petition_tabs.py, petition_signatures.py,
-petition_updates.py, petition_fraud.py, petition_embed.py, petition_delivery.py)."""
+"""One petition's tabs: dashboard, overview, signatures, updates, outcome, translations,
+fraud, export, embed, delivery (staff/views/petition_dashboard.py, petition_tabs.py,
+petition_signatures.py, petition_updates.py, petition_outcome.py, petition_translations.py,
+petition_fraud.py, petition_embed.py, petition_delivery.py)."""
 
 from django.urls import path
 
@@ -11,6 +12,7 @@ from staff.views import petition_fraud as fraud
 from staff.views import petition_outcome as outcome
 from staff.views import petition_signatures as signatures
 from staff.views import petition_tabs as tabs
+from staff.views import petition_translations as translations
 from staff.views import petition_updates as updates
 
 urlpatterns = [
@@ -41,6 +43,17 @@ urlpatterns = [
         name="petition_update_email",
     ),
     path("outcome/", outcome.petition_outcome, name="petition_outcome"),
+    path("translations/", translations.translation_list, name="petition_translations"),
+    path(
+        "translations/<str:language>/",
+        translations.translation_edit,
+        name="petition_translation_edit",
+    ),
+    path(
+        "translations/<str:language>/delete/",
+        translations.translation_delete,
+        name="petition_translation_delete",
+    ),
     path("fraud/", fraud.fraud_report_view, name="petition_fraud"),
     path("fraud/signatures/", fraud.fraud_signatures, name="petition_fraud_signatures"),
     path("fraud/bulk/", fraud.bulk_action_new, name="petition_bulk_action_new"),

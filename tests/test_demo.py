@@ -264,3 +264,22 @@ def test_the_demo_petition_can_be_signed(public_client):
 
     assert response.status_code == 302
     assert petition.signatures.count() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("prefix", "heading", "button"),
+    [
+        ("/fr", "Stop à l’aspiration de nos photos", "Signer la pétition"),
+        ("/de", "Stoppt das Abgreifen unserer Fotos", "Petition unterschreiben"),
+        ("/es", "Que dejen de copiar nuestras fotos", "Firmar la petición"),
+    ],
+)
+def test_the_demo_petition_is_translated_into_each_language(
+    public_client, prefix, heading, button
+):
+    _demo()
+
+    html = public_client.get(f"{prefix}/p/{DEMO_SLUG}/").content.decode()
+
+    assert heading in html and button in html
+    assert "Stop the scraping of our photos" not in html

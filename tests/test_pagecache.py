@@ -197,23 +197,89 @@ def two_languages(settings):
     translation.deactivate()
 
 
-def test_with_two_languages_each_is_kept_and_served_apart(
+def test_each_language_url_is_kept_and_served_apart(
     petition, two_languages, django_assert_num_queries
 ):
-    french = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr-FR, fr;q=0.9")
     english = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="en-GB")
+    french = Client().get(f"/fr/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="en-GB")
 
     with django_assert_num_queries(0):
-        french_again = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr")
-        english_again = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="en")
+        english_again = Client().get(f"/p/{petition.slug}/")
+        french_again = Client().get(f"/fr/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="de")
 
     assert (french["Content-Language"], english["Content-Language"]) == ("fr", "en")
     assert (french_again["Content-Language"], english_again["Content-Language"]) == ("fr", "en")
-    assert "Accept-Language" in french["Vary"]
+    assert french_again.content == french.content != english.content
+    # Only the English address may send a browser elsewhere, so only it varies.
+    assert "Accept-Language" in english["Vary"]
+    assert "Accept-Language" not in french.get("Vary", "")
     assert set(kept_pages._entries) == {
-        (f"/p/{petition.slug}/", "fr"),
         (f"/p/{petition.slug}/", "en"),
+        (f"/fr/p/{petition.slug}/", "fr"),
     }
+
+
+def test_a_first_visit_from_a_french_browser_goes_to_the_french_page(petition, two_languages):
+    response = Client().get(
+        f"/p/{petition.slug}/?ch=x", HTTP_ACCEPT_LANGUAGE="fr-FR, fr;q=0.9, en;q=0.5"
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/fr/p/{petition.slug}/?ch=x"
+    assert "Accept-Language" in response["Vary"] and "Cookie" in response["Vary"]
+    assert "private" in response["Cache-Control"]
+    assert not response.cookies
+    # The English page behind the redirect is kept, under English only.
+    assert set(kept_pages._entries) == {(f"/p/{petition.slug}/", "en")}
+
+
+def test_no_french_copy_is_ever_served_at_the_english_address(petition, two_languages):
+    Client().get(f"/fr/p/{petition.slug}/")
+    Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr")
+    english = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="en")
+    again_french = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert english["Content-Language"] == "en"
+    assert b'<html lang="en">' in english.content
+    assert again_french.status_code == 302
+    assert (f"/p/{petition.slug}/", "fr") not in kept_pages._entries
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_REFERER": "http://testserver/fr/p/anything/"},  # chose English in the switcher
+        {"HTTP_COOKIE": "django_language=en"},  # chose it before
+    ],
+)
+def test_a_french_browser_that_chose_english_stays_on_it(petition, two_languages, headers):
+    response = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr", **headers)
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == "en"
+
+
+def test_a_link_from_another_site_still_goes_to_the_browsers_language(petition, two_languages):
+    response = Client().get(
+        f"/p/{petition.slug}/",
+        HTTP_ACCEPT_LANGUAGE="fr",
+        HTTP_REFERER="https://news.example.org/story",
+    )
+
+    assert response.status_code == 302
+
+
+def test_the_language_cookie_sends_a_visit_to_its_language(petition, two_languages):
+    response = Client().get(f"/p/{petition.slug}/", HTTP_COOKIE="django_language=fr")
+
+    assert response["Location"] == f"/fr/p/{petition.slug}/"
+
+
+def test_count_json_is_never_sent_elsewhere(petition, two_languages):
+    response = Client().get(f"/p/{petition.slug}/count.json", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 @override_settings(ROOT_URLCONF=__name__)
@@ -232,10 +298,12 @@ def test_a_page_is_rendered_in_the_language_it_is_kept_under(two_languages):
 
 
 def test_a_language_nobody_configured_makes_no_new_entry(petition, two_languages):
-    Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE="fr")
+    Client().get(f"/fr/p/{petition.slug}/")
     for junk in ("xx-YY", "de, it;q=0.5", "*", "a" * 300, "en;q=garbage"):
         answer = Client().get(f"/p/{petition.slug}/", HTTP_ACCEPT_LANGUAGE=junk)
         assert answer["Content-Language"] == "en"
+    for address in ("/de/p/{}/", "/xx/p/{}/", "/FR/p/{}/"):
+        assert Client().get(address.format(petition.slug)).status_code == 404
 
     assert len(kept_pages) == 2
 

@@ -150,23 +150,29 @@ def test_the_door_serves_the_encoding_the_client_accepts_as_django_would(petitio
     assert not_modified["status"].startswith("304")
 
 
-def test_the_door_keys_by_the_negotiated_language(petition, door, settings):
+def test_the_door_keys_by_the_urls_language(petition, door, settings):
     settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
     app, django = door
     try:
-        call(app, f"/p/{petition.slug}/", accept_language="fr")
-        call(app, f"/p/{petition.slug}/", accept_language="en")
+        call(app, f"/p/{petition.slug}/")
+        call(app, f"/fr/p/{petition.slug}/")
 
-        french = call(app, f"/p/{petition.slug}/", accept_language="fr-BE, en;q=0.5")
-        junk = call(app, f"/p/{petition.slug}/", accept_language="xx, *")
-        cookie = call(app, f"/p/{petition.slug}/", cookie="django_language=fr")
+        french = call(app, f"/fr/p/{petition.slug}/", accept_language="en")
+        english = call(app, f"/p/{petition.slug}/", accept_language="xx, *")
+        chose_english = call(app, f"/p/{petition.slug}/", cookie="django_language=en")
+        assert django.calls == 2
+        first_french_visit = call(app, f"/p/{petition.slug}/", accept_language="fr-BE, en;q=0.5")
+        by_cookie = call(app, f"/p/{petition.slug}/", cookie="django_language=fr")
     finally:
         translation.deactivate()
 
-    assert django.calls == 2
+    assert django.calls == 4  # the two first visits to be sent to French reach Django
     assert french["headers"]["Content-Language"] == "fr"
-    assert junk["headers"]["Content-Language"] == "en"
-    assert cookie["headers"]["Content-Language"] == "fr"
+    assert english["headers"]["Content-Language"] == "en"
+    assert chose_english["headers"]["Content-Language"] == "en"
+    assert first_french_visit["status"].startswith("302")
+    assert first_french_visit["headers"]["Location"] == f"/fr/p/{petition.slug}/"
+    assert by_cookie["headers"]["Location"] == f"/fr/p/{petition.slug}/"
 
 
 # 100,000 distinct URLs: the kinds a crawler, a mail scanner or an attacker would send.

@@ -49,6 +49,10 @@ from petitions.services.signing import (
     network_key,
     signature_create,
 )
+from petitions.services.translations import (
+    petition_translation_delete,
+    petition_translation_save,
+)
 from petitions.services.updates import update_create, update_delete, update_edit
 
 __all__ = [
@@ -66,6 +70,8 @@ __all__ = [
     "confirmation_token",
     "mail_allowances_prune",
     "network_key",
+    "petition_translation_delete",
+    "petition_translation_save",
     "petition_close",
     "petition_create",
     "petition_declare_victory",

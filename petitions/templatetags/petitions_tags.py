@@ -1,10 +1,11 @@
 from functools import lru_cache
 
 from django import template
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from petitions.forms import COUNTRY_CHOICES
+from petitions.forms import country_choices
 
 register = template.Library()
 
@@ -16,11 +17,12 @@ def country_options(selected="") -> SafeString:
     Rendering some 250 options through the template language was most of the
     time it took to render the petition page.
     """
-    return _country_options(selected if isinstance(selected, str) else "")
+    language = translation.get_language() or ""
+    return _country_options(selected if isinstance(selected, str) else "", language)
 
 
-@lru_cache(maxsize=300)
-def _country_options(selected: str) -> SafeString:
+@lru_cache(maxsize=1200)
+def _country_options(selected: str, language: str) -> SafeString:
     return format_html_join(
         "",
         "{}",
@@ -33,6 +35,6 @@ def _country_options(selected: str) -> SafeString:
                     name,
                 ),
             )
-            for code, name in COUNTRY_CHOICES
+            for code, name in country_choices()
         ),
     )

@@ -92,7 +92,7 @@
     signNow.elements.csrfmiddlewaretoken.value = csrf ? csrf.value : "";
     signNow.addEventListener("submit", function () {
       var button = signNow.querySelector("button[type=submit]");
-      window.setTimeout(function () { button.disabled = true; button.textContent = "Signing…"; }, 0);
+      window.setTimeout(function () { button.disabled = true; button.textContent = button.getAttribute("data-busy") || "Signing…"; }, 0);
     });
     recognised.hidden = false;
     signBlock.hidden = true;
@@ -148,7 +148,7 @@
       window.setTimeout(function () {
         if (!button) return;
         button.disabled = true;
-        button.textContent = "Sending…";
+        button.textContent = button.getAttribute("data-busy") || "Sending…";
       }, 0);
     });
     // Coming back with the Back button must not leave the form stuck.
@@ -167,6 +167,9 @@
   function formatNumber(n) {
     try { return n.toLocaleString(locale); } catch (e) { return String(n); }
   }
+  function isOne(n) {  // French counts 0 as singular, English does not
+    try { return new Intl.PluralRules(locale).select(n) === "one"; } catch (e) { return n === 1; }
+  }
   function refresh() {
     fetch(article.dataset.countUrl, { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -175,10 +178,12 @@
         var percent = Math.max(0, Math.min(100, Math.round(100 * data.count / data.goal)));
         countEl.textContent = formatNumber(data.count);
         goalEl.textContent = formatNumber(data.goal);
-        if (label) label.textContent = data.count === 1 ? "signature" : "signatures";
+        // The words come from the page, in its language (data-one, data-other, data-valuetext).
+        if (label) label.textContent = label.getAttribute(isOne(data.count) ? "data-one" : "data-other");
         bar.setAttribute("aria-valuenow", data.count);
         bar.setAttribute("aria-valuemax", data.goal);
-        bar.setAttribute("aria-valuetext", formatNumber(data.count) + " of " + formatNumber(data.goal) + " signatures");
+        bar.setAttribute("aria-valuetext", (bar.getAttribute("data-valuetext") || "{count} / {goal}")
+          .replace("{count}", formatNumber(data.count)).replace("{goal}", formatNumber(data.goal)));
         fill.className = "w-" + percent + (data.count > 0 ? " started" : "");
       })
       .catch(function () {});

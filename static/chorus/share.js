@@ -8,9 +8,10 @@
   link.addEventListener("click", function (event) {
     event.preventDefault();
     navigator.clipboard.writeText(link.href).then(function () {
-      if (status) status.textContent = "Link copied. Paste it wherever your friends are.";
+      // The words come from the page, in its language.
+      if (status) status.textContent = status.getAttribute("data-copied");
     }, function () {
-      if (status) status.textContent = "Copy this link: " + link.href;
+      if (status) status.textContent = status.getAttribute("data-copy-this") + " " + link.href;
     });
   });
 })();

@@ -127,6 +127,15 @@ SAMPLES: dict[str, Sample] = {
     "staff:petition_reopen": Sample(page=PETITION_TAB),
     "staff:petition_victory": Sample(page=PETITION_TAB),
     "staff:petition_signature_state": Sample(page="staff:petition_signature"),
+    "staff:petition_translation_edit": Sample(
+        data={
+            "title": "Gardez la bibliothèque",
+            "target": "La mairie",
+            "summary": "Ouvrez-la.",
+            "story": "Parce que c'est important.",
+        }
+    ),  # fmt: skip
+    "staff:petition_translation_delete": Sample(),
     "staff:petition_update_new": Sample(
         data={"title": "News", "body": "It was delivered.", "published_at": "2026-01-02T10:00"}
     ),
@@ -340,6 +349,7 @@ def _value(kwarg: str, name: str, world) -> str:
         "link": 0,
         "page": 2,
         "version": petition.organisation.brand_version,
+        "language": "fr",
     }
     if kwarg == "token":
         return world["tokens"].get(name, UNKNOWN_TOKEN)

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from lib.i18n import path_language, prefixed_languages, translated_path
 from petitions.counting import petition_recount
 from petitions.models import Signature, Source, Update
 from petitions.services import signature_confirmation_token
@@ -158,10 +159,16 @@ def test_a_crawler_finds_no_address_no_ip_no_ids_and_no_more_names_than_the_cap(
     organisation_addresses = {crowded.organisation.privacy_email.lower()}
 
     assert [url for url, (status, _) in pages.items() if status >= 500] == []
-    crawled = [u for u in pages if not u.startswith("POST")]
+    every_language = [u for u in pages if not u.startswith("POST")]
+    # Each page has one version per language (the switcher links them): count one.
+    crawled = [u for u in every_language if path_language(u) is None]
     assert any("/signers/" in url for url in crawled), "the signers pages were not reached"
     assert len([u for u in crawled if "/updates/" in u]) == 2  # pages 2 and 3
     assert len([u for u in crawled if "/signers/" in u]) == -(-CAP // 7)
+    for code in prefixed_languages():  # and every language's version was crawled too
+        in_it = [u for u in every_language if path_language(u) == code]
+        assert translated_path(reverse("petitions:detail", args=[crowded.slug]), code) in in_it
+        assert len([u for u in in_it if "/updates/" in u]) == 2
     text = "\n".join(body for _, body in pages.values())
     emails = {address.lower() for address in EMAIL.findall(text)}
     assert emails <= organisation_addresses

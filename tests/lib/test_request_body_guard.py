@@ -149,6 +149,8 @@ def _value_for(kwarg: str, url_name: str, world) -> str:
         return "1"  # the guard answers before any lookup
     if kwarg in ("partner_pk", "apitoken_pk", "endpoint_pk", "rest"):
         return "1"  # the guard answers before any lookup
+    if kwarg == "language":  # a petition's translation
+        return "fr"
     if kwarg == "version":
         return petition.organisation.brand_version  # /brand/<version>.css
     if kwarg == "app_label":

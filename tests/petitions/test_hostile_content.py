@@ -13,13 +13,13 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from mailings.models import Mailing
 from mailings.render import mailing_compile
 from orgs.models import Organisation
-from petitions.models import Petition, Signature, Source, Update
+from petitions.models import Petition, PetitionTranslation, Signature, Source, Update
 from petitions.services import signature_confirmation_token, signature_create
 from tests.conftest import BASE_URL, REQUEST_META, sign_data
 from tests.factories import PetitionFactory, RecipientFactory
@@ -165,14 +165,21 @@ def _shown_html(client, organisation, field, text) -> str:
         recipient = RecipientFactory(mailing__organisation=organisation)
         recipient.mailing.body = text
         return mailing_compile(recipient.mailing).personalise(recipient.member, 1).html
-    return _petition_page(client, _petition_with_markdown(organisation, field, text))
+    petition = _petition_with_markdown(organisation, field, text)
+    if field.model is PetitionTranslation:  # shown on its language's page
+        with translation.override("fr"):
+            return _petition_page(client, petition)
+    return _petition_page(client, petition)
 
 
 def _petition_with_markdown(organisation, field, text) -> Petition:
     if field.model is Petition:
         return PetitionFactory(organisation=organisation, **{field.name: text})
     petition = PetitionFactory(organisation=organisation)
-    owner = {Update: {"title": "News", "published_at": timezone.now()}}
+    owner = {
+        Update: {"title": "News", "published_at": timezone.now()},
+        PetitionTranslation: {"language": "fr", "title": "T", "target": "C", "summary": "S"},
+    }
     assert field.model in owner, f"teach this test how to show a {field.model.__name__}"
     field.model.objects.create(petition=petition, **owner[field.model], **{field.name: text})
     return petition

@@ -12,6 +12,7 @@ import pytest
 from django import forms
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from lib.forms import MultiLineField
 from petitions.forms import (
@@ -174,21 +175,26 @@ def test_a_name_typed_decomposed_is_stored_composed(public_client, petition):
 
 
 @pytest.mark.parametrize(
-    ("header", "stored"),
+    ("page", "header", "stored"),
     [
-        ("en-GB,en;q=0.9", "en-GB"),
-        ("fr-ch;q=0.8, de", "de"),
-        ("<script>alert(1)</script>", ""),
-        ("en\u202e", ""),
-        ("x" * 5000, ""),
-        ("de-DE-x-" + "y" * 100, ""),
-        ("", ""),
+        ("en", "en-GB,en;q=0.9", "en-GB"),
+        ("en", "fr-ch;q=0.8, de", "en"),  # signed on the English page: written to in English
+        ("de", "fr-CH, de-AT;q=0.8", "de"),
+        ("de", "de-AT, en;q=0.5", "de-AT"),
+        ("fr", "<script>alert(1)</script>", "fr"),
+        ("en", "<script>alert(1)</script>", "en"),
+        ("en", "en\u202e", "en"),
+        ("es", "x" * 5000, "es"),
+        ("de", "de-DE-x-" + "y" * 100, "de"),
+        ("en", "", "en"),
     ],
 )
-def test_the_stored_language_is_a_well_formed_tag_or_empty(petition, header, stored):
-    Client(HTTP_ACCEPT_LANGUAGE=header).post(
-        reverse("petitions:sign", args=[petition.slug]), sign_data()
-    )
+def test_the_stored_language_is_the_pages_with_the_browsers_region(petition, page, header, stored):
+    """The page's language (its URL's), with the browser's region only when the browser
+    prefers that same language; never anything but a clean tag."""
+    with translation.override(page):
+        url = reverse("petitions:sign", args=[petition.slug])
+    Client(HTTP_ACCEPT_LANGUAGE=header).post(url, sign_data())
 
     assert Signature.objects.get().language == stored
 

@@ -113,6 +113,7 @@ def workspace_walk(*, petition, signature, update, user, member=None) -> Walk:
         "bulk_pk": bulk_action_sample(petition),
         "pack_pk": pack_sample(petition, user),
         **partner_samples(petition.organisation),
+        "language": "fr",  # a petition's translation (its own language is en)
     }
     return Walk(urls=workspace_urls(samples))
 

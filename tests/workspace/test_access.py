@@ -29,6 +29,7 @@ class TestTheRule:
                 "partner_pk": 1,
                 "apitoken_pk": 1,
                 "endpoint_pk": 1,
+                "language": "fr",
             }
         )
 

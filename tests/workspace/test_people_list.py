@@ -71,6 +71,7 @@ def test_every_people_page_declares_a_permission_only_owners_hold():
     samples |= {"update_pk": 1, "member_pk": 1, "import_pk": 1, "token": "x"}
     samples |= {"segment_pk": 1, "mailing_pk": 1, "bulk_pk": 1, "pack_pk": 1}
     samples |= {"partner_pk": 1, "apitoken_pk": 1, "endpoint_pk": 1}
+    samples |= {"language": "fr"}
     people_urls = [u for u in workspace_urls(samples) if u.name.startswith("people")]
 
     assert len(people_urls) == 7

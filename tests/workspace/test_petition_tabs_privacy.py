@@ -56,6 +56,7 @@ def _tab_pages(petition, signature, update) -> list[str]:
                 "partner_pk": 1,
                 "apitoken_pk": 1,
                 "endpoint_pk": 1,
+                "language": "fr",
             }
         )
     ]

@@ -57,6 +57,8 @@ def samples(organisation, roles):
         "token": TOKEN,
         # mailings: segments
         "segment_pk": Segment.objects.create(organisation=organisation, name="A sample").pk,
+        # petitions: a translation's language
+        "language": "fr",
         "mailing_pk": MailingFactory(organisation=organisation).pk,
         # petitions: the fraud tab's bulk actions
         "bulk_pk": BulkAction.objects.create(

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from chorus.demo.campaign import demo_campaign_ensure
 from chorus.demo.mailing import demo_mailing_ensure
+from chorus.demo.translations import demo_translations_ensure
 from orgs.models import Organisation
 from orgs.roles import DemoAccount, demo_logins_ensure, roles_ensure
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         demo_logins_ensure(accounts=DEMO_ACCOUNTS, login_file=login_file)
         owner = User.objects.filter(username="owner").first()
         petition = demo_campaign_ensure(organisation=organisation, by=owner)
+        demo_translations_ensure(petition=petition, by=owner)
         demo_mailing_ensure(organisation=organisation, petition=petition, by=owner)
         self.stdout.write(f"Demo petition: {settings.BASE_URL}{petition.get_absolute_url()}")
         self.stdout.write(f"Staff area:    {settings.BASE_URL}/staff/")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from api.models import ApiToken
 from lib.forms import SingleLineField
 from partners.models import Partner
+from staff.labels import translated_choices
 
 
 class PartnerForm(forms.ModelForm):
@@ -37,7 +38,7 @@ class TokenForm(forms.Form):
         help_text=_("For example “website sign-up form”, to tell tokens apart."),
     )
     scopes = forms.MultipleChoiceField(
-        choices=ApiToken.Scope.choices,
+        choices=translated_choices(ApiToken.Scope.choices),
         initial=[ApiToken.Scope.SIGNATURES_WRITE],
         widget=forms.CheckboxSelectMultiple,
         label=_("What it may do"),

@@ -77,6 +77,7 @@ class UpdateForm(CleanModelForm):
     class Meta:
         model = Update
         fields = ["title", "body", "published_at"]
+        labels = {"title": _("Title"), "body": _("Body")}
         help_texts = {
             "body": _(
                 "Markdown: *emphasis*, **strong**, [links](https://…), lists, quotes. "

@@ -9,7 +9,8 @@ add it below (the test names it) and run scripts/staff-messages.sh.
 
 from django.utils.translation import gettext_lazy, gettext_noop
 
-# Where each listed label comes from: a TextChoices (its labels) or a dict (its values).
+# Where each listed label comes from: a TextChoices (its labels), a dict (its values) or a
+# list of (value, label) pairs.
 CHOICES = [
     "orgs.models.Invitation.Role",
     "orgs.models.StaffEvent.Action",
@@ -30,6 +31,9 @@ CHOICES = [
     "petitions.models.BulkAction.Kind",
     "petitions.models.BulkAction.State",
     "mailings.segments.KINDS",
+    "delivery.models.DeliveryPack.State",
+    "petitions.models.Petition.DELIVERY_FIELDS",
+    "api.models.ApiToken.Scope",
 ]
 
 LABELS = [
@@ -59,6 +63,9 @@ LABELS = [
     gettext_noop("Changed a member's subscription"),
     gettext_noop("Started sending a mailing"),
     gettext_noop("Anonymised by the retention rules"),
+    gettext_noop("Made a partner API token"),
+    gettext_noop("Revoked a partner API token"),
+    gettext_noop("Added or switched off a webhook endpoint"),
     gettext_noop("Other"),
     # ExportRecord.Outcome
     gettext_noop("Not finished: still streaming, or the process stopped"),
@@ -145,6 +152,17 @@ LABELS = [
     gettext_noop("Received mailing"),
     gettext_noop("Clicked a link in mailing"),
     gettext_noop("Signed any petition in the last days"),
+    # DeliveryPack.State (Cancelled and Failed are above)
+    gettext_noop("Being made"),
+    gettext_noop("Ready"),
+    gettext_noop("Deleted"),
+    # Petition.DELIVERY_FIELDS
+    gettext_noop("Name"),
+    gettext_noop("Country"),
+    gettext_noop("Postcode"),
+    gettext_noop("Why they signed (their comment)"),
+    # ApiToken.Scope
+    gettext_noop("Create signatures (signatures:write)"),
 ]
 
 

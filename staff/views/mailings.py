@@ -160,7 +160,7 @@ def mailing_edit(request, mailing_pk: int):
         messages.info(
             request,
             _("This mailing is %(state)s: it can no longer be changed.")
-            % {"state": mailing.get_state_display().lower()},
+            % {"state": _(mailing.get_state_display()).lower()},
         )
         return redirect("staff:mailing", mailing_pk=mailing.pk)
     return _compose(request, mailing.organisation, mailing)
@@ -294,7 +294,7 @@ def mailing_send(request, mailing_pk: int):
     if mailing.state != State.DRAFT:
         messages.info(
             request,
-            _("This mailing is %(state)s.") % {"state": mailing.get_state_display().lower()},
+            _("This mailing is %(state)s.") % {"state": _(mailing.get_state_display()).lower()},
         )
         return redirect("staff:mailing", mailing_pk=mailing.pk)
     form = ScheduleForm(request.POST or None)

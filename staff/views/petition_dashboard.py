@@ -8,6 +8,7 @@ the signatures, so a petition with a million signatures opens as fast as one wit
 """
 
 from django.shortcuts import render
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
@@ -19,7 +20,7 @@ from petitions.selectors import pending_count, petition_counts
 from petitions.series import daily_series, hourly_series, running_total
 from petitions.visits import petition_visits
 from staff.access import staff_view
-from staff.views.petition_tabs import petition_for, tab_context
+from staff.views.petition_tabs import channel_label, petition_for, tab_context
 
 TOP_COUNTRIES = 15
 # Channels that only partners bring: their signatures are shown per partner instead.
@@ -90,7 +91,8 @@ def _confirmation(petition: Petition, confirmed: int) -> dict:
 
 def _hours(petition: Petition) -> dict:
     series = hourly_series(petition_id=petition.pk)
-    points = [(f"{start:%a %H}:00", count) for start, count in series]
+    # The day's name in the page's language ("Mon 14:00", "Mo 14:00").
+    points = [(date_format(start, "D H:00"), count) for start, count in series]
     return {
         "rows": series,
         "total": sum(count for _, count in series),
@@ -107,7 +109,7 @@ def _days(petition: Petition) -> dict:
     since = petition.published_at.date() if petition.published_at else None
     series = daily_series(petition_id=petition.pk, since=since)
     running = running_total(series)
-    label = "%d %b"
+    label = "d M"  # "05 Dec", with the month named in the page's language
     return {
         "rows": [
             {"day": day, "count": count, "running": total}
@@ -115,13 +117,13 @@ def _days(petition: Petition) -> dict:
         ],
         "chart": both_sizes(
             column_chart,
-            [(f"{day:{label}}", count) for day, count in series],
+            [(date_format(day, label), count) for day, count in series],
             chart_id="chart-days",
             title=_("Confirmed signatures per day (UTC)"),
         ),
         "running_chart": both_sizes(
             line_chart,
-            [(f"{day:{label}}", total) for day, total in running],
+            [(date_format(day, label), total) for day, total in running],
             chart_id="chart-running",
             title=_("Running total against the goal"),
             goal=petition.goal,
@@ -179,7 +181,7 @@ def _sources(
     rows = []
     for value, count in by_channel.items():
         if count > 0 and value not in PARTNER_CHANNELS:
-            label = Channel(value).label if value in Channel.values else value
+            label = str(channel_label(value))
             visitors = visits.get(value, 0)
             rate = count * 100 / visitors if visitors else None
             rows.append({"label": label, "count": count, "visitors": visitors, "visit_rate": rate})

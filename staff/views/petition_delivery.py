@@ -65,7 +65,7 @@ def _tab(request, petition: Petition, *, errors: dict | None = None, typed: dict
         typed=typed or {},
         may_export=export_allowed(request.user),
         shared=[
-            label for key, label in Petition.DELIVERY_FIELDS if key in petition.delivery_fields
+            _(label) for key, label in Petition.DELIVERY_FIELDS if key in petition.delivery_fields
         ],
         retention_days=settings.DELIVERY_PACK_DAYS,
         confirmed=petition_counts(petition_id=petition.pk)["total"].get("", 0),

@@ -145,8 +145,8 @@ def _detail(request, petition, signature: Signature, form=None, status: int = 20
 
 def _event_row(event) -> dict:
     return {
-        "from": State(event.from_state).label if event.from_state in State.values else _("New"),
-        "to": State(event.to_state).label if event.to_state in State.values else event.to_state,
+        "from": _(State(event.from_state).label) if event.from_state in State.values else _("New"),
+        "to": _(State(event.to_state).label) if event.to_state in State.values else event.to_state,
         "by": (event.by.get_full_name() or event.by.username) if event.by else _("The signer"),
         "at": event.at,
         "note": event.note,
@@ -176,6 +176,6 @@ def signature_state(request, pk: int, signature_pk: int):
         messages.success(
             request,
             _("Signature now %(label)s. The counts follow within seconds.")
-            % {"label": State(action.to).label.lower()},
+            % {"label": str(_(State(action.to).label)).lower()},
         )
     return redirect("staff:petition_signature", pk=petition.pk, signature_pk=signature.pk)

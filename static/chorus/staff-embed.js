@@ -6,16 +6,17 @@
   if (!button) return;
   var source = document.getElementById(button.getAttribute("data-copy-button"));
 
-  function said(text) {
-    if (status) status.textContent = text;
+  // The page's words, in its language, from the button's data-t-* attributes.
+  function said(name, english) {
+    if (status) status.textContent = button.dataset[name] || english;
   }
 
   button.addEventListener("click", function () {
-    var copied = function () { said("Copied. Paste it into the partner's page, or send it to them."); };
+    var copied = function () { said("tCopied", "Copied. Paste it into the partner's page, or send it to them."); };
     var selectIt = function () {
       source.focus();
       source.select();
-      said("Press Ctrl+C (or Cmd+C) to copy the selected code.");
+      said("tSelect", "Press Ctrl+C (or Cmd+C) to copy the selected code.");
     };
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(source.value).then(copied, selectIt);

@@ -91,7 +91,8 @@ def test_extracting_again_adds_no_msgid(tmp_path):
 
 
 def _labels_of(dotted: str) -> list[str]:
-    """The labels of a TextChoices or the values of a dict, named by its dotted path."""
+    """The labels of a TextChoices or of a list of pairs, or the values of a dict, named by
+    its dotted path."""
     parts = dotted.split(".")
     for split in range(len(parts) - 1, 0, -1):
         try:
@@ -100,7 +101,12 @@ def _labels_of(dotted: str) -> list[str]:
             continue
         for name in parts[split:]:
             found = getattr(found, name)
-        values = found.values() if isinstance(found, dict) else found.labels
+        if isinstance(found, dict):
+            values = found.values()
+        elif isinstance(found, list):  # (value, label) pairs, as Petition.DELIVERY_FIELDS
+            values = [label for _value, label in found]
+        else:
+            values = found.labels
         return [str(label) for label in values]
     raise AssertionError(f"{dotted} not found")
 

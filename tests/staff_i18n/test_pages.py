@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from members.models import Member
 from petitions.models import PetitionCount, Update
-from tests.factories import MailingFactory, MemberFactory, SignatureFactory
+from tests.factories import MailingFactory, MemberFactory, PartnerFactory, SignatureFactory
 from tests.staff import staff_client
 from tests.workspace.samples import segment_sample
 
@@ -38,6 +38,14 @@ PAGES = {
     "/staff/petitions/{pk}/updates/": ["Updates on the petition page", "Published (UTC)"],
     "/staff/petitions/{pk}/fraud/": ["Signatures per hour", "Bulk actions", "Marked fraudulent"],
     "/staff/petitions/{pk}/export/": ["Download the signatures as a spreadsheet", "Download CSV"],
+    "/staff/petitions/{pk}/dashboard/": ["Progress to the goal", "By source", "Show as a table"],
+    "/staff/petitions/{pk}/delivery/": ["Delivery packs", "Milestone emails to the target"],
+    "/staff/petitions/{pk}/embed/": [
+        "Put this petition on another website",
+        "Copy the code",
+        "Copied. Paste it into the partner's page, or send it to them.",  # for the script
+    ],
+    "/staff/petitions/{pk}/outcome/": ["The target's response", "Save the response"],
     "/staff/members/": [
         "Members",
         "Filter by subscription, country or date joined",
@@ -47,6 +55,7 @@ PAGES = {
     "/staff/mailings/segments/": ["All segments", "Can be mailed", "Count every segment"],
     "/staff/people/": ["People", "Staff accounts", "Invitations waiting", "Last sign-in"],
     "/staff/audit/": ["Audit log", "Filter by action, person or date", "Apply filters"],
+    "/staff/partners/": ["Partners", "Add a partner", "Short name", "Live tokens"],
 }
 
 
@@ -56,6 +65,7 @@ def world(petition):
     MemberFactory(organisation=petition.organisation)
     MailingFactory(organisation=petition.organisation)
     segment_sample(petition.organisation)
+    PartnerFactory(organisation=petition.organisation)
     Update.objects.create(
         petition=petition, title="News", body="Body.", published_at=petition.created_at
     )

@@ -16,7 +16,18 @@ ROOT = Path(settings.BASE_DIR)
 CATALOG_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 # Everything makemessages reads, copied so that running it changes nothing here.
-COPIED = ["chorus", "lib", "jobs", "members", "mailings", "partners", "petitions", "rights"]
+COPIED = [
+    "api",
+    "chorus",
+    "delivery",
+    "lib",
+    "jobs",
+    "members",
+    "mailings",
+    "partners",
+    "petitions",
+    "rights",
+]
 
 
 def _unquote(lines: list[str]) -> str:

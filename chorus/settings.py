@@ -20,6 +20,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+# Keys being retired: sessions, Django-signed values and staff recovery codes made under
+# them still check. Mailing and confirmation links do not (docs/deploy.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 TESTING = env.bool("CHORUS_TESTING", default="pytest" in sys.modules)
 if not DEBUG and not TESTING and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(

@@ -24,6 +24,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -144,10 +145,12 @@ def second_factor_verify(*, request, code: str):
         return None
     code = _code_normalised(code)
     # An app's codes are six digits; recovery codes are eight letters and digits.
-    devices = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
+    app_code = len(code) == 6 and code.isdigit()
+    devices = TOTPDevice if app_code else StaticDevice
     with transaction.atomic():
         for device in devices.objects.filter(user=user, confirmed=True).select_for_update():
-            if device.verify_token(code):
+            token = code if app_code else _recovery_token_stored(device=device, code=code)
+            if device.verify_token(token):
                 otp_login(request, device)
                 sign_in_attempt_succeeded(username=user.get_username(), meta=request.META)
                 return device
@@ -195,8 +198,33 @@ def recovery_codes_replace(*, user) -> list[str]:
         StaticDevice.objects.filter(user=user).delete()
         device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+        StaticToken.objects.bulk_create(
+            [
+                StaticToken(device=device, token=recovery_code_digest(user_id=user.pk, code=c))
+                for c in codes
+            ]
+        )
     return [f"{code[:4]}-{code[4:]}" for code in codes]
+
+
+def recovery_code_digest(*, user_id: int, code: str, secret: str | None = None) -> str:
+    """What the database keeps of a recovery code: a keyed hash, never the code.
+
+    Someone who reads the table (a backup, a leaked dump) cannot sign in with it. The key
+    is SECRET_KEY, so a new SECRET_KEY also ends the old codes unless the old key is in
+    SECRET_KEY_FALLBACKS. Sixteen hex digits fit django-otp's token column.
+    """
+    value = f"{user_id}:{_code_normalised(code)}"
+    mac = salted_hmac("chorus.orgs.recovery-code", value, secret=secret, algorithm="sha256")
+    return mac.hexdigest()[:16]
+
+
+def _recovery_token_stored(*, device: StaticDevice, code: str) -> str:
+    """The stored form of `code` on `device`, under the current key or a fallback key."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    digests = [recovery_code_digest(user_id=device.user_id, code=code, secret=k) for k in keys]
+    found = device.token_set.filter(token__in=digests).values_list("token", flat=True).first()
+    return found or digests[0]
 
 
 def second_factor_reset(*, user, by=None, operator: str = "") -> int:

@@ -1,6 +1,7 @@
 """Staff sign-in, for each persona: password, then a code for those who can see signatures."""
 
 import functools
+import importlib
 import re
 from unittest import mock
 
@@ -8,9 +9,9 @@ import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher, make_password
 from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
 
@@ -219,7 +220,9 @@ class TestSettingUpTheApp:
         shown = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", first)
         stored = set(StaticToken.objects.filter(device__user=campaigner).values_list("token"))
         assert len(shown) == signin.RECOVERY_CODE_COUNT
-        assert {(code.replace("-", ""),) for code in shown} == stored
+        digests = {signin.recovery_code_digest(user_id=campaigner.pk, code=c) for c in shown}
+        assert {(digest,) for digest in digests} == stored
+        assert not {(code.replace("-", ""),) for code in shown} & stored
         assert not any(code in again for code in shown)
         assert "are not shown again" in again
 
@@ -268,9 +271,8 @@ class TestTheCode:
         assert client.get(STAFF_INDEX).status_code == 302
 
     def test_a_recovery_code_works_once_and_is_then_used_up(self, client, campaigner):
-        enrolled(with_password(campaigner))
-        recovery = StaticToken.objects.filter(device__user=campaigner).first().token
-        typed = f"{recovery[:4].upper()}-{recovery[4:]}"
+        TOTPDevice.objects.create(user=with_password(campaigner), name="Phone", confirmed=True)
+        typed = signin.recovery_codes_replace(user=campaigner)[3].upper()
         sign_in(client, campaigner)
 
         first = client.post(CODE, {"code": typed}, follow=True)
@@ -282,6 +284,68 @@ class TestTheCode:
         assert "You have 9 left" in first.content.decode()
         assert "That code did not work" in second.content.decode()
         assert client.get(STAFF_INDEX).status_code == 302
+
+    def test_the_table_holds_no_recovery_code_only_a_keyed_hash(self, campaigner):
+        codes = signin.recovery_codes_replace(user=campaigner)
+
+        stored = list(
+            StaticToken.objects.filter(device__user=campaigner).values_list("token", flat=True)
+        )
+
+        plain = {code.replace("-", "") for code in codes}
+        assert len(stored) == len(codes) and not plain & set(stored)
+        with override_settings(SECRET_KEY="another-secret-key-for-this-test"):
+            other = {signin.recovery_code_digest(user_id=campaigner.pk, code=c) for c in codes}
+        assert not other & set(stored)
+
+    def test_a_stored_hash_typed_as_a_code_does_not_sign_in(self, client, campaigner):
+        enrolled(with_password(campaigner))
+        stored = StaticToken.objects.filter(device__user=campaigner).first().token
+        sign_in(client, campaigner)
+
+        response = client.post(CODE, {"code": stored})
+
+        assert "That code did not work" in response.content.decode()
+        assert StaticToken.objects.filter(token=stored).exists()
+        assert client.get(STAFF_INDEX).status_code == 302
+
+    def test_codes_made_before_a_key_change_work_with_the_old_key_as_a_fallback(
+        self, client, campaigner
+    ):
+        TOTPDevice.objects.create(user=with_password(campaigner), name="Phone", confirmed=True)
+        with override_settings(SECRET_KEY="the-old-secret-key-of-this-test"):
+            typed = signin.recovery_codes_replace(user=campaigner)[0]
+
+        with override_settings(SECRET_KEY_FALLBACKS=["the-old-secret-key-of-this-test"]):
+            sign_in(client, campaigner)
+            response = client.post(CODE, {"code": typed, "next": STAFF_INDEX})
+
+        assert response["Location"] == STAFF_INDEX
+        assert signin.recovery_codes_left(user=campaigner) == signin.RECOVERY_CODE_COUNT - 1
+
+    def test_the_migration_hashes_codes_stored_in_plain_text_and_they_still_work(
+        self, client, campaigner
+    ):
+        from django.apps import apps as global_apps
+
+        migration = importlib.import_module("orgs.migrations.0008_recovery_codes_hashed")
+        TOTPDevice.objects.create(user=with_password(campaigner), name="Phone", confirmed=True)
+        signin.recovery_codes_replace(user=campaigner)
+        plain = [StaticToken.random_token() for _ in range(3)]
+        StaticToken.objects.filter(device__user=campaigner).delete()
+        device = StaticDevice.objects.get(user=campaigner)
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in plain])
+
+        migration.hash_plain_codes(global_apps, None)
+        migration.hash_plain_codes(global_apps, None)  # a second run changes nothing
+
+        stored = set(StaticToken.objects.filter(device=device).values_list("token", flat=True))
+        assert stored == {
+            signin.recovery_code_digest(user_id=campaigner.pk, code=c) for c in plain
+        }
+        sign_in(client, campaigner)
+        response = client.post(CODE, {"code": plain[1], "next": STAFF_INDEX})
+        assert response["Location"] == STAFF_INDEX
 
     def test_a_wrong_code_signs_nobody_in(self, client, campaigner):
         enrolled(with_password(campaigner))

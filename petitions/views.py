@@ -325,6 +325,7 @@ def csrf_failure(request, reason=""):
 @never_cache
 @staff_member_required
 @permission_required("petitions.view_petition", raise_exception=True)
+@require_safe
 def petition_preview(request, pk):
     """Staff see a draft exactly as the public will, before publishing it."""
     petition = get_object_or_404(Petition.objects.select_related("organisation"), pk=pk)

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lib.keyset import keyset_page
 from mailings import services
@@ -95,6 +95,7 @@ def _segments_url() -> str:
 
 
 @staff_view("mailings.view_mailing")
+@require_safe
 def mailing_list(request):
     organisation = _organisation()
     mailings = list(
@@ -383,6 +384,7 @@ def mailing_cancel(request, mailing_pk: int):
 
 
 @staff_view("mailings.view_mailing")
+@require_safe
 def mailing_detail(request, mailing_pk: int):
     mailing = _mailing(mailing_pk)
     counts = mailing_counts(mailing)
@@ -425,6 +427,7 @@ def mailing_detail(request, mailing_pk: int):
 
 
 @staff_view("mailings.view_mailing")
+@require_safe
 def mailing_progress_json(request, mailing_pk: int):
     mailing = _mailing(mailing_pk)
     return JsonResponse(mailing_progress(mailing, mailing_counts(mailing)))

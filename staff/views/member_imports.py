@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from members.imports import (
     LABELS,
@@ -73,6 +73,7 @@ def _import(import_pk: int) -> MemberImport:
 
 
 @staff_view(IMPORT_PERMISSION)
+@require_safe
 def members_import_detail(request, import_pk: int):
     member_import = _import(import_pk)
     context = {"import": member_import, "progress": _progress(member_import)}

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
 from mailings.history import member_clicks, member_mailings
@@ -64,6 +64,7 @@ def _country_name(code) -> str:
 
 
 @staff_view("members.view_member")
+@require_safe
 def member_list(request):
     form = MemberSearchForm(request.GET or None)
     page = None
@@ -101,6 +102,7 @@ def _member(member_pk: int) -> Member:
 
 
 @staff_view("members.view_member")
+@require_safe
 def member_detail(request, member_pk: int):
     return _detail(request, _member(member_pk))
 

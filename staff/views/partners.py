@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from api.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from api.tokens import api_token_create, api_token_revoke
@@ -30,6 +30,7 @@ DELIVERIES_SHOWN = 50
 
 
 @staff_view("partners.view_partner")
+@require_safe
 def partner_list(request):
     partners = Partner.objects.annotate(
         tokens_live=Count("api_tokens", filter=Q(api_tokens__revoked_at__isnull=True)),
@@ -62,6 +63,7 @@ def _detail_context(request, partner: Partner, **extra) -> dict:
 
 
 @staff_view("partners.view_partner")
+@require_safe
 def partner_detail(request, partner_pk):
     partner = get_object_or_404(Partner, pk=partner_pk)
     return render(request, "staff/partners/detail.html", _detail_context(request, partner))
@@ -141,6 +143,7 @@ def _endpoint(partner_pk, endpoint_pk) -> WebhookEndpoint:
 
 
 @staff_view("api.view_webhookendpoint")
+@require_safe
 def webhook_log(request, partner_pk, endpoint_pk):
     endpoint = _endpoint(partner_pk, endpoint_pk)
     deliveries = list(

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from orgs.models import Invitation
 from orgs.people import (
@@ -42,6 +43,7 @@ def _expiry(invitation: Invitation) -> str:
 
 
 @staff_view("auth.view_user")
+@require_safe
 def people_list(request):
     people = list(_staff_accounts())
     for person in people:

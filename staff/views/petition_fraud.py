@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lib.keyset import keyset_page
 from petitions import fraud
@@ -51,6 +51,7 @@ DIMENSION_LABELS = {
 
 
 @staff_view(VIEW)
+@require_safe
 def fraud_report_view(request, pk: int):
     petition = petition_for(pk)
     form = FraudWindowForm(request.GET or None)
@@ -144,6 +145,7 @@ def _cursor(request, name: str) -> int | None:
 
 
 @staff_view(VIEW)
+@require_safe
 def fraud_signatures(request, pk: int):
     """Drill-down: the signatures the filters choose, newest first, and (for those who may
     change them) a bulk action's preview and confirmation."""
@@ -239,6 +241,7 @@ def _action(petition, bulk_pk: int) -> BulkAction:
 
 
 @staff_view(VIEW)
+@require_safe
 def bulk_action_detail(request, pk: int, bulk_pk: int):
     petition = petition_for(pk)
     action = _action(petition, bulk_pk)

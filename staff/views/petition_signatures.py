@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from petitions.models import Signature
 from petitions.selectors import SignatureFilters, signatures_page
@@ -31,6 +31,7 @@ def _cursor(request, name: str) -> int | None:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def signature_list(request, pk: int):
     petition = petition_for(pk)
     form = SignatureSearchForm(request.GET or None)
@@ -121,6 +122,7 @@ def _signature(petition, signature_pk: int) -> Signature:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def signature_detail(request, pk: int, signature_pk: int):
     petition = petition_for(pk)
     return _detail(request, petition, _signature(petition, signature_pk))

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from petitions.exports import signatures_export_response
@@ -39,6 +40,7 @@ def tab_context(petition: Petition, tab: str, **more) -> dict:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def petition_overview(request, pk: int):
     petition = petition_for(pk)
     counts = petition_counts(petition_id=petition.pk)

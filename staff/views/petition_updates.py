@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from mailings.models import Mailing
 from mailings.outcome import update_mailing
@@ -17,6 +18,7 @@ from staff.views.petition_tabs import petition_for, tab_context
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def update_list(request, pk: int):
     petition = petition_for(pk)
     updates = list(petition.updates.order_by("-published_at", "-id"))

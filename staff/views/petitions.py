@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lib.mail import absolute_url
 from mailings.outcome import petition_signers_mailable_count
@@ -124,6 +124,7 @@ def _status_tabs(current: str) -> list[dict]:
 
 
 @staff_view("petitions.view_petition")
+@require_safe
 def petition_list(request):
     status = request.GET.get("status", "")
     if status not in Petition.Status.values:

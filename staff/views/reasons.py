@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from petitions.models import Petition, Signature
 from petitions.services import signature_comment_hide
@@ -30,6 +30,7 @@ def _page_number(request) -> int:
 
 
 @staff_view("petitions.view_signature")
+@require_safe
 def petition_reasons(request, pk):
     petition = get_object_or_404(Petition, pk=pk)
     page = _page_number(request)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from mailings.models import Segment
 from mailings.segments import (
@@ -49,6 +49,7 @@ def _segment(organisation, segment_pk: int) -> Segment:
 
 
 @staff_view("mailings.view_segment")
+@require_safe
 def segment_list(request):
     """Every segment; counted here only when asked (?count=1), the first LIST_COUNTED of
     them, each bounded in time. The page's script counts them one by one instead."""

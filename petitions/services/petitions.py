@@ -228,6 +228,7 @@ def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
         # From the database: a model form's validation has written its values onto the
         # instance it was given, which would hide what changed.
         petition.refresh_from_db()
+        old_image, storage = petition.image.name, petition.image.storage
         changed = _apply(petition, data)
         slug = data.get("slug")
         if petition.status == Status.DRAFT and slug and slug != petition.slug:
@@ -243,6 +244,10 @@ def petition_update(*, petition: Petition, data: dict, by) -> list[str]:
                 raise PetitionAddressTaken(petition.slug) from None
         if _sources_replace(petition, data.get("sources")):
             changed.append("sources")
+        if old_image and "image" in changed:
+            # A replaced or removed image leaves the disk once the change is committed (a
+            # page kept by a browser or CDN may ask for it for a few seconds more: a 404).
+            transaction.on_commit(lambda: storage.delete(old_image))
         if changed:
             PetitionEvent.objects.create(
                 petition=petition,

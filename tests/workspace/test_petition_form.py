@@ -5,6 +5,7 @@ import os
 import re
 import time
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -437,3 +438,40 @@ class TestEditingTheImage:
         campaigner_client.post(_edit(with_image), _form(slug="img", remove_image="on"))
 
         assert not Petition.objects.get(pk=with_image.pk).image
+
+    def test_a_removed_image_leaves_the_disk_once_committed(
+        self, campaigner_client, with_image, django_capture_on_commit_callbacks
+    ):
+        path = Path(with_image.image.path)
+        assert path.exists()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            campaigner_client.post(_edit(with_image), _form(slug="img", remove_image="on"))
+
+        assert not path.exists()
+
+    def test_a_replaced_image_leaves_the_disk_and_the_new_one_stays(
+        self, campaigner_client, with_image, django_capture_on_commit_callbacks
+    ):
+        first = Path(with_image.image.path)
+        upload = SimpleUploadedFile("second.jpg", _jpeg((30, 20)), content_type="image/jpeg")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            campaigner_client.post(
+                _edit(with_image), _form(slug="img", image=upload, image_alt="A")
+            )
+
+        second = Path(Petition.objects.get(pk=with_image.pk).image.path)
+        assert second != first and second.exists() and not first.exists()
+
+    def test_saving_without_a_new_file_leaves_the_file_in_place(
+        self, campaigner_client, with_image, django_capture_on_commit_callbacks
+    ):
+        path = Path(with_image.image.path)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            campaigner_client.post(
+                _edit(with_image), _form(slug="img", image_alt="A", title="New")
+            )
+
+        assert path.exists()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from lib.keyset import keyset_rows
 from members.imports import (
     LABELS,
     PREVIEW_ROWS,
@@ -156,6 +157,6 @@ def members_export(request):
         what="Members",
         scope=scope,
         columns=EXPORT_COLUMNS,
-        rows=rows.order_by("id").values_list(*EXPORT_COLUMNS).iterator(2000),
+        rows=keyset_rows(rows, EXPORT_COLUMNS),
         filename=f"members-{timezone.now().date().isoformat()}.csv",
     )

@@ -13,6 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from chorus.db.pooler import POOLERS, database_pooler_check
+from chorus.db.replica import replica_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production"  # noqa: S105
@@ -184,6 +185,26 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 IS_POSTGRES = _db["ENGINE"] == "chorus.db.postgresql"
 if DATABASE_POOLER and not IS_POSTGRES:
     raise ImproperlyConfigured("DATABASE_POOLER is for PostgreSQL; DATABASE_URL names SQLite.")
+
+# A read replica (PostgreSQL streaming replication): reads marked as able to lag (the
+# staff dashboard, exports, delivery packs, the public API's aggregates) go to it while it
+# answers and is at most DATABASE_REPLICA_MAX_LAG seconds behind; everything else, and
+# everything when it is unset or unfit, goes to the primary (lib/replica.py).
+DATABASE_ROUTERS = ["chorus.db.router.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30.0)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica_url = env.db_url("DATABASE_REPLICA_URL")
+    if not IS_POSTGRES or _replica_url.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is a PostgreSQL replica of a PostgreSQL DATABASE_URL "
+            "(postgres://user:password@host/name); both must be PostgreSQL."
+        )
+    DATABASES["replica"] = replica_database(
+        _db,
+        _replica_url,
+        connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
+        keep=env.int("CONN_MAX_AGE", default=60),
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,85 @@
+"""A replica that cannot be reached: every page still answers, from the primary, the same;
+the replica is tried again only after a pause, and the change is logged once each way."""
+
+import logging
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+from freezegun import freeze_time
+
+from lib import replica
+from lib.replica import REPLICA, reads_may_lag
+from petitions.counting import counts_fold_all
+from petitions.models import Petition
+from tests.factories import SignatureFactory
+from tests.replica.conftest import replica_db
+
+pytestmark = replica_db
+
+
+@pytest.fixture
+def counted(petition):
+    SignatureFactory.create_batch(
+        2, petition=petition, state="confirmed", confirmed_at=timezone.now(), count_dirty=True
+    )
+    counts_fold_all()
+    return petition
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """How often the replica's fitness was checked (the real check still runs)."""
+    made = []
+    real = replica.replica_lag_seconds
+
+    def counted_check():
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(replica, "replica_lag_seconds", counted_check)
+    return made
+
+
+def _api(petition) -> tuple[int, bytes]:
+    response = Client().get(f"/api/v1/petitions/{petition.slug}/")
+    return response.status_code, response.content
+
+
+def test_pages_answer_the_same_from_the_primary_when_the_replica_is_down(
+    counted, owner_client, replica_down, checks, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="chorus.replica"):
+        first = _api(counted)
+        second = _api(counted)
+        dashboard = owner_client.get(f"/staff/petitions/{counted.pk}/dashboard/")
+
+    assert first == second and first[0] == 200
+    assert b'"count": 2' in first[1] or b'"count":2' in first[1]
+    assert dashboard.status_code == 200
+    assert len(checks) == 1  # the next requests did not wait on the replica again
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line.startswith("Replica not used: it cannot be reached (OperationalError)")
+
+
+def test_the_replica_is_used_again_once_it_answers(counted, replica_alias, closed_port, caplog):
+    address = replica_alias["PORT"]
+    with freeze_time() as clock, caplog.at_level(logging.WARNING, logger="chorus.replica"):
+        connections[REPLICA].close()
+        replica_alias["PORT"] = closed_port
+        replica.replica_forget()
+        with reads_may_lag():
+            down = Petition.objects.all().db
+        replica_alias["PORT"] = address
+        with reads_may_lag():
+            still_paused = Petition.objects.all().db
+        clock.tick(replica.CHECK_SECONDS + 1)
+        with reads_may_lag():
+            back = Petition.objects.all().db
+
+    assert (down, still_paused, back) == ("default", "default", REPLICA)
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "Replica not used",
+        "Replica back",
+    ]

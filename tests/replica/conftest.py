@@ -35,6 +35,8 @@ def replica_alias(django_db_setup, django_db_blocker):
     yield connections.settings[REPLICA]
     with django_db_blocker.unblock():
         connections[REPLICA].close()
+    # The wrapper goes too: the next module's alias is a new entry, not this one.
+    del connections[REPLICA]
     del connections.settings[REPLICA]
     replica_forget()
 

@@ -19,18 +19,26 @@ for its connect timeout, and the change is logged once each way.
 import logging
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from functools import wraps
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 
 REPLICA = "replica"
 CHECK_SECONDS = 5.0
 
 logger = logging.getLogger("chorus.replica")
 
-# The state of the innermost marked block: {"wrote": bool}, or None outside any.
+# The state of the innermost marked block, or None outside any: whether it wrote, and
+# whether it read from the replica.
 _marked: ContextVar[dict | None] = ContextVar("chorus_reads_may_lag", default=None)
 
 # Lag in seconds; 0 on a primary (a replica URL that names one, as in the tests) and when
@@ -47,12 +55,39 @@ END
 
 @contextmanager
 def reads_may_lag():
-    """Reads in this block may come from the replica (up to its allowed lag behind)."""
-    token = _marked.set({"wrote": False})
+    """Reads in this block may come from the replica (up to its allowed lag behind).
+
+    A connection error in a block that read from the replica marks it unfit at once (it
+    may have died since its last check), so the reads after go to the primary.
+    """
+    marked = {"wrote": False, "replica": False}
+    token = _marked.set(marked)
     try:
         yield
+    except (OperationalError, InterfaceError) as error:
+        if marked["replica"]:
+            _health.failed(error)
+        raise
     finally:
         _marked.reset(token)
+
+
+def lagging_view(view):
+    """A read-only view (GET and HEAD) whose reads may lag: run under `reads_may_lag()`
+    and, if the replica fails under it, once more on the primary, so the visitor sees the
+    page rather than a 503."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            with reads_may_lag():
+                return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if _health.fit_now is not False or request.method not in ("GET", "HEAD"):
+                raise  # not the replica's doing
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def replica_configured() -> bool:
@@ -71,9 +106,10 @@ def read_alias() -> str:
     marked = _marked.get()
     if marked is None or marked["wrote"] or not replica_configured():
         return DEFAULT_DB_ALIAS
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block or not _health.fit():
         return DEFAULT_DB_ALIAS
-    return REPLICA if _health.fit() else DEFAULT_DB_ALIAS
+    marked["replica"] = True
+    return REPLICA
 
 
 def replica_lag_seconds() -> float:
@@ -108,6 +144,18 @@ class _Health:
             logger.warning("Replica back: reads that may lag go to it again.")
         self.fit_now = not reason
 
+    def failed(self, error: Exception) -> None:
+        with self.lock:
+            if self.fit_now is not False:
+                logger.warning(
+                    "Replica not used: a read on it failed (%s); reads that may lag go to "
+                    "the primary.",
+                    type(error).__name__,
+                )
+            self.fit_now = False
+            self.next_check = time.monotonic() + CHECK_SECONDS
+        _close_quietly()
+
     def forget(self) -> None:
         self.fit_now, self.next_check = None, 0.0
 
@@ -116,10 +164,15 @@ def _unfit_reason() -> str:
     try:
         lag = replica_lag_seconds()
     except DatabaseError as error:
-        connections[REPLICA].close()
+        _close_quietly()
         return f"it cannot be reached ({type(error).__name__})"
     limit = settings.DATABASE_REPLICA_MAX_LAG
     return f"it is {lag:.1f} s behind, more than {limit:g} s" if lag > limit else ""
+
+
+def _close_quietly() -> None:
+    with suppress(DatabaseError):  # a broken connection is dropped all the same
+        connections[REPLICA].close()
 
 
 _health = _Health()

@@ -83,3 +83,21 @@ def test_the_replica_is_used_again_once_it_answers(counted, replica_alias, close
         "Replica not used",
         "Replica back",
     ]
+
+
+def test_a_replica_that_dies_between_checks_is_dropped_and_the_page_still_answers(
+    counted, owner_client, replica_down, monkeypatch, caplog
+):
+    monkeypatch.setattr(replica, "replica_lag_seconds", lambda: 0.0)  # it passed its check
+
+    with caplog.at_level(logging.WARNING, logger="chorus.replica"):
+        first = _api(counted)
+        second = _api(counted)
+        dashboard = owner_client.get(f"/staff/petitions/{counted.pk}/dashboard/")
+
+    assert first == second and first[0] == 200
+    assert dashboard.status_code == 200
+    assert [r.getMessage() for r in caplog.records] == [
+        "Replica not used: a read on it failed (OperationalError); reads that may lag go to "
+        "the primary."
+    ]

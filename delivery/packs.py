@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -153,14 +153,8 @@ def _batch_rows(pack: DeliveryPack, size: int) -> list[tuple]:
     """The next batch of the pack's signatures, from the read replica when it has caught up
     with this pack: holding the pack's row as the last batch left it, it holds every
     signature confirmed before the pack started, which is all the pack takes."""
-    with reads_may_lag():
-        where = DeliveryPack.objects.all().db
-        if where != DEFAULT_DB_ALIAS:
-            caught_up = DeliveryPack.objects.filter(pk=pack.pk, cursor=pack.cursor).exists()
-            where = where if caught_up else DEFAULT_DB_ALIAS
-    return list(
-        Signature.objects.using(where)
-        .filter(
+    batch = (
+        Signature.objects.filter(
             petition_id=pack.petition_id,
             state=Signature.State.CONFIRMED,
             id__gt=pack.cursor,
@@ -169,6 +163,14 @@ def _batch_rows(pack: DeliveryPack, size: int) -> list[tuple]:
         .order_by("id")
         .values_list("id", *_signature_columns(pack.fields))[:size]
     )
+    try:
+        with reads_may_lag():
+            caught_up = DeliveryPack.objects.filter(pk=pack.pk, cursor=pack.cursor)
+            if caught_up.db != DEFAULT_DB_ALIAS and caught_up.exists():
+                return list(batch.using(caught_up.db))
+    except (OperationalError, InterfaceError):
+        pass  # the replica went away (and is left alone for now): the primary has it all
+    return list(batch.using(DEFAULT_DB_ALIAS))
 
 
 def _signature_columns(fields: list[str]) -> list[str]:

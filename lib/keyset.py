@@ -8,6 +8,10 @@ after one row more than the page holds, however long the list is.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
+
+from lib.replica import REPLICA, replica_failed
+
 
 @dataclass(frozen=True)
 class KeysetPage:
@@ -55,7 +59,15 @@ def _pages(queryset, fields: list[str], size: int) -> Iterator[tuple]:
     last_id = None
     while True:
         page = queryset if last_id is None else queryset.filter(id__gt=last_id)
-        rows = list(page.values_list("id", *fields)[:size])
+        try:
+            rows = list(page.values_list("id", *fields)[:size])
+        except (OperationalError, InterfaceError) as error:
+            if queryset.db != REPLICA:
+                raise
+            # The replica went away mid-way: the rest comes from the primary, from this id.
+            replica_failed(error)
+            queryset = queryset.using(DEFAULT_DB_ALIAS)
+            continue
         for row in rows:
             yield row[1:]
         if len(rows) < size:

@@ -72,6 +72,12 @@ def reads_may_lag():
         _marked.reset(token)
 
 
+def replica_failed(error: Exception) -> None:
+    """A read on the replica failed outside a marked block (a streamed export's later
+    page): leave the replica alone until its next check."""
+    _health.failed(error)
+
+
 def lagging_view(view):
     """A read-only view (GET and HEAD) whose reads may lag: run under `reads_may_lag()`
     and, if the replica fails under it, once more on the primary, so the visitor sees the

@@ -9,10 +9,13 @@ from django.test import Client
 from django.utils import timezone
 from freezegun import freeze_time
 
+from delivery.packs import pack_path, pack_run, pack_start
 from lib import replica
 from lib.replica import REPLICA, reads_may_lag
+from orgs.models import ExportRecord
 from petitions.counting import counts_fold_all
 from petitions.models import Petition
+from tests.delivery.helpers import csv_rows
 from tests.factories import SignatureFactory
 from tests.replica.conftest import replica_db
 
@@ -101,3 +104,21 @@ def test_a_replica_that_dies_between_checks_is_dropped_and_the_page_still_answer
         "Replica not used: a read on it failed (OperationalError); reads that may lag go to "
         "the primary."
     ]
+
+
+def test_an_export_and_a_pack_go_on_from_the_primary_when_the_replica_dies(
+    counted, owner, owner_client, replica_down, monkeypatch
+):
+    monkeypatch.setattr(replica, "replica_lag_seconds", lambda: 0.0)  # it passed its check
+    url = f"/staff/petitions/{counted.pk}/export/"
+
+    response = owner_client.post(url, {"scope": "confirmed"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    replica.replica_forget()  # checked afresh: "fit" again, and dies again under the pack
+    pack = pack_start(petition=counted, by=owner)
+    while pack_run(pack_pk=pack.pk, size=1):
+        pass
+
+    assert len(lines) == 1 + 2
+    assert ExportRecord.objects.get().outcome == ExportRecord.Outcome.FINISHED
+    assert len(csv_rows(pack_path(pack, "csv").read_bytes())) == 1 + 2

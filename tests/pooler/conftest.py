@@ -66,6 +66,8 @@ def _pooled_settings(url: str, tmp_path: Path) -> dict:
 def pgbouncer(django_db_setup):
     if connection.vendor != "postgresql":
         pytest.skip("PgBouncer pools PostgreSQL; runs when DATABASE_URL names PostgreSQL")
+    if shutil.which("pgbouncer") is None:
+        pytest.fail("no pgbouncer: `make setup` installs it (the Makefile's SYSTEM_PACKAGES)")
     # Open to the postgres user (PgBouncer runs as it when the tests run as root), unlike
     # pytest's own temporary directories.
     directory = Path(tempfile.mkdtemp(prefix="chorus-pgbouncer."))

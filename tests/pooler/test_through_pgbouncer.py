@@ -6,7 +6,7 @@ different server connection."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -138,3 +138,39 @@ def test_the_members_export_streams_every_row(through_pgbouncer, owner_client, o
     assert response.status_code == 200
     assert len(lines) == 1 + 4
     _through(through_pgbouncer)
+
+
+def _two_clients_take_turns(settings_dict: dict) -> None:
+    """Two clients, one statement each in turn: PgBouncer hands both the one server
+    connection (it reuses the last one freed), as it does to any two under load."""
+    wrapper = type(connections["default"])
+    first, second = (
+        wrapper({**settings_dict, "OPTIONS": {**settings_dict["OPTIONS"]}}, alias)
+        for alias in ("pooler_client_1", "pooler_client_2")
+    )
+    try:
+        for n in range(6):
+            for client in (first, second):
+                with client.cursor() as cursor:
+                    cursor.execute("SELECT %s::int + 1", [n])
+                    assert cursor.fetchone() == (n + 1,)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_clients_sharing_a_server_connection_do_not_trip_over_each_other(through_pgbouncer):
+    _two_clients_take_turns(connection.settings_dict)
+
+
+def test_prepared_statements_would_not_pass_this_pooler(through_pgbouncer):
+    # What the setting turns off, turned back on: the proof the test above can fail.
+    prepared = {**connection.settings_dict}
+    prepared["OPTIONS"] = {
+        **prepared["OPTIONS"],
+        "server_side_binding": True,
+        "prepare_threshold": 0,
+    }
+
+    with pytest.raises(DatabaseError, match="already exists"):
+        _two_clients_take_turns(prepared)

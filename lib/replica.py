@@ -1,9 +1,9 @@
 """Reads that may lag: marked where they happen, sent to the read replica while it is fit.
 
-A view or a job marks the reads it can take a few seconds stale with `reads_may_lag()`
-(a context manager, or a decorator), which sets a contextvar; the database router
-(chorus/db/router.py) asks `read_alias()` where each read goes. The replica serves such a
-read only when all of these hold:
+Code marks the reads it can take a few seconds stale with the context manager
+`reads_may_lag()`, a read-only view with the decorator `lagging_view`; either sets a
+contextvar, and the database router (chorus/db/router.py) asks `read_alias()` where each
+read goes. The replica serves such a read only when all of these hold:
 
 * DATABASE_REPLICA_URL is set (the `replica` alias exists);
 * the read is not inside a transaction on the primary, and nothing was written earlier in
@@ -12,8 +12,8 @@ read only when all of these hold:
   more than DATABASE_REPLICA_MAX_LAG seconds.
 
 Otherwise the read goes to the primary, as it would with no replica at all. A replica that
-cannot be reached is tried again only after CHECK_SECONDS, so requests do not each wait
-for its connect timeout, and the change is logged once each way.
+cannot be reached, or fails a read, is tried again only after CHECK_SECONDS, so requests
+do not each wait for its connect timeout, and the change is logged once each way.
 """
 
 import logging

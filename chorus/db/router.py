@@ -26,9 +26,9 @@ class ReplicaRouter:
     def allow_relation(self, obj1, obj2, **hints):
         # The replica holds the primary's rows: an object read there may be related to one
         # read here.
-        if {obj1._state.db, obj2._state.db} <= {DEFAULT_DB_ALIAS, REPLICA, None}:
-            return True
-        return None
+        if not replica_configured():
+            return None
+        return {obj1._state.db, obj2._state.db} <= {DEFAULT_DB_ALIAS, REPLICA} or None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return False if db == REPLICA else None

@@ -6,7 +6,7 @@ connection is free, so nothing may outlive a transaction on the server side:
 * prepared statements: psycopg prepares a statement on the server once it has run a few
   times, and binds parameters server-side; PgBouncer 1.18 (Debian 12) cannot follow either
   to the next server connection. Both off: the client quotes parameters into the text.
-* server-side cursors: Django's `.iterator()` declares a cursor WITH HOLD, which lives on
+* server-side cursors: `.iterator()` in Django declares a holdable cursor, which lives on
   one server connection. Off; exports page by keyset instead (lib/keyset.py).
 * psycopg's own pool: PgBouncer pools; a connection per thread kept open is enough.
 * session state: Chorus sets nothing at session level (SET LOCAL and transaction-scoped

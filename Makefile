@@ -15,7 +15,7 @@ SYNCED := $(VENV)/.chorus-synced
 # libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint lays out the delivery pack's PDF with
 # them (docs/delivery.md); its fonts are the ones Chorus ships under static/fonts.
 SYSTEM_PACKAGES := chromium gettext libatomic1 libpango-1.0-0 libpangoft2-1.0-0 openssl \
-	postgresql redis-server wrk
+	pgbouncer postgresql redis-server wrk
 
 .PHONY: help setup system venv run serve test lint fmt bench clean
 

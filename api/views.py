@@ -22,6 +22,7 @@ from api.tokens import api_token_authenticate
 from lib.i18n import language_tag
 from lib.jsonlimit import json_rate_limited, too_many_requests
 from lib.ratelimit import window_hit
+from lib.replica import lagging_view
 from members.consent import OPT_IN_WORDING, OPT_IN_WORDING_VERSION
 from orgs.models import Organisation
 from petitions import pages
@@ -103,6 +104,7 @@ def _page(request) -> int | None:
 
 
 @public_read
+@lagging_view
 def petition_list(request):
     status = request.GET.get("status", "")
     if status and status not in selectors.API_STATUSES:
@@ -131,6 +133,7 @@ def _page_url(status: str, page: int) -> str:
 
 
 @public_read
+@lagging_view
 def petition_detail(request, slug):
     petition = pages.public_petition(slug)
     if petition is None:
@@ -140,6 +143,7 @@ def petition_detail(request, slug):
 
 
 @public_read
+@lagging_view
 def petition_count(request, slug):
     petition = pages.public_petition(slug)
     if petition is None:

@@ -12,6 +12,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chorus.db.pooler import POOLERS, database_pooler_check
+from chorus.db.replica import replica_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production"  # noqa: S105
 
@@ -111,6 +114,14 @@ DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 # Owner-only: the database, its WAL and uploads hold signers' personal data.
 # (chorus.datafiles warns at start when any of it is open to others.)
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+# DATABASE_POOLER=pgbouncer-transaction: the connection is made safe behind PgBouncer in
+# transaction mode (chorus/db/pooler.py says what that takes).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="").strip().lower()
+if DATABASE_POOLER not in POOLERS:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER={DATABASE_POOLER!r}: the one pooler Chorus knows is "
+        "pgbouncer-transaction (or leave it empty for none)."
+    )
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'chorus.sqlite3'}")
 }
@@ -146,7 +157,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # (chorus/db/postgresql/base.py).
     _db["ENGINE"] = "chorus.db.postgresql"
     _db["CONN_HEALTH_CHECKS"] = True
-    if env.bool("DATABASE_POOL", default=True):
+    if env.bool("DATABASE_POOL", default=not DATABASE_POOLER):
+        if DATABASE_POOLER:
+            raise ImproperlyConfigured(
+                "DATABASE_POOL and DATABASE_POOLER both set: the pooler pools; "
+                "leave DATABASE_POOL unset."
+            )
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
@@ -159,10 +175,36 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # the sign statement's CPU, and it lets psycopg prepare a statement once it has run
     # this many times on a connection (the sign statement, mainly). "none" for a
     # pooler that cannot keep prepared statements.
-    _db["OPTIONS"]["server_side_binding"] = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
-    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").lower()
-    _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "none" else int(_prepare)
+    _db["OPTIONS"]["server_side_binding"] = env.bool(
+        "DATABASE_SERVER_SIDE_BINDING", default=not DATABASE_POOLER
+    )
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="none" if DATABASE_POOLER else "5")
+    _db["OPTIONS"]["prepare_threshold"] = None if _prepare.lower() == "none" else int(_prepare)
+    if DATABASE_POOLER:
+        database_pooler_check(_db)
 IS_POSTGRES = _db["ENGINE"] == "chorus.db.postgresql"
+if DATABASE_POOLER and not IS_POSTGRES:
+    raise ImproperlyConfigured("DATABASE_POOLER is for PostgreSQL; DATABASE_URL names SQLite.")
+
+# A read replica (PostgreSQL streaming replication): reads marked as able to lag (the
+# staff dashboard, exports, delivery packs, the public API's aggregates) go to it while it
+# answers and is at most DATABASE_REPLICA_MAX_LAG seconds behind; everything else, and
+# everything when it is unset or unfit, goes to the primary (lib/replica.py).
+DATABASE_ROUTERS = ["chorus.db.router.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30.0)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica_url = env.db_url("DATABASE_REPLICA_URL")
+    if not IS_POSTGRES or _replica_url.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is a PostgreSQL replica of a PostgreSQL DATABASE_URL "
+            "(postgres://user:password@host/name); both must be PostgreSQL."
+        )
+    DATABASES["replica"] = replica_database(
+        _db,
+        _replica_url,
+        connect_timeout=env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
+        keep=env.int("CONN_MAX_AGE", default=60),
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,6 +30,7 @@ from jobs.services import job_record
 from lib.charts import line_chart, number
 from lib.csvsafe import csv_cell
 from lib.mail import absolute_url
+from lib.replica import reads_may_lag
 from petitions.models import Petition, Signature
 from petitions.pages import render_markdown
 from petitions.selectors import petition_counts
@@ -127,30 +128,49 @@ def pack_run(*, pack_pk: int, batches: int = BATCHES_PER_JOB, size: int = BATCH_
 
 
 def _batch_write(pack_pk: int, size: int) -> bool | None:
+    pack = DeliveryPack.objects.filter(pk=pack_pk).first()
+    if pack is None or pack.state != State.RUNNING:
+        return None
+    rows = _batch_rows(pack, size)
     with transaction.atomic():
-        pack = DeliveryPack.objects.select_for_update().filter(pk=pack_pk).first()
-        if pack is None or pack.state != State.RUNNING:
-            return None
-        columns = _signature_columns(pack.fields)
-        rows = list(
-            Signature.objects.filter(
-                petition_id=pack.petition_id,
-                state=Signature.State.CONFIRMED,
-                id__gt=pack.cursor,
-                id__lte=pack.upto_id,
-            )
-            .order_by("id")
-            .values_list("id", *columns)[:size]
-        )
+        locked = DeliveryPack.objects.select_for_update().filter(pk=pack_pk).first()
+        if locked is None or locked.state != State.RUNNING:
+            return None  # cancelled meanwhile (by an erasure, say): nothing read is written
+        if locked.cursor != pack.cursor:
+            return True  # another run of this job wrote the batch meanwhile; go on from there
         title = Petition.objects.values_list("title", flat=True).get(pk=pack.petition_id)
-        length = _csv_append(pack, title, rows)
+        length = _csv_append(locked, title, rows)
         if rows:
             DeliveryPack.objects.filter(pk=pack.pk).update(
                 cursor=rows[-1][0], csv_bytes=length, rows_done=F("rows_done") + len(rows)
             )
-        elif length != pack.csv_bytes:
+        elif length != locked.csv_bytes:
             DeliveryPack.objects.filter(pk=pack.pk).update(csv_bytes=length)
     return len(rows) == size
+
+
+def _batch_rows(pack: DeliveryPack, size: int) -> list[tuple]:
+    """The next batch of the pack's signatures, from the read replica when it has caught up
+    with this pack: holding the pack's row as the last batch left it, it holds every
+    signature confirmed before the pack started, which is all the pack takes."""
+    batch = (
+        Signature.objects.filter(
+            petition_id=pack.petition_id,
+            state=Signature.State.CONFIRMED,
+            id__gt=pack.cursor,
+            id__lte=pack.upto_id,
+        )
+        .order_by("id")
+        .values_list("id", *_signature_columns(pack.fields))[:size]
+    )
+    try:
+        with reads_may_lag():
+            caught_up = DeliveryPack.objects.filter(pk=pack.pk, cursor=pack.cursor)
+            if caught_up.db != DEFAULT_DB_ALIAS and caught_up.exists():
+                return list(batch.using(caught_up.db))
+    except (OperationalError, InterfaceError):
+        pass  # the replica went away (and is left alone for now): the primary has it all
+    return list(batch.using(DEFAULT_DB_ALIAS))
 
 
 def _signature_columns(fields: list[str]) -> list[str]:
@@ -341,7 +361,8 @@ def local_fonts_only():
 
 
 def pdf_html(pack: DeliveryPack) -> tuple[str, dict]:
-    context = pdf_context(pack)
+    with reads_may_lag():  # folded counts and comments: the replica while it keeps up
+        context = pdf_context(pack)
     return render_to_string("delivery/pack.html", context), context
 
 

@@ -5,12 +5,16 @@
 #   scripts/services.sh stop    # stop both (PostgreSQL with a fast shutdown)
 #   scripts/services.sh env     # print export lines for DATABASE_URL and REDIS_URL
 #   scripts/services.sh status
+#   scripts/services.sh pgbouncer start|stop   # only the PgBouncer (see PGBOUNCER_PORT)
 #
 # Settings, from the environment:
 #   CHORUS_SERVICES_DIR  where data, sockets, pid files and logs live (default .tmp/services)
 #   PG_PORT              PostgreSQL port on 127.0.0.1 (default 55432)
 #   REDIS_PORT           Redis port on 127.0.0.1 (default 56379)
 #   PG_BIN               PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+#   PGBOUNCER_PORT       when set, `start` also starts a PgBouncer in transaction mode on
+#                        this port in front of the PostgreSQL on PG_PORT, and `env` prints
+#                        its address as PGBOUNCER_URL (for DATABASE_POOLER, docs/deploy.md)
 #
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres`
 # user and its commands run through runuser; as anyone else they run as that user.
@@ -25,6 +29,7 @@ mkdir -p "$services_dir"
 services_dir=$(cd "$services_dir" && pwd)
 pg_dir=$services_dir/postgres
 redis_dir=$services_dir/redis
+pgbouncer_dir=$services_dir/pgbouncer
 if [ -L "$pg_dir" ]; then
     pg_dir=$(readlink -f "$pg_dir")
 fi
@@ -44,25 +49,32 @@ as_postgres() {
 # directory under /tmp, $pg_dir is a symbolic link to it, and the commands are given the
 # real path.
 pg_dir_prepare() {
-    if [ -e "$pg_dir" ]; then
-        pg_dir=$(readlink -f "$pg_dir")
+    pg_dir=$(postgres_dir_prepare "$pg_dir")
+}
+
+# Makes the directory $1 for the postgres user (as root) and prints its real path.
+postgres_dir_prepare() {
+    local dir=$1
+    if [ -e "$dir" ]; then
+        readlink -f "$dir"
         return
     fi
-    mkdir -p "$pg_dir"
+    mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then
-        chown postgres:postgres "$pg_dir"
-        chmod 700 "$pg_dir"
-        if ! runuser -u postgres -- test -w "$pg_dir"; then
-            rmdir "$pg_dir"
+        chown postgres:postgres "$dir"
+        chmod 700 "$dir"
+        if ! runuser -u postgres -- test -w "$dir"; then
+            rmdir "$dir"
             local outside
             outside=$(mktemp -d /tmp/chorus-postgres.XXXXXX)
             chown postgres:postgres "$outside"
             chmod 700 "$outside"
-            ln -s "$outside" "$pg_dir"
-            pg_dir=$outside
-            say "the postgres user cannot reach $services_dir; cluster kept in $outside"
+            ln -s "$outside" "$dir"
+            dir=$outside
+            say "the postgres user cannot reach $services_dir; $(basename "$1") kept in $outside"
         fi
     fi
+    echo "$dir"
 }
 
 pg_running() {
@@ -171,17 +183,93 @@ redis_stop() {
     fi
 }
 
+# PgBouncer in transaction mode, as production runs it in front of the primary: every
+# database name goes to the PostgreSQL on PG_PORT (the test database too), users are
+# trusted as that cluster trusts them, and server connections are set to UTC so Django
+# never needs its own SET TIME ZONE. Like PostgreSQL it refuses to run as root.
+pgbouncer_pid() {
+    local pid
+    pid=$(cat "$pgbouncer_dir/pgbouncer.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+pgbouncer_start() {
+    if ! command -v pgbouncer >/dev/null; then
+        say "no pgbouncer (run: make setup)"
+        exit 1
+    fi
+    pgbouncer_dir=$(postgres_dir_prepare "$pgbouncer_dir")
+    if pgbouncer_pid >/dev/null; then
+        say "PgBouncer already running ($pgbouncer_dir)"
+        return
+    fi
+    as_postgres tee "$pgbouncer_dir/pgbouncer.ini" >/dev/null <<EOF
+[databases]
+* = host=127.0.0.1 port=$PG_PORT timezone=UTC
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $pgbouncer_dir/users.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+admin_users = postgres
+logfile = $pgbouncer_dir/pgbouncer.log
+pidfile = $pgbouncer_dir/pgbouncer.pid
+EOF
+    echo '"postgres" ""' | as_postgres tee "$pgbouncer_dir/users.txt" >/dev/null
+    say "starting PgBouncer (transaction mode) on 127.0.0.1:$PGBOUNCER_PORT"
+    as_postgres pgbouncer -d -q "$pgbouncer_dir/pgbouncer.ini" || {
+        tail -n 20 "$pgbouncer_dir/pgbouncer.log" >&2
+        exit 1
+    }
+    for _ in $(seq 100); do
+        if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGBOUNCER_PORT"; then
+            return
+        fi
+        sleep 0.1
+    done
+    say "PgBouncer did not answer on port $PGBOUNCER_PORT"
+    tail -n 20 "$pgbouncer_dir/pgbouncer.log" >&2
+    exit 1
+}
+
+pgbouncer_stop() {
+    local pid
+    if pid=$(pgbouncer_pid); then
+        say "stopping PgBouncer"
+        kill "$pid"
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
 print_env() {
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/chorus"
     echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+    if [ -n "${PGBOUNCER_PORT:-}" ]; then
+        echo "export PGBOUNCER_URL=postgres://postgres@127.0.0.1:$PGBOUNCER_PORT/chorus"
+    fi
 }
 
 case "${1:-}" in
 start)
     pg_start
     redis_start
+    if [ -n "${PGBOUNCER_PORT:-}" ]; then
+        pgbouncer_start
+    fi
     ;;
 stop)
+    pgbouncer_stop
     pg_stop
     redis_stop
     ;;
@@ -189,9 +277,26 @@ env) print_env ;;
 status)
     pg_running && echo "postgres: running on 127.0.0.1:$PG_PORT" || echo "postgres: stopped"
     redis_pid >/dev/null && echo "redis: running on 127.0.0.1:$REDIS_PORT" || echo "redis: stopped"
+    pgbouncer_pid >/dev/null && echo "pgbouncer: running" || echo "pgbouncer: stopped"
+    ;;
+pgbouncer)
+    case "${2:-}" in
+    start)
+        if [ -z "${PGBOUNCER_PORT:-}" ]; then
+            say "set PGBOUNCER_PORT"
+            exit 2
+        fi
+        pgbouncer_start
+        ;;
+    stop) pgbouncer_stop ;;
+    *)
+        echo "usage: $0 pgbouncer start|stop" >&2
+        exit 2
+        ;;
+    esac
     ;;
 *)
-    echo "usage: $0 start|stop|env|status" >&2
+    echo "usage: $0 start|stop|env|status|pgbouncer start|stop" >&2
     exit 2
     ;;
 esac

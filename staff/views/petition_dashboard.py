@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from lib.charts import WORLD_TILES, bar_chart, column_chart, line_chart, tile_map
+from lib.replica import lagging_view
 from partners.models import Partner
 from petitions.models import Channel, Petition
 from petitions.selectors import pending_count, petition_counts
@@ -47,6 +48,7 @@ def both_sizes(chart, points, *, chart_id: str, **options) -> dict:
 
 @staff_view("petitions.view_petition")
 @require_safe
+@lagging_view  # folded counts, seconds old anyway: the replica while it keeps up
 def petition_dashboard(request, pk: int):
     petition = petition_for(pk)
     counts = petition_counts(petition_id=petition.pk)

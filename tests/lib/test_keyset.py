@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.keyset import keyset_page
+from lib.keyset import keyset_page, keyset_rows
 from members.models import Member
 from tests.factories import MemberFactory
 
@@ -46,3 +46,18 @@ def test_it_counts_nothing(ids, django_assert_num_queries):
         _page(older_than=None, newer_than=None)
 
     assert "COUNT(" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_keyset_rows_reads_every_row_oldest_first_a_page_at_a_time(ids, django_assert_num_queries):
+    with django_assert_num_queries(3):  # 3 + 3 + 1: the short page says it was the last
+        rows = list(keyset_rows(Member.objects.all(), ["id", "email"], size=3))
+
+    assert [row[0] for row in rows] == ids
+    assert all(isinstance(row[1], str) for row in rows)
+
+
+def test_keyset_rows_asks_for_no_empty_page_after_a_short_one(ids, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = list(keyset_rows(Member.objects.filter(pk__in=ids[:2]), ["id"], size=3))
+
+    assert rows == [(ids[0],), (ids[1],)]

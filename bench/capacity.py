@@ -436,6 +436,9 @@ class CapacityBench:
         )  # fmt: skip
         self.tiers.add("sink", sink.pid)
         self.tiers.add("postgresql", listening_pid(self.pg_port))
+        if self.args.redis_url:
+            redis_port = int(self.args.redis_url.rsplit(":", 1)[1].split("/")[0])
+            self.tiers.add("redis", listening_pid(redis_port))
         self.sampler = ConnectionSampler(self.tiers, self.admin_url, self.pg_port, self.database)
         self.sampler.start()
 
@@ -474,18 +477,24 @@ class CapacityBench:
             "load_before": load_average(),
         }
 
-    def measure_end(self, name: str, start: dict, units: int, unit: str, **extra) -> dict:
+    def measure_end(
+        self, name: str, start: dict, units: int, unit: str, *, load=None, **extra
+    ) -> dict:
+        """The phase's figures; `load` = (seconds, connections) when the load itself was
+        shorter than the phase (the sign run, before the fold caught up)."""
         seconds = time.monotonic() - start["clock"]
         used = cpu_delta(start["cpu"], self.tiers.sample())
         wal = self.wal_since(start["lsn"])
-        connections = self.sampler.figures()
+        load_seconds, connections = load or (seconds, self.sampler.figures())
         busy = sum(c["mean_busy"] for c in connections.values())
+        rate = units / load_seconds if load_seconds else 0
         phase = {
             "phase": name,
             "unit": unit,
             "units": units,
             "seconds": round(seconds, 2),
-            "per_second": round(units / seconds, 1) if seconds else 0,
+            "load_seconds": round(load_seconds, 2),
+            "per_second": round(rate, 1),
             "cpu_seconds": used,
             "cores_used": {tier: round(s / seconds, 3) for tier, s in used.items()},
             "ms_per_unit": {tier: ms_per_unit(s, units) for tier, s in used.items()},
@@ -493,7 +502,7 @@ class CapacityBench:
             "wal_bytes_per_unit": round(wal / units) if units else None,
             "connections": connections,
             # Little's law: busy connections = arrival rate x time each unit holds one.
-            "busy_seconds_per_unit": round(busy / (units / seconds), 6) if units else None,
+            "busy_seconds_per_unit": round(busy / rate, 6) if rate else None,
             "load_before": start["load_before"],
             "load_after": load_average(),
             **extra,
@@ -502,7 +511,7 @@ class CapacityBench:
         self.results["phases"].append(name)
         cpu = ", ".join(f"{t} {phase['ms_per_unit'][t]} ms" for t in used)
         self.h.say(
-            f"{name}: {units} {unit} in {phase['seconds']} s ({phase['per_second']}/s); "
+            f"{name}: {units} {unit} in {phase['load_seconds']} s ({phase['per_second']}/s); "
             f"CPU per {unit.rstrip('s')}: {cpu}; WAL {phase['wal_bytes_per_unit']} bytes each; "
             f"load {phase['load_before']} -> {phase['load_after']}"
         )
@@ -534,22 +543,15 @@ class CapacityBench:
             **sign, prefix=f"{self.run_id}s", clients=self.args.clients,
             seconds=self.args.sign_seconds, log_dir=self.work / "sign",
         )  # fmt: skip
-        load_seconds = run.seconds
+        # Connections while wrk ran; the rate over wrk's run, not the fold's wait as well.
+        load = (run.seconds, self.sampler.figures())
         # The fold's work for these signatures belongs to them: wait for it, bounded.
         fold_wait = self.fold_caught_up(db)
         stored = len(set(h.chorus_stored(db, h.DEMO_SLUG, f"{self.run_id}s")))
-        phase = self.measure_end(
-            "sign", start, stored, "signatures", errors=run.errors,
-            p99_ms=run.summary["p99_ms"], load_seconds=round(load_seconds, 2),
-            fold_wait_seconds=fold_wait,
+        self.measure_end(
+            "sign", start, stored, "signatures", load=load, errors=run.errors,
+            p99_ms=run.summary["p99_ms"], fold_wait_seconds=fold_wait,
         )  # fmt: skip
-        # The rate while wrk ran, not over the fold's wait as well.
-        phase["per_second"] = round(stored / load_seconds, 1)
-        if phase["busy_seconds_per_unit"] is not None:
-            phase["busy_seconds_per_unit"] = round(
-                sum(c["mean_busy"] for c in phase["connections"].values()) / phase["per_second"],
-                6,
-            )
 
     def fold_caught_up(self, db) -> float:
         started = time.monotonic()
@@ -666,19 +668,19 @@ def machine() -> str:
 def report(results: dict, command: str, path: Path) -> None:
     print("\n=== Chorus capacity: CPU, WAL and connections per unit of work ===")
     print(f"machine: {results['machine']}; server: {results.get('server', '')}")
-    tiers = ("web", "postgresql", "workers", "sink")
-    header = f"{'phase':9} {'units':>16} {'per s':>8} " + " ".join(
-        f"{t + ' ms':>14}" for t in tiers
+    tiers = ("web", "postgresql", "workers", "redis", "sink")
+    header = f"{'phase':9} {'units':>20} {'per s':>8} " + " ".join(
+        f"{t + ' ms':>13}" for t in tiers
     )
     print(f"\nCPU milliseconds per unit (user + system, children included)\n{header}"
           f" {'WAL B':>7}  load")  # fmt: skip
     for name in results["phases"]:
         p = results[name]
         cells = " ".join(
-            f"{'' if p['ms_per_unit'].get(t) is None else p['ms_per_unit'][t]:>14}" for t in tiers
+            f"{'' if p['ms_per_unit'].get(t) is None else p['ms_per_unit'][t]:>13}" for t in tiers
         )
         print(
-            f"{name:9} {p['units']:>9} {p['unit']:6} {p['per_second']:8.0f} {cells} "
+            f"{name:9} {p['units']:>9} {p['unit']:10} {p['per_second']:8.0f} {cells} "
             f"{p['wal_bytes_per_unit'] or 0:>7}  {p['load_before']} -> {p['load_after']}"
         )
     print("\nConnections to PostgreSQL per process (peak open / peak busy; mean busy in all)")

@@ -149,6 +149,7 @@ class Costs:
     mail_pg_ms: float
     mail_wal_bytes: float
     busy_seconds_per_signature: float  # a connection held busy (Little's law)
+    busy_seconds_per_confirmation: float
     busy_seconds_per_email: float
     connections_per_web_process: int  # peak open, measured
     connections_per_worker_process: int
@@ -179,7 +180,7 @@ def signature_sizing(
     web_processes = math.ceil(web_cores)
     worker_processes = max(2, math.ceil(worker_cores))  # two for redundancy
     busy = rate * (
-        costs.busy_seconds_per_signature + (costs.busy_seconds_per_email if confirm else 0)
+        costs.busy_seconds_per_signature + (costs.busy_seconds_per_confirmation if confirm else 0)
     )
     return {
         "rate": rate,
@@ -228,10 +229,13 @@ def costs_from(results: dict) -> Costs:
         mail_pg_ms=mail["ms_per_unit"]["postgresql"],
         mail_wal_bytes=mail["wal_bytes_per_unit"],
         busy_seconds_per_signature=sign["busy_seconds_per_unit"],
+        busy_seconds_per_confirmation=confirm["busy_seconds_per_unit"],
         busy_seconds_per_email=mail["busy_seconds_per_unit"],
         connections_per_web_process=max(1, sign["connections"]["web"]["peak_open_per_process"]),
         connections_per_worker_process=max(
-            1, mail["connections"]["workers"]["peak_open_per_process"]
+            1,
+            confirm["connections"]["workers"]["peak_open_per_process"],
+            mail["connections"]["workers"]["peak_open_per_process"],
         ),
     )
 

@@ -133,6 +133,7 @@ COSTS = Costs(
     mail_pg_ms=0.3,
     mail_wal_bytes=600,
     busy_seconds_per_signature=0.004,
+    busy_seconds_per_confirmation=0.01,
     busy_seconds_per_email=0.002,
     connections_per_web_process=8,
     connections_per_worker_process=5,
@@ -162,7 +163,7 @@ def test_signature_sizing_adds_page_views_confirmation_and_fold_to_the_right_tie
     assert row["web_processes"] == 42
     assert row["worker_processes"] == 62
     assert row["client_connections"] == 42 * 8 + 62 * 5
-    assert row["busy_connections"] == 120  # 10,000 x 0.006 s / 0.5
+    assert row["busy_connections"] == 280  # 10,000 x (0.004 + 0.01) s / 0.5
 
 
 def test_signature_sizing_without_confirmation_emails_leaves_them_out():
@@ -202,7 +203,7 @@ def test_the_costs_come_from_a_runs_phases():
     results = {
         "sign": _phase({"web": 2.0, "postgresql": 0.5, "workers": 0.1}, 1500, 0.004, 8, 1),
         "page": _phase({"web": 0.02}, 0, 0, 0, 0),
-        "confirm": _phase({"postgresql": 0.4, "workers": 3.0}, 800, 0.001, 0, 4),
+        "confirm": _phase({"postgresql": 0.4, "workers": 3.0}, 800, 0.01, 0, 4),
         "mailing": _phase({"postgresql": 0.3, "workers": 1.5}, 600, 0.002, 0, 5),
     }
 

@@ -1,5 +1,6 @@
 """bench/capacity.py: CPU from /proc samples, and the sizing model built on them."""
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -208,3 +209,13 @@ def test_the_costs_come_from_a_runs_phases():
     }
 
     assert capacity.costs_from(results) == COSTS
+
+
+def test_the_model_takes_each_cost_at_its_highest_over_the_runs():
+    quieter = dataclasses.replace(COSTS, web_ms_per_signature=1.5, mail_pg_ms=0.9)
+
+    highest = capacity.costs_highest([COSTS, quieter])
+
+    assert highest.web_ms_per_signature == 2.0
+    assert highest.mail_pg_ms == 0.9
+    assert highest.page_ms_per_view == COSTS.page_ms_per_view

@@ -705,9 +705,14 @@ def report(results: dict, command: str, path: Path) -> None:
                 for tier in ("web", "workers")
             )
         )
+    sign, page, mail = results["sign"], results["page"], results["mailing"]
+    print(
+        f"\nChecks: page errors {page['errors']}, sign errors {sign['errors']} "
+        f"(p99 {sign['p99_ms']:.0f} ms), fold caught up {sign['fold_wait_seconds']} s after "
+        f"the load; mailing {mail['state']}, {mail['received']} of {mail['members']} received"
+    )
     print(f"\nReproduce: {command}  (results in {path.relative_to(BENCH.parent)})")
     print(f"Sizing: .venv/bin/python bench/capacity.py model {path.relative_to(BENCH.parent)}")
-    sign, page, mail = results["sign"], results["page"], results["mailing"]
     print(
         f"capacity: web {sign['ms_per_unit']['web']:.3f} ms CPU/signature, "
         f"pg {sign['ms_per_unit']['postgresql']:.3f} ms CPU/signature, "
@@ -782,6 +787,9 @@ def main() -> None:
     path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-capacity.json"
     path.write_text(json.dumps(bench.results, indent=2, default=str))
     report(bench.results, args.command, path)
+    r = bench.results
+    if r["page"]["errors"] or r["sign"]["errors"] or r["mailing"]["state"] != "sent":
+        sys.exit(1)  # figures from a run that failed requests are not to be sized from
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,29 @@ def test_the_model_takes_each_cost_at_its_highest_over_the_runs():
     assert highest.web_ms_per_signature == 2.0
     assert highest.mail_pg_ms == 0.9
     assert highest.page_ms_per_view == COSTS.page_ms_per_view
+
+
+def _wait_for_child(pid: int) -> None:
+    for _ in range(200):  # the shell forks its child at once; bounded all the same
+        if capacity.tree_pids(capacity.process_table(), pid)[1:]:
+            return
+        time.sleep(0.01)
+
+
+def test_a_server_tiers_working_processes_are_its_children_and_a_lone_process_itself():
+    server = subprocess.Popen(["sh", "-c", "sleep 30 & wait"], start_new_session=True)
+    lone = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        _wait_for_child(server.pid)
+        tiers = capacity.Tiers()
+        tiers.add("web", server.pid)
+        tiers.add("workers", lone.pid)
+
+        web = tiers.processes("web")
+
+        assert server.pid not in web and len(web) == 1
+        assert tiers.processes("workers") == [lone.pid]
+    finally:
+        for process in (server, lone):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

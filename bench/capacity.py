@@ -329,12 +329,10 @@ class ConnectionSampler(threading.Thread):
 
     def __init__(self, tiers: Tiers, admin_url: str, pg_port: int, database: str):
         super().__init__(daemon=True)
-        self.tiers, self.admin_url, self.pg_port, self.database = (
-            tiers,
-            admin_url,
-            pg_port,
-            database,
-        )
+        self.tiers = tiers
+        self.admin_url = admin_url
+        self.pg_port = pg_port
+        self.database = database
         self.stopping = threading.Event()
         self.reset()
 

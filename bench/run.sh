@@ -9,6 +9,7 @@
 #   bash bench/run.sh --clients 32 --sign-seconds 30 --server granian --workers 2 --threads 8
 #   bash bench/run.sh --only mail     # the mailing benchmark alone (bench/mail.py), ~8 minutes
 #   bash bench/run.sh --only mail --members 50000 --also 0 --profile
+#   bash bench/run.sh --only capacity # CPU, WAL and connections per unit of work (bench/capacity.py)
 #
 # Everything it starts (database cluster, Redis, servers, workers, SMTP sink) is stopped
 # and the cluster deleted on exit, failure and Ctrl-C included.
@@ -22,19 +23,19 @@ PY=${PY:-.venv/bin/python}
 command="bash bench/run.sh $*"
 
 args=()
-mail_args=()
-only_mail=""
+only_args=()
+only=""
 previous=""
 for arg in "$@"; do
-    if [ "$previous" = "--only" ] && [ "$arg" = "mail" ]; then
-        only_mail=1
+    if [ "$previous" = "--only" ] && { [ "$arg" = "mail" ] || [ "$arg" = "capacity" ]; }; then
+        only=$arg
         unset 'args[${#args[@]}-1]'
         previous=""
         continue
     fi
     previous="$arg"
-    if [ -n "$only_mail" ]; then
-        mail_args+=("$arg")
+    if [ -n "$only" ]; then
+        only_args+=("$arg")
         continue
     fi
     case "$arg" in
@@ -44,7 +45,7 @@ for arg in "$@"; do
     esac
 done
 
-[ -n "$only_mail" ] || command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+[ "$only" = mail ] || command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 . bench/services.sh
 
 bench_pid=""
@@ -62,7 +63,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_services_start
-if [ -z "$only_mail" ]; then
+if [ "$only" = capacity ]; then
+    "$PY" bench/capacity.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
+        --command "$command" "${only_args[@]}" &
+    bench_pid=$!
+    wait "$bench_pid"
+    exit 0
+fi
+if [ -z "$only" ]; then
     "$PY" bench/bench.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
         --command "$command" "${args[@]}" &
     bench_pid=$!
@@ -70,9 +78,9 @@ if [ -z "$only_mail" ]; then
 fi
 # The mailing benchmark: alone with --only mail, after the rest in a full run.
 case " ${args[*]} " in
-*" --only "* | *" --compare-servers "* | *" --sign-seconds 10 "*) [ -n "$only_mail" ] || exit 0 ;;
+*" --only "* | *" --compare-servers "* | *" --sign-seconds 10 "*) [ "$only" = mail ] || exit 0 ;;
 esac
 "$PY" bench/mail.py --pg-admin-url "$BENCH_PG_ADMIN_URL" --redis-url "$BENCH_REDIS_URL" \
-    --command "$command" "${mail_args[@]}" &
+    --command "$command" "${only_args[@]}" &
 bench_pid=$!
 wait "$bench_pid"

@@ -101,7 +101,8 @@ def sample_message() -> None:
     from mailings.render import mailing_compile
     from members.models import Member
 
-    mailing = Mailing.objects.select_related("organisation", "petition").get()
+    # The demo has a draft mailing of its own: the bench's is the one seed() made.
+    mailing = Mailing.objects.select_related("organisation", "petition").get(name="Bench mailing")
     member = Member.objects.first()
     rendered = mailing_compile(mailing).personalise(member, 1)
     sender, data = message_bytes(

@@ -14,9 +14,9 @@
    recipients of one sending mailing under leases, renders each (the mailing compiled
    once per process and variant, personalised per member) and hands it to the SMTP
    server on the thread's kept connection (lib.mail.mail_deliver, within lib.mailrate's
-   rates). Accepted recipients are marked done MARK_EVERY at a time (and at least every
-   half second), so a worker killed mid-send repeats at most the messages in flight:
-   those sent but not yet marked, MARK_EVERY per thread at most.
+   rates). Accepted recipients are marked done MAILING_MARK_EVERY at a time (and at least
+   every half second), so a worker killed mid-send repeats at most the messages in
+   flight: those sent but not yet marked, MAILING_MARK_EVERY per thread at most.
 4. A temporary refusal (4xx) gives the recipient back with a backoff and halves that
    provider's rate; a permanent refusal of the address (5xx at RCPT) fails the recipient
    with the reason, records a hard bounce and suppresses the address. A paused or
@@ -70,9 +70,6 @@ ACTIVE = (State.SENDING, State.TESTING)
 HELD = datetime(2999, 1, 1, tzinfo=UTC)
 # How often a batch under way looks whether its mailing was paused or cancelled.
 STATE_CHECK_SECONDS = 0.5
-# Sent recipients marked done in one statement (mailings.sending._Marks): the most a
-# killed worker's thread can send twice.
-MARK_EVERY = 10
 
 
 def lease_policy() -> leases.LeasePolicy:
@@ -487,11 +484,11 @@ def _recipient_send(recipient, members, mailing_id, policy, marks: "_Marks") -> 
 
 
 class _Marks:
-    """Recipients the server took, marked done MARK_EVERY at a time: one statement for the
-    group in place of one round trip per message (docs/benchmarks.md, Mailing benchmark).
+    """Recipients the server took, marked done MAILING_MARK_EVERY at a time: one statement
+    for the group in place of one round trip per message (docs/benchmarks.md).
 
     Until its group is marked a sent message counts as in flight: a worker killed then
-    sends it again on resume, so a kill repeats at most MARK_EVERY messages per thread.
+    sends it again on resume, so a kill repeats at most MAILING_MARK_EVERY per thread.
     """
 
     def __init__(self):
@@ -499,7 +496,7 @@ class _Marks:
 
     def add(self, recipient: Recipient) -> None:
         self.pending.append((recipient.pk, timezone.now()))
-        if len(self.pending) >= MARK_EVERY:
+        if len(self.pending) >= settings.MAILING_MARK_EVERY:
             self.flush()
 
     def flush(self) -> None:

@@ -1,6 +1,6 @@
 """A sending worker killed mid-send and started again: nobody skipped, and at most the
 messages in flight at that instant sent twice: those the server took but the worker had
-not yet marked done, at most sending.MARK_EVERY per job thread.
+not yet marked done, at most MAILING_MARK_EVERY per job thread.
 
 The worker is the real `manage.py chorus_worker` in its own process, sending to a real
 SMTP server this test runs, against the test database: PostgreSQL only, since another
@@ -24,7 +24,6 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
-from mailings import sending
 from mailings.models import Mailing, Recipient
 from members.models import Member
 from tests.conftest import postgres_only
@@ -34,6 +33,7 @@ from tests.mailings.smtp_server import Inbox, free_port
 REPO = Path(__file__).resolve().parents[2]
 THREADS = 2
 BATCH = 25
+MARK_EVERY = 10
 MEMBERS = 600
 
 
@@ -72,6 +72,7 @@ def _worker(smtp_port: int, log: Path) -> subprocess.Popen:
         BASE_URL="https://act.openfaces.example",
         ALLOWED_HOSTS="act.openfaces.example",
         MAILING_BATCH=str(BATCH),
+        MAILING_MARK_EVERY=str(MARK_EVERY),
         MAILING_LEASE_SECONDS="3",
         LOG_LEVEL="WARNING",
     )
@@ -148,7 +149,7 @@ def test_a_worker_killed_mid_send_and_restarted_skips_nobody_and_repeats_at_most
     expected = {f"m{n}@example.org" for n in range(MEMBERS)}
     assert set(received) == expected, "someone was skipped"
     repeats = sum(count - 1 for count in received.values())
-    in_flight = THREADS * sending.MARK_EVERY
+    in_flight = THREADS * MARK_EVERY
     assert repeats <= in_flight, f"{repeats} repeated; at most {in_flight} were in flight"
     assert Recipient.objects.filter(mailing=mailing).count() == MEMBERS
     assert not Recipient.objects.filter(sent_at__isnull=True).exists()

@@ -218,12 +218,12 @@ def test_a_batch_under_way_stops_when_the_mailing_is_paused(organisation, inbox,
 
 
 def test_sent_recipients_are_marked_done_in_groups_each_with_its_own_time(
-    organisation, inbox, monkeypatch
+    organisation, inbox, monkeypatch, settings
 ):
     for n in range(7):
         subscribed(organisation, f"m{n}@example.org")
     sending.mailing_start(mailing=scheduled(organisation))
-    monkeypatch.setattr(sending, "MARK_EVERY", 3)
+    settings.MAILING_MARK_EVERY = 3
     groups = []
     original = sending._marks_write
 

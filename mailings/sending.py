@@ -438,7 +438,13 @@ def _batch_send(batch: list[Recipient], policy: leases.LeasePolicy) -> int:
     return sent
 
 
-def _recipient_send(recipient, members, mailing_id, policy, marks: "_Marks") -> int:
+def _recipient_send(
+    recipient: Recipient,
+    members: dict[int, Member],
+    mailing_id: int,
+    policy: leases.LeasePolicy,
+    marks: "_Marks",
+) -> int:
     """Send one claimed recipient its message; 1 if the server took it, else 0."""
     if not leases.lease_renew(recipient, policy=policy):
         return 0  # our lease ran out and another worker has it now

@@ -101,7 +101,8 @@ def sample_message() -> None:
     from mailings.render import mailing_compile
     from members.models import Member
 
-    mailing = Mailing.objects.select_related("organisation", "petition").get()
+    # The demo has a draft mailing of its own: the bench's is the one seed() made.
+    mailing = Mailing.objects.select_related("organisation", "petition").get(name="Bench mailing")
     member = Member.objects.first()
     rendered = mailing_compile(mailing).personalise(member, 1)
     sender, data = message_bytes(
@@ -144,6 +145,15 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far, in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def execute(url: str, sql: str, *params) -> None:
@@ -189,6 +199,8 @@ class MailBench:
             smtp_port=SMTP_PORT,
         )
         env.update(MAILING_BATCH=str(self.args.batch), MAILING_RATE_PER_SECOND="0")
+        if self.args.mark_every:
+            env["MAILING_MARK_EVERY"] = str(self.args.mark_every)
         return env
 
     def child(self, *args: str) -> dict:
@@ -238,6 +250,7 @@ class MailBench:
             )  # fmt: skip
         time.sleep(3.0)  # imports done, threads idle
         go = "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s"
+        cpu_before = self.cpu_by_group(db, workers)
         execute(self.pg_url, go, mailing)
         profiler = None
         if self.args.profile and members == self.args.members:
@@ -261,6 +274,10 @@ class MailBench:
             "SELECT started_at, finished_at FROM mailings_mailing WHERE id = %s", (mailing,)
         )[0]
         peaks = [round(peak_rss_mb(w.pid), 1) for w in workers]
+        cpu = {}
+        for group, now in self.cpu_by_group(db, workers).items():
+            spent = sum(seconds - cpu_before[group].get(pid, 0.0) for pid, seconds in now.items())
+            cpu[group] = round(spent, 1)
         for n in range(self.args.processes):
             self.procs.stop(f"worker{n}-{members}")
         if profiler is not None:
@@ -294,12 +311,15 @@ class MailBench:
             "received": sum(received.values()),
             "addresses": len(received),
             "duplicates": sum(n - 1 for n in received.values()),
+            "cpu_seconds": cpu,
         }
         h.say(
             f"mail N={members}: {state} in {figures['seconds']} s = {figures['rate']} msg/s; "
             f"peak RSS per worker process {peaks} MB; ledger {rows} rows, {done} done, "
             f"{ledger_dupes} duplicate rows; sink got {figures['received']} messages to "
-            f"{figures['addresses']} addresses, {figures['duplicates']} duplicates"
+            f"{figures['addresses']} addresses, {figures['duplicates']} duplicates; CPU seconds "
+            f"while sending: {', '.join(f'{k} {v}' for k, v in cpu.items())} "
+            f"(of {2 * sent_seconds:.0f} on 2 cores)"
         )
         if members == self.args.members:
             (self.work / "sample.json").write_text(json.dumps(self.child("sample")))
@@ -319,6 +339,19 @@ class MailBench:
         execute(self.pg_url, "DELETE FROM mailings_variant")
         execute(self.pg_url, "DELETE FROM mailings_mailing")
         return figures
+
+    def cpu_by_group(self, db, workers) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of the worker processes, the sink and the database's backends."""
+        backends = db.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = 'chorus_mail_bench' "
+            "AND pid <> pg_backend_pid()"
+        )
+        groups = {
+            "workers": [w.pid for w in workers],
+            "sink": [self.procs.running["smtp-sink"].pid],
+            "postgres": [row[0] for row in backends],
+        }
+        return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
 
     def ceiling(self, count: int) -> dict:
         h = self.h
@@ -344,18 +377,28 @@ class MailBench:
             )  # fmt: skip
             for n in range(self.args.processes)
         ]
+        sink = self.procs.running["smtp-sink"].pid
+        sink_before = cpu_seconds(sink)
         peak = 0.0
+        used = {}
         while any(c.poll() is None for c in children):
             peak = max([peak] + [peak_rss_mb(c.pid) for c in children])
+            used.update({c.pid: cpu_seconds(c.pid) for c in children if c.poll() is None})
             time.sleep(0.2)
         seconds = time.monotonic() - clock
+        cpu = {
+            "senders": round(sum(used.values()), 1),
+            "sink": round(cpu_seconds(sink) - sink_before, 1),
+        }
         sent = per_process * self.args.processes
         figures = {"sent": sent, "seconds": round(seconds, 2), "rate": round(sent / seconds, 1)}
         figures["peak_mb"] = round(peak, 1)
+        figures["cpu_seconds"] = cpu
         h.say(
             f"mail ceiling: {sent} pre-rendered messages in {figures['seconds']} s = "
             f"{figures['rate']} msg/s ({self.args.processes} processes x {self.args.threads} "
-            f"threads, one kept connection each; peak {figures['peak_mb']} MB)"
+            f"threads, one kept connection each; peak {figures['peak_mb']} MB; CPU seconds: "
+            f"senders {cpu['senders']} (sampled), sink {cpu['sink']})"
         )
         return figures
 
@@ -386,6 +429,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=4, help="job threads per worker")
     parser.add_argument("--batch", type=int, default=100, help="MAILING_BATCH")
+    parser.add_argument("--mark-every", type=int, default=0,
+                        help="MAILING_MARK_EVERY (0: Chorus's default)")  # fmt: skip
     parser.add_argument("--ceiling-count", type=int, default=50_000)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--profile", action="store_true", help="py-spy one worker for 30 s")

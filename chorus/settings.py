@@ -606,11 +606,16 @@ MAILING_PROVIDER_RATES = _provider_rates(env.str("MAILING_PROVIDER_RATES", defau
 MAILING_PROVIDER_RECOVER_SECONDS = env.int("MAILING_PROVIDER_RECOVER_SECONDS", default=60)
 if MAILING_PROVIDER_RECOVER_SECONDS < 1:
     raise ImproperlyConfigured("MAILING_PROVIDER_RECOVER_SECONDS must be 1 or more")
-# Recipients a worker thread claims at a time: at most threads x this repeat when a
-# worker is killed mid-send.
+# Recipients a worker thread claims at a time: a killed worker's unsent ones come back
+# when their lease runs out (MAILING_MARK_EVERY bounds the repeats).
 MAILING_BATCH = env.int("MAILING_BATCH", default=100)
 if not 1 <= MAILING_BATCH <= 5000:
     raise ImproperlyConfigured("MAILING_BATCH must be between 1 and 5000")
+# Sent recipients marked done in one statement: at most threads x this are sent twice
+# when a worker is killed mid-send (1: each marked alone, one round trip per message).
+MAILING_MARK_EVERY = env.int("MAILING_MARK_EVERY", default=10)
+if not 1 <= MAILING_MARK_EVERY <= 1000:
+    raise ImproperlyConfigured("MAILING_MARK_EVERY must be between 1 and 1000")
 # Seconds a worker holds a claimed batch before another may take it over (a killed
 # worker's unsent recipients come back after this).
 MAILING_LEASE_SECONDS = env.int("MAILING_LEASE_SECONDS", default=60)

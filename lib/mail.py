@@ -5,6 +5,7 @@ messages: opening a new SMTP session per message was a third of the send loop.
 """
 
 import contextlib
+import re
 import smtplib
 import threading
 import time
@@ -99,6 +100,21 @@ def mail_deliver(message: EmailMultiAlternatives, *, provider: str, wait: bool =
     _deliver(send, provider=provider, wait=wait)
 
 
+# A plain ASCII address, dot-atom local part and host name labels, that SMTP takes as it
+# is. Django's sanitize_address parses every address with the email package: for the two
+# envelope addresses of each message that was a fifth of the send loop's Python time.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9-]{1,63}"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+
+
+def envelope_address(address: str) -> str:
+    """sanitize_address(address, "utf-8"), without parsing the plain addresses nearly all are."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return sanitize_address(address, "utf-8")
+
+
 def mail_deliver_bytes(*, from_email: str, to: str, data: bytes, provider: str, fallback) -> None:
     """Send a message already serialised (CRLF line ends) from envelope `from_email` to `to`.
 
@@ -113,7 +129,7 @@ def mail_deliver_bytes(*, from_email: str, to: str, data: bytes, provider: str, 
             if connection.connection is None:
                 connection.open()
             connection.connection.sendmail(
-                sanitize_address(from_email, "utf-8"), [sanitize_address(to, "utf-8")], data
+                envelope_address(from_email), [envelope_address(to)], data
             )
         else:
             message = fallback()

@@ -14,8 +14,9 @@
    recipients of one sending mailing under leases, renders each (the mailing compiled
    once per process and variant, personalised per member) and hands it to the SMTP
    server on the thread's kept connection (lib.mail.mail_deliver, within lib.mailrate's
-   rates). Each recipient is marked done right after its message is accepted, so a
-   worker killed mid-send repeats at most the messages in flight, one per thread.
+   rates). Accepted recipients are marked done MAILING_MARK_EVERY at a time (and at least
+   every half second), so a worker killed mid-send repeats at most the messages in
+   flight: those sent but not yet marked, MAILING_MARK_EVERY per thread at most.
 4. A temporary refusal (4xx) gives the recipient back with a backoff and halves that
    provider's rate; a permanent refusal of the address (5xx at RCPT) fails the recipient
    with the reason, records a hard bounce and suppresses the address. A paused or
@@ -422,78 +423,119 @@ def _batch_send(batch: list[Recipient], policy: leases.LeasePolicy) -> int:
     }
     checked = time.monotonic()
     sent = 0
-    for index, recipient in enumerate(batch):
-        if time.monotonic() - checked > STATE_CHECK_SECONDS:
-            if _mailing_state(mailing_id) not in ACTIVE:  # paused or cancelled meanwhile
-                _give_back(batch[index:])
-                break
-            checked = time.monotonic()
-        if not leases.lease_renew(recipient, policy=policy):
-            continue  # our lease ran out and another worker has it now
-        member = members.get(recipient.member_id)
-        if member is None:
-            continue  # deleted since the claim: its recipient row went with it
-        mailing, compiled = _mailing_compiled(mailing_id, recipient.variant_id, member.language)
-        try:
-            rendered = compiled.personalise(member, recipient.pk)
-            envelope_from, data = message_bytes(
-                mailing=mailing, to=member.email, recipient_id=recipient.pk, rendered=rendered
-            )
-            mail_deliver_bytes(
-                from_email=envelope_from,
-                to=member.email,
-                data=data,
-                provider=recipient.provider,
-                fallback=functools.partial(
-                    message_build,
-                    mailing=mailing,
-                    to=member.email,
-                    recipient_id=recipient.pk,
-                    rendered=rendered,
-                ),
-            )
-        except RateLimited as limited:
-            _give_back([recipient], delay=limited.wait)
-            continue
-        except smtplib.SMTPException as exc:
-            code = smtp_code(exc)
-            permanent = code is not None and 500 <= code < 600
-            if permanent and not isinstance(exc, smtplib.SMTPSenderRefused):
-                _refused_for_good(recipient, member, mailing, exc, code)
-            else:
-                leases.lease_fail(recipient, error=_error(exc, code), policy=policy)
-            continue
-        except Exception as exc:  # the server unreachable, a bad sender...: try again later
-            logger.warning("mailing %s recipient %s: %r", mailing_id, recipient.pk, exc)
-            leases.lease_fail(recipient, error=_error(exc, None), policy=policy)
-            continue
-        # Marked right after the server took it: a worker killed between the two repeats
-        # this one message, and no other.
-        _mark_sent(recipient)
-        sent += 1
+    marks = _Marks()
+    try:
+        for index, recipient in enumerate(batch):
+            if time.monotonic() - checked > STATE_CHECK_SECONDS:
+                marks.flush()  # at least every half second: the progress bar moves
+                if _mailing_state(mailing_id) not in ACTIVE:  # paused or cancelled meanwhile
+                    _give_back(batch[index:])
+                    break
+                checked = time.monotonic()
+            sent += _recipient_send(recipient, members, mailing_id, policy, marks)
+    finally:
+        marks.flush()
     return sent
 
 
-def _mark_sent(recipient: Recipient) -> None:
-    """leases.lease_done with the sending time, without waiting for the disk on PostgreSQL.
+def _recipient_send(
+    recipient: Recipient,
+    members: dict[int, Member],
+    mailing_id: int,
+    policy: leases.LeasePolicy,
+    marks: "_Marks",
+) -> int:
+    """Send one claimed recipient its message; 1 if the server took it, else 0."""
+    if not leases.lease_renew(recipient, policy=policy):
+        return 0  # our lease ran out and another worker has it now
+    member = members.get(recipient.member_id)
+    if member is None:
+        return 0  # deleted since the claim: its recipient row went with it
+    mailing, compiled = _mailing_compiled(mailing_id, recipient.variant_id, member.language)
+    try:
+        rendered = compiled.personalise(member, recipient.pk)
+        envelope_from, data = message_bytes(
+            mailing=mailing, to=member.email, recipient_id=recipient.pk, rendered=rendered
+        )
+        mail_deliver_bytes(
+            from_email=envelope_from,
+            to=member.email,
+            data=data,
+            provider=recipient.provider,
+            fallback=functools.partial(
+                message_build,
+                mailing=mailing,
+                to=member.email,
+                recipient_id=recipient.pk,
+                rendered=rendered,
+            ),
+        )
+    except RateLimited as limited:
+        _give_back([recipient], delay=limited.wait)
+        return 0
+    except smtplib.SMTPException as exc:
+        code = smtp_code(exc)
+        permanent = code is not None and 500 <= code < 600
+        if permanent and not isinstance(exc, smtplib.SMTPSenderRefused):
+            _refused_for_good(recipient, member, mailing, exc, code)
+        else:
+            leases.lease_fail(recipient, error=_error(exc, code), policy=policy)
+        return 0
+    except Exception as exc:  # the server unreachable, a bad sender...: try again later
+        logger.warning("mailing %s recipient %s: %r", mailing_id, recipient.pk, exc)
+        leases.lease_fail(recipient, error=_error(exc, None), policy=policy)
+        return 0
+    marks.add(recipient)
+    return 1
 
-    The mark is visible to every other worker the moment it commits, so a killed worker
-    changes nothing; only a crash of the database server itself could lose the last
+
+class _Marks:
+    """Recipients the server took, marked done MAILING_MARK_EVERY at a time: one statement
+    for the group in place of one round trip per message (docs/benchmarks.md).
+
+    Until its group is marked a sent message counts as in flight: a worker killed then
+    sends it again on resume, so a kill repeats at most MAILING_MARK_EVERY per thread.
+    """
+
+    def __init__(self):
+        self.pending: list[tuple[int, datetime]] = []
+
+    def add(self, recipient: Recipient) -> None:
+        self.pending.append((recipient.pk, timezone.now()))
+        if len(self.pending) >= settings.MAILING_MARK_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            _marks_write(self.pending)
+            self.pending = []
+
+
+def _marks_write(pending: list[tuple[int, datetime]]) -> None:
+    """leases.lease_done for a group, each with its sending time, without waiting for the
+    disk on PostgreSQL.
+
+    The marks are visible to every other worker the moment they commit, so a killed
+    worker changes nothing; only a crash of the database server itself could lose the last
     fraction of a second of marks, and those recipients would get the message again.
     Waiting for each mark to reach the disk capped the send rate (docs/benchmarks.md).
     """
     if connection.vendor != "postgresql":
-        leases.lease_done(recipient, sent_at=timezone.now())
+        with transaction.atomic():
+            for pk, sent_at in pending:
+                leases.lease_done(Recipient(pk=pk), sent_at=sent_at)
         return
     table = connection.ops.quote_name(Recipient._meta.db_table)
+    ids, times = zip(*pending, strict=True)
     # One statement, one round trip: set_config(..., true) sets synchronous_commit for
     # this statement's own transaction (autocommit), and it is read at that commit.
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true) AS v) "
-            f"UPDATE {table} SET state = %s, leased_until = NULL, last_error = '', "
-            "sent_at = %s WHERE id = %s AND EXISTS (SELECT 1 FROM quick)",
-            [Recipient.State.DONE, timezone.now(), recipient.pk],
+            f"UPDATE {table} AS r SET state = %s, leased_until = NULL, last_error = '', "
+            "sent_at = m.sent_at FROM unnest(%s::bigint[], %s::timestamptz[]) AS m(id, sent_at) "
+            "WHERE r.id = m.id AND EXISTS (SELECT 1 FROM quick)",
+            [Recipient.State.DONE, list(ids), list(times)],
         )
 
 

@@ -5,8 +5,12 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.mail.message import sanitize_address
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from lib.mail import mail_connection_close, mail_send
+from lib.mail import envelope_address, mail_connection_close, mail_send
 
 
 class Recorder:
@@ -78,3 +82,37 @@ def test_it_reconnects_when_the_server_dropped_the_kept_connection(smtp_server):
 
     assert recorder.recipients == ["before@example.org", "after@example.org"]
     assert len(recorder.sessions) == 2
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "m1@gmail.com",
+        "Bounces+AbC-d_e@OpenFaces.Example",
+        "a.b@c",
+        "a..b@c",
+        "é@x.org",
+        "a@bücher.de",
+        '"q"@x.org',
+        "a b@c",
+        "x@" + "a" * 64 + ".com",
+        "a@b.",
+        "a@b\nBcc: c@d",
+    ],
+)
+def test_envelope_addresses_come_out_as_djangos_sanitize_address_makes_them(address):
+    assert _sanitized(envelope_address, address) == _sanitized(sanitize_address, address)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.emails() | st.text(alphabet='ab.@+-_ "é\r\nxyz', max_size=20))
+def test_any_envelope_address_comes_out_as_djangos_sanitize_address_makes_it(address):
+    assert _sanitized(envelope_address, address) == _sanitized(sanitize_address, address)
+
+
+def _sanitized(sanitize, address):
+    """The sanitised address, or how it was refused (the error text aside)."""
+    try:
+        return sanitize(address) if sanitize is envelope_address else sanitize(address, "utf-8")
+    except Exception as exc:  # some odd input makes the email package raise IndexError
+        return type(exc).__name__

@@ -202,18 +202,43 @@ def test_a_batch_under_way_stops_when_the_mailing_is_paused(organisation, inbox,
     mailing = scheduled(organisation)
     sending.mailing_start(mailing=mailing)
     monkeypatch.setattr(sending, "STATE_CHECK_SECONDS", -1)  # look before every message
-    original = sending._mark_sent
+    original = sending.mail_deliver_bytes
 
-    def pause_after_first(row):
-        original(row)
+    def pause_after_first(**message):
+        original(**message)
         Mailing.objects.filter(pk=mailing.pk).update(state=Mailing.State.PAUSED)
 
-    monkeypatch.setattr(sending, "_mark_sent", pause_after_first)
+    monkeypatch.setattr(sending, "mail_deliver_bytes", pause_after_first)
     assert sending.recipients_drain() == 1
     assert len(inbox.messages) == 1
+    assert Recipient.objects.filter(state=Recipient.State.DONE).count() == 1
     back = Recipient.objects.filter(state=Recipient.State.DUE)
     assert back.count() == 4
     assert all(r.leased_until is None and r.attempts == 0 for r in back)
+
+
+def test_sent_recipients_are_marked_done_in_groups_each_with_its_own_time(
+    organisation, inbox, monkeypatch, settings
+):
+    for n in range(7):
+        subscribed(organisation, f"m{n}@example.org")
+    sending.mailing_start(mailing=scheduled(organisation))
+    settings.MAILING_MARK_EVERY = 3
+    groups = []
+    original = sending._marks_write
+
+    def record(pending):
+        groups.append(len(pending))
+        original(pending)
+
+    monkeypatch.setattr(sending, "_marks_write", record)
+    assert sending.recipients_drain() == 7
+
+    assert groups == [3, 3, 1]
+    done = list(Recipient.objects.filter(state=Recipient.State.DONE).order_by("sent_at"))
+    assert len(done) == 7
+    assert all(r.leased_until is None and r.last_error == "" for r in done)
+    assert len({r.sent_at for r in done}) == 7, "each keeps the time its message went"
 
 
 def test_a_temporary_refusal_backs_off_and_slows_that_provider_alone(organisation, inbox):

@@ -13,6 +13,7 @@ NAMES = (
     "MAILING_RATE_PER_SECOND",
     "MAILING_PROVIDER_RATES",
     "MAILING_BATCH",
+    "MAILING_MARK_EVERY",
     "MAILING_RETURN_DOMAIN",
     "MAILING_DKIM_SELECTOR",
 )
@@ -40,6 +41,7 @@ def test_the_defaults_send_unthrottled_with_returns_to_the_senders_domain(tmp_pa
         "MAILING_RATE_PER_SECOND": 0.0,
         "MAILING_PROVIDER_RATES": {},
         "MAILING_BATCH": 100,
+        "MAILING_MARK_EVERY": 10,
         "MAILING_RETURN_DOMAIN": "openfaces.example",
         "MAILING_DKIM_SELECTOR": "",
     }
@@ -60,6 +62,7 @@ def test_provider_rates_are_read_by_name(tmp_path):
         ({"MAILING_PROVIDER_RATES": "gmail=-1"}, "is negative"),
         ({"MAILING_RATE_PER_SECOND": "-3"}, "MAILING_RATE_PER_SECOND must be"),
         ({"MAILING_BATCH": "0"}, "MAILING_BATCH must be"),
+        ({"MAILING_MARK_EVERY": "0"}, "MAILING_MARK_EVERY must be"),
         ({"MAILING_RETURN_DOMAIN": "a@b.example"}, "MAILING_RETURN_DOMAIN must be"),
         ({"MAILING_DKIM_SELECTOR": "chorus"}, "go together"),
         (

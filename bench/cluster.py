@@ -11,7 +11,6 @@ are functions with tests in tests/bench/test_cluster.py.
 """
 
 import argparse
-import json
 import os
 import signal
 import socket
@@ -102,9 +101,7 @@ def topology(mode: str = "netns") -> dict[str, Node]:
     return nodes
 
 
-def haproxy_config(
-    *, lb: Node, webs: list[Node], stats_socket: Path, check_ms: int = 250
-) -> str:
+def haproxy_config(*, lb: Node, webs: list[Node], stats_socket: Path, check_ms: int = 250) -> str:
     """haproxy in front of the web nodes: a dead node is out after two failed checks.
 
     Checks every `check_ms` with two failures to go down, so a node killed outright is out
@@ -112,9 +109,7 @@ def haproxy_config(
     node is retried on the other one (redispatch), never a request already sent: a
     signature is not idempotent.
     """
-    servers = "\n".join(
-        f"    server {web.name} {web.address}:{web.port} check" for web in webs
-    )
+    servers = "\n".join(f"    server {web.name} {web.address}:{web.port} check" for web in webs)
     return f"""global
     maxconn 4096
     stats socket {stats_socket} mode 600 level admin
@@ -230,7 +225,9 @@ def recovery(
         "events": len(during),
         "failed": failed,
         "error_rate": round(failed / len(during), 4) if during else 0.0,
-        "recovered_after_s": round(recovered - fault.started, 1) if recovered is not None else None,
+        "recovered_after_s": round(recovered - fault.started, 1)
+        if recovered is not None
+        else None,
     }
 
 
@@ -260,7 +257,10 @@ def repeats_allowed(faults: list[Fault]) -> int:
 
 def last_line(*, lost: int, doubled: int, skipped: int, repeats: int, counts_equal: bool) -> str:
     counts = "equal" if counts_equal else "differ"
-    return f"drill: lost {lost}, doubled {doubled}, skipped {skipped}, repeats {repeats}, counts {counts}"
+    return (
+        f"drill: lost {lost}, doubled {doubled}, skipped {skipped}, repeats {repeats}, "
+        f"counts {counts}"
+    )
 
 
 def checks(
@@ -446,7 +446,9 @@ class Cluster:
             )
         )  # fmt: skip
         subprocess.run(["chown", "-R", "postgres:postgres", str(folder)], check=True)
-        self.procs.start("bouncer", node.run(as_postgres(["pgbouncer", str(ini)])), dict(os.environ))
+        self.procs.start(
+            "bouncer", node.run(as_postgres(["pgbouncer", str(ini)])), dict(os.environ)
+        )
         self.wait_postgres(f"postgres://postgres@{node.address}:{node.port}/{DATABASE}")
 
     def redis_start(self) -> None:
@@ -558,9 +560,7 @@ def conduct(args) -> int:
             import cluster_drill
 
             return cluster_drill.run(cluster, args, stop)
-        h.say(
-            f"running for {args.seconds:g} s" if args.seconds else "running until Ctrl-C"
-        )
+        h.say(f"running for {args.seconds:g} s" if args.seconds else "running until Ctrl-C")
         stop.wait(args.seconds or None)
         return 0
     finally:

@@ -12,7 +12,8 @@
 # Everything it starts, it stops, and it deletes the namespaces, the bridge and its
 # temporary directory, on success, failure and Ctrl-C. Takes /tmp/chorus-bench.lock so
 # benchmarks never overlap. Where namespaces cannot be made (no root), each node is a
-# process group on its own loopback port (57400-57499) instead.
+# process group on its own loopback port (57400-57499) instead; CHORUS_CLUSTER_LOOPBACK=1
+# asks for that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,7 +86,7 @@ network_up() {
 }
 
 timeout_command=(timeout --signal=TERM --kill-after=60 "$limit")
-if network_up; then
+if [ -z "${CHORUS_CLUSTER_LOOPBACK:-}" ] && network_up; then
     echo "cluster: ${#made[@]} namespaces on $BRIDGE, work directory $work" >&2
     ip netns exec chorus-load "${timeout_command[@]}" "$PY" bench/cluster.py conduct \
         --mode netns --work "$work" --command-line "$command_line" "$@" &

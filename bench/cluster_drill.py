@@ -103,9 +103,11 @@ class Drill:
         say(f"seeded {self.args.members} members and a mailing to all of them")
 
     def mailing_go(self) -> None:
-        self.db.query(
-            "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s", (self.mailing,)
-        )
+        import psycopg
+
+        with psycopg.connect(self.cluster.primary_url, autocommit=True) as conn:
+            sql = "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s"
+            conn.execute(sql, (self.mailing,))
 
     def mailing_state(self) -> str:
         return self.db.scalar("SELECT state FROM mailings_mailing WHERE id = %s", (self.mailing,))

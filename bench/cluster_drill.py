@@ -128,8 +128,10 @@ class Drill:
             raise KeyboardInterrupt
 
     def worker_fault_begins(self, name: str) -> None:
-        self.sending_at[name] = self.mailing_state() in ("sending", "testing")
+        # Mid-mailing means recipients out on lease right now, not just the state: during
+        # a sign spike the job threads put the mailing behind the signatures' own jobs.
         self.leased_at[name] = self.leased_now()
+        self.sending_at[name] = bool(self.leased_at[name])
 
     def cut(self, name: str, on: bool) -> None:
         node = self.cluster.nodes[name]

@@ -582,9 +582,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="job threads per worker node")
     parser.add_argument("--lease-seconds", type=int, default=5, help="MAILING_LEASE_SECONDS")
     parser.add_argument("--batch", type=int, default=20, help="MAILING_BATCH")
-    # Few enough clients that the workers keep up with the signatures' jobs and send
-    # the mailing beside them (job threads take ledger jobs first).
-    parser.add_argument("--clients", type=int, default=4, help="drill: wrk connections")
+    parser.add_argument("--clients", type=int, default=8, help="drill: wrk connections")
+    # Slow enough that the workers keep up with the signatures' own jobs and send the
+    # mailing beside them: job threads take ledger jobs first, so under a flat-out load
+    # the mailing waits for the spike to pass (0: flat out).
+    parser.add_argument("--sign-rate", type=float, default=60, help="drill: signatures/s")
     parser.add_argument("--members", type=int, default=40_000, help="drill: mailing size")
     parser.add_argument("--load-seconds", type=float, default=100, help="drill: the sign load")
     parser.add_argument("--drain-seconds", type=float, default=240)

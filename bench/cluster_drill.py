@@ -21,6 +21,8 @@ import json
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 
 import harness as h
@@ -76,6 +78,30 @@ class Watch:
             if name == server and seen == state and stamp >= after:
                 return stamp
         return None
+
+
+class Reader:
+    """A reader of lag-tolerant pages (the public API's list and count, which read from the
+    replica while it answers) through haproxy, five a second: (time, answered 200)."""
+
+    def __init__(self, base: str):
+        self.urls = [f"{base}/api/v1/petitions/", f"{base}/api/v1/petitions/{INSTANT_SLUG}/count/"]
+        self.answers: list[tuple[float, bool]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.wait(0.2):
+            n += 1
+            try:
+                # A fresh query string each time: past any cache, to the database.
+                url = f"{self.urls[n % 2]}?page=1&probe={n}"
+                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                    ok = response.status == 200
+            except (urllib.error.URLError, OSError):
+                ok = False
+            self.answers.append((time.time(), ok))
 
 
 class Drill:
@@ -211,6 +237,8 @@ class Drill:
         csrf = h.fetch_csrf(f"{base}/p/{INSTANT_SLUG}/me.json")
         watch = Watch(self.cluster)
         watch.thread.start()
+        reader = Reader(base)
+        reader.thread.start()
         result: dict = {}
 
         def load():
@@ -218,9 +246,11 @@ class Drill:
                 base=base, path=f"/p/{INSTANT_SLUG}/sign/", csrf=csrf, form=h.CHORUS_FORM,
                 prefix=self.run_id, clients=args.clients, seconds=args.load_seconds,
                 log_dir=h.ROOT / ".tmp/cluster/wrk", timeout=10,
+                delay_ms=round(1000 * args.clients / args.sign_rate) if args.sign_rate else 0,
             )  # fmt: skip
 
-        say(f"sign load: wrk, {args.clients} connections for {args.load_seconds:g} s "
+        pace = f"at most {args.sign_rate:g} signatures/s" if args.sign_rate else "flat out"
+        say(f"sign load: wrk, {args.clients} connections, {pace}, for {args.load_seconds:g} s "
             f"through haproxy; the mailing starts now")  # fmt: skip
         # A daemon: on Ctrl-C nothing waits for wrk, which dies with the load node.
         loader = threading.Thread(target=load, daemon=True)
@@ -231,9 +261,10 @@ class Drill:
         loader.join()
         load_end = time.time()
         say("load finished; waiting for the mailing to be sent and the counts to fold")
+        reader.stop.set()
         drained = self.drain()
         watch.stop.set()
-        return self.verdict(result["run"], watch, started, load_end, drained)
+        return self.verdict(result["run"], watch, reader, started, load_end, drained)
 
     def drain(self) -> bool:
         deadline = time.monotonic() + self.args.drain_seconds
@@ -248,7 +279,9 @@ class Drill:
 
     # -- the verdict
 
-    def verdict(self, run, watch: Watch, started: float, load_end: float, drained: bool) -> int:
+    def verdict(
+        self, run, watch: Watch, reader: Reader, started: float, load_end: float, drained: bool
+    ) -> int:
         stored = h.chorus_stored(self.db, INSTANT_SLUG, self.run_id)
         sign = h.compare(run.accepted, run.answered, stored)
         sign_series = [(stamp, status in h.ACCEPTED) for stamp, status, _ in run.responses]
@@ -281,6 +314,7 @@ class Drill:
                 "lasted_s": round(fault.ended - fault.started, 1),
                 "sign": recovery(sign_series, fault, horizon=load_end),
                 "mail": recovery(mail_series, fault, horizon=load_end),
+                "reads": recovery(reader.answers, fault, horizon=load_end),
             }
             if name in self.leased_at:
                 row["leased_at_fault"] = len(self.leased_at[name])
@@ -295,6 +329,10 @@ class Drill:
         report = {
             "command": self.args.command_line,
             "statuses": dict(run.statuses),
+            "reads": {
+                "answers": len(reader.answers),
+                "failed": sum(1 for _, ok in reader.answers if not ok),
+            },  # fmt: skip
             "sign": sign,
             "sign_summary": run.summary,
             "mail": mail,
@@ -340,6 +378,7 @@ class Drill:
             f"{sign['doubled']}, stored without an answer {sign['stored_without_answer']}, "
             f"stored but answered with an error {sign['stored_but_answered_error']}"
         )
+        print(f"API reads (replica pages): {report['reads']}")
         print(
             f"mailing: {mail['recipients']} recipients, {mail['done']} done, skipped "
             f"{mail['skipped']}, repeats {mail['repeats']} (allowed {report['repeats_allowed']})"
@@ -350,17 +389,17 @@ class Drill:
         )
         print(
             "| fault | at (s) | lasted (s) | sign answers | sign errors | error rate | "
-            "recovered after (s) | mail msgs/s before | mail recovered after (s) | "
-            "leases taken over after (s) |"
+            "recovered after (s) | API reads failed | mail msgs/s before | "
+            "mail recovered after (s) | leases taken over after (s) |"
         )
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for row in report["faults"]:
-            s, m = row["sign"], row["mail"]
+            s, m, r = row["sign"], row["mail"], row["reads"]
             print(
                 f"| {row['fault']} | {row['at_s']} | {row['lasted_s']} | {s['events']} | "
                 f"{s['failed']} | {s['error_rate']:.2%} | {s['recovered_after_s']} | "
-                f"{m['baseline_per_s']} | {m['recovered_after_s']} | "
-                f"{row.get('leases_taken_over_after_s', '')} |"
+                f"{r['failed']} of {r['events']} | {m['baseline_per_s']} | "
+                f"{m['recovered_after_s']} | {row.get('leases_taken_over_after_s', '')} |"
             )
         print()
         for label, ok in report["checks"]:

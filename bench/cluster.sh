@@ -58,8 +58,12 @@ cleanup() {
         wait "$conductor" 2>/dev/null || true
     fi
     [ -n "${BRIDGE:-}" ] && network_down
+    local verdict=""
+    [ -f "$work/last-line" ] && verdict=$(cat "$work/last-line")
     rm -rf "$work"
     echo "cluster: stopped; namespaces, bridge and $work deleted" >&2
+    # The drill's verdict is the last line, after everything it started has stopped.
+    [ -z "$verdict" ] || echo "$verdict"
     exit "$status"
 }
 trap cleanup EXIT

@@ -351,12 +351,13 @@ class Drill:
         path = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-cluster-drill.json"
         path.write_text(json.dumps(report, indent=2, default=str))
         print(f"\nReproduce: {self.args.command_line}  (details in {path.relative_to(h.ROOT)})")
-        print(
-            last_line(
-                lost=sign["lost"], doubled=sign["doubled"], skipped=mail["skipped"],
-                repeats=mail["repeats"], counts_equal=counted == recounted,
-            )
+        line = last_line(
+            lost=sign["lost"], doubled=sign["doubled"], skipped=mail["skipped"],
+            repeats=mail["repeats"], counts_equal=counted == recounted,
         )  # fmt: skip
+        print(line)
+        # bench/cluster.sh prints it again once everything is stopped, as the very last line.
+        (self.cluster.work / "last-line").write_text(line + "\n")
         return 0 if all(ok for _, ok in found) else 1
 
     def takeover(self, name: str, fault: Fault) -> float | None:

@@ -52,7 +52,9 @@ network_down() {
 
 cleanup() {
     status=$?
-    trap - EXIT INT TERM
+    # A second Ctrl-C (or timeout's signal to its whole group) must not cut the cleanup short.
+    trap - EXIT
+    trap '' INT TERM
     if [ -n "$conductor" ] && kill -0 "$conductor" 2>/dev/null; then
         kill -TERM "$conductor" 2>/dev/null || true
         wait "$conductor" 2>/dev/null || true

@@ -21,7 +21,7 @@ if [ -z "${CHORUS_BENCH_LOCKED:-}" ]; then
     CHORUS_BENCH_LOCKED=1 exec flock /tmp/chorus-bench.lock bash "$0" "$@"
 fi
 PY=${PY:-.venv/bin/python}
-command_line="bash bench/cluster.sh $*"
+command_line="${CHORUS_CLUSTER_LOOPBACK:+CHORUS_CLUSTER_LOOPBACK=1 }bash bench/cluster.sh $*"
 for tool in haproxy pgbouncer wrk; do
     command -v "$tool" >/dev/null || apt-get install -y "$tool" >/dev/null
 done

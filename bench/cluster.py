@@ -167,7 +167,9 @@ log_disconnections = 0
 """
 
 
-def node_env(base: dict, nodes: dict[str, Node], *, lease_seconds: int, batch: int) -> dict:
+def node_env(
+    base: dict, nodes: dict[str, Node], *, lease_seconds: int, batch: int, mark_every: int = 10
+) -> dict:
     """What every web and worker node gets: the same environment, as docs/deploy.md says."""
     lb, bouncer, pg2 = nodes["lb"], nodes["bouncer"], nodes["pg2"]
     smtp, redis = nodes["smtp"], nodes["redis"]
@@ -184,6 +186,9 @@ def node_env(base: dict, nodes: dict[str, Node], *, lease_seconds: int, batch: i
         TRUSTED_PROXIES="1",
         MAILING_LEASE_SECONDS=str(lease_seconds),
         MAILING_BATCH=str(batch),
+        # Sent recipients marked done this many at a time (where the sending code groups
+        # its marks): each one is in flight until its group is marked.
+        MAILING_MARK_EVERY=str(mark_every),
         MAILING_RATE_PER_SECOND="0",
     )
     return env
@@ -197,7 +202,7 @@ class Fault:
     name: str
     started: float  # epoch seconds
     ended: float  # when the fault itself was over (the node back, the link up)
-    victim_threads: int = 0  # worker threads that may each repeat one message
+    victim_threads: int = 0  # worker threads that may each repeat their messages in flight
 
 
 def recovery(
@@ -254,9 +259,10 @@ def mail_outcome(ledger: dict[str, str], received: Counter) -> dict:
     }
 
 
-def repeats_allowed(faults: list[Fault]) -> int:
-    """At most one message per thread of each worker killed or cut off mid-send."""
-    return sum(fault.victim_threads for fault in faults)
+def repeats_allowed(faults: list[Fault], in_flight_per_thread: int = 1) -> int:
+    """At most the messages in flight (sent, not yet marked done) per thread of each
+    worker killed or cut off mid-send."""
+    return sum(fault.victim_threads for fault in faults) * in_flight_per_thread
 
 
 def last_line(*, lost: int, doubled: int, skipped: int, repeats: int, counts_equal: bool) -> str:
@@ -320,6 +326,7 @@ class Cluster:
             self.nodes,
             lease_seconds=args.lease_seconds,
             batch=args.batch,
+            mark_every=args.mark_every,
         )
 
     # -- the parts, one by one
@@ -586,6 +593,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="job threads per worker node")
     parser.add_argument("--lease-seconds", type=int, default=5, help="MAILING_LEASE_SECONDS")
     parser.add_argument("--batch", type=int, default=20, help="MAILING_BATCH")
+    parser.add_argument("--mark-every", type=int, default=10, help="MAILING_MARK_EVERY")
     parser.add_argument("--clients", type=int, default=8, help="drill: wrk connections")
     # Slow enough that the workers keep up with the signatures' own jobs and send the
     # mailing beside them: job threads take ledger jobs first, so under a flat-out load

@@ -320,7 +320,7 @@ class Drill:
                 row["leased_at_fault"] = len(self.leased_at[name])
                 row["leases_taken_over_after_s"] = self.takeover(name, fault)
             rows.append(row)
-        allowed = repeats_allowed(list(self.faults.values()))
+        allowed = repeats_allowed(list(self.faults.values()), self.args.mark_every)
         found = checks(
             sign=sign, mail=mail, allowed_repeats=allowed, counted=counted,
             recounted=recounted, web_out_after=web_out_after, mailing_sending=self.sending_at,

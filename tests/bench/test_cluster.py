@@ -82,6 +82,7 @@ def test_web_and_worker_nodes_reach_the_primary_through_the_pooler_and_read_the_
     assert env["DATABASE_PREPARE_THRESHOLD"] == "none"  # pgbouncer 1.18 keeps none
     assert env["DATABASE_REPLICA_URL"] == "postgres://postgres@198.18.0.32:5432/chorus_cluster"
     assert env["MAILING_LEASE_SECONDS"] == "5"
+    assert env["MAILING_MARK_EVERY"] == "10"
     assert env["PATH"] == "/bin"
 
 
@@ -124,10 +125,12 @@ def test_mail_outcome_finds_skipped_and_repeated_recipients():
     assert found["strangers"] == 1  # not in the mailing: a signer's email
 
 
-def test_repeats_allowed_are_one_message_per_thread_of_each_worker_killed_or_cut_off():
+def test_repeats_allowed_are_the_messages_in_flight_per_thread_of_each_worker_killed_or_cut():
     faults = [Fault("web", 0, 0), Fault("kill", 1, 1, victim_threads=4),
               Fault("cut", 2, 12, victim_threads=4)]  # fmt: skip
     assert cluster.repeats_allowed(faults) == 8
+    # Marked done ten at a time: ten in flight per thread.
+    assert cluster.repeats_allowed(faults, in_flight_per_thread=10) == 80
 
 
 def test_the_last_line_reads_as_the_issue_asks():

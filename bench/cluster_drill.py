@@ -154,10 +154,17 @@ class Drill:
             raise KeyboardInterrupt
 
     def worker_fault_begins(self, name: str) -> None:
-        # Mid-mailing means recipients out on lease right now, not just the state: during
-        # a sign spike the job threads put the mailing behind the signatures' own jobs.
-        self.leased_at[name] = self.leased_now()
-        self.sending_at[name] = bool(self.leased_at[name])
+        """Wait (up to 3 s) for recipients out on lease, so the fault strikes mid-send.
+
+        Mid-mailing means recipients on lease right now, not just the state: the job
+        threads take the signatures' own jobs first, and between two batches there can be
+        a moment with nothing on lease.
+        """
+        deadline = time.monotonic() + 3
+        while not (leased := self.leased_now()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.leased_at[name] = leased
+        self.sending_at[name] = bool(leased)
 
     def cut(self, name: str, on: bool) -> None:
         node = self.cluster.nodes[name]

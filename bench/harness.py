@@ -277,6 +277,7 @@ def wrk_sign(
     seconds: float,
     log_dir: Path,
     timeout: int = 10,
+    delay_ms: int = 0,
 ) -> SignRun:
     """Sign with one unique email per request; one wrk thread per client (see sign.lua)."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -293,6 +294,8 @@ def wrk_sign(
         BENCH_LOGDIR=str(log_dir),
         BENCH_SUMMARY=str(summary_path),
     )
+    if delay_ms:
+        env["BENCH_DELAY_MS"] = str(delay_ms)
     command = [
         "wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:g}s",
         "--timeout", f"{timeout}s", "-s", str(BENCH / "wrk/sign.lua"), base,

@@ -27,15 +27,16 @@ class RecipientLog:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log", required=True)
     args = parser.parse_args()
-    controller = Controller(RecipientLog(args.log), hostname="127.0.0.1", port=args.port)
+    controller = Controller(RecipientLog(args.log), hostname=args.host, port=args.port)
     controller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(f"smtp sink on 127.0.0.1:{args.port}, logging to {args.log}", flush=True)
+    print(f"smtp sink on {args.host}:{args.port}, logging to {args.log}", flush=True)
     stop.wait()
     controller.stop()
 

@@ -8,6 +8,7 @@
 --   BENCH_COOKIE   the Cookie header          BENCH_FORM    form fields before &email=
 --   BENCH_PREFIX   unique per run             BENCH_LOGDIR  where thread logs go
 --   BENCH_SUMMARY  JSON summary written by done()
+--   BENCH_DELAY_MS optional: a pause before each request (a steady load, not a flood)
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_usec; } bench_timeval;
@@ -39,6 +40,13 @@ function init(args)
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   log = io.open(os.getenv("BENCH_LOGDIR") .. "/thread-" .. id .. ".log", "w")
   log:setvbuf("line")
+end
+
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
 end
 
 function request()

@@ -170,16 +170,22 @@ redis_start() {
     exit 1
 }
 
+# Ask a server to stop (TERM), give it ten seconds, then kill it.
+pid_stop() {
+    local pid=$1 label=$2
+    say "stopping $label"
+    kill "$pid"
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
 redis_stop() {
     local pid
     if pid=$(redis_pid); then
-        say "stopping Redis"
-        kill "$pid"
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || return 0
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null || true
+        pid_stop "$pid" Redis
     fi
 }
 
@@ -242,13 +248,7 @@ EOF
 pgbouncer_stop() {
     local pid
     if pid=$(pgbouncer_pid); then
-        say "stopping PgBouncer"
-        kill "$pid"
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || return 0
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null || true
+        pid_stop "$pid" PgBouncer
     fi
 }
 

@@ -11,9 +11,12 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from chorus.db.replica import ADDRESS_KEYS, replica_database
 from lib.replica import REPLICA, replica_forget
+from petitions.counting import counts_fold_all
+from tests.factories import SignatureFactory
 
 BOTH = ["default", REPLICA]
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -22,6 +25,16 @@ replica_db = [
     pytest.mark.usefixtures("replica_alias"),
     pytest.mark.django_db(transaction=True, databases=BOTH),
 ]
+
+
+@pytest.fixture
+def counted(petition):
+    """A petition with three confirmed signatures, folded into its count."""
+    SignatureFactory.create_batch(
+        3, petition=petition, state="confirmed", confirmed_at=timezone.now(), count_dirty=True
+    )
+    counts_fold_all()
+    return petition
 
 
 @pytest.fixture(scope="module")

@@ -7,28 +7,17 @@ import pytest
 from django.db import connections, router, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from lib import replica
 from lib.replica import REPLICA, reads_may_lag
 from members.models import Member
 from orgs.models import ExportRecord
-from petitions.counting import counts_fold_all
 from petitions.models import Petition, PetitionCount, Signature
 from tests.conftest import sign_data
-from tests.factories import MemberFactory, SignatureFactory
+from tests.factories import MemberFactory
 from tests.replica.conftest import queries_by_alias, replica_db, touching, writes
 
 pytestmark = replica_db
-
-
-@pytest.fixture
-def counted(petition):
-    SignatureFactory.create_batch(
-        3, petition=petition, state="confirmed", confirmed_at=timezone.now(), count_dirty=True
-    )
-    counts_fold_all()
-    return petition
 
 
 def test_the_dashboard_reads_its_counts_from_the_replica(owner_client, counted):

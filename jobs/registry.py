@@ -20,6 +20,8 @@ class Loop:
 
 
 KINDS: dict[str, Callable[[dict], None]] = {}
+# Kinds that can also run several jobs at once (jobs.registry.job_batch).
+BATCH_KINDS: dict[str, Callable[[list[dict]], list[BaseException | None]]] = {}
 LOOPS: dict[str, Loop] = {}
 
 
@@ -43,6 +45,21 @@ def job_kind(kind: str):
 
     def register(func):
         _register(KINDS, "Job kind", kind, func, func)
+        return func
+
+    return register
+
+
+def job_batch(kind: str):
+    """Register a function that runs several jobs of this kind at once, besides `job_kind`'s.
+
+    It gets their payloads and returns one outcome for each, in order: None when that
+    job is done, else the exception it failed with (that job alone is retried). What is
+    worth sharing (a query, a transaction, the mail connection) is shared by the batch.
+    """
+
+    def register(func):
+        _register(BATCH_KINDS, "Batch job kind", kind, func, func)
         return func
 
     return register

@@ -204,3 +204,56 @@ def test_two_claimers_never_get_the_same_job():
     assert not errors, errors
     every = [pk for mine in claims for pk in mine]
     assert len(every) == len(set(every)) == 60
+
+
+@pytest.fixture
+def batched(monkeypatch):
+    """A batch kind whose handler remembers each call's payloads and fails the odd ones."""
+    calls = []
+
+    def run_together(payloads):
+        calls.append([p["n"] for p in payloads])
+        return [RuntimeError("odd") if p["n"] % 2 else None for p in payloads]
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", run_together)
+    return calls
+
+
+def test_jobs_of_a_batch_kind_run_together_and_only_the_failed_ones_come_back(batched):
+    for n in range(4):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 2
+
+    assert batched == [[0, 1, 2, 3]]
+    done = Job.objects.filter(state=Job.State.DONE).order_by("pk")
+    assert [job.payload["n"] for job in done] == [0, 2]
+    failed = Job.objects.filter(state=Job.State.DUE).order_by("pk")
+    assert [job.payload["n"] for job in failed] == [1, 3]
+    assert all("odd" in job.last_error and job.run_after > timezone.now() for job in failed)
+
+
+def test_a_batch_is_at_most_the_ledgers_batch_size(batched, monkeypatch):
+    from jobs import services
+
+    monkeypatch.setattr(services, "BATCH", 3)
+    for n in range(0, 14, 2):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 7
+    assert [len(call) for call in batched] == [3, 3, 1]
+
+
+def test_a_batch_handler_that_raises_leaves_every_job_of_the_batch_to_retry(monkeypatch):
+    def broken_together(payloads):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", broken_together)
+    for n in range(3):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 0
+    assert Job.objects.filter(state=Job.State.DUE, attempts=1).count() == 3
+    assert not Job.objects.filter(state=Job.State.DONE).exists()

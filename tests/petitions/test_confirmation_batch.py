@@ -116,3 +116,42 @@ def test_a_permit_of_a_batch_given_back_does_not_undo_a_later_one(settings):
     # net-1 still counts both: the first's return finds the second taken since.
     assert sorted(MailAllowance.objects.values_list("sent_in_window", flat=True)) == [0, 1, 2]
     assert first.granted and second.granted
+
+
+def test_confirmations_rendered_once_per_petition_each_carry_their_own_link(petition, mailoutbox):
+    _sign_many(petition, 3)
+    jobs_drain()
+
+    links = []
+    for message in mailoutbox:
+        [link] = {word for word in message.body.split() if "/c/" in word}
+        html = message.alternatives[0][0]
+        assert html.count(link) == 3  # the button, the link to copy and its text
+        assert "chorus-link-" not in message.body + html
+        links.append(link)
+    assert len(set(links)) == 3
+
+
+def test_a_confirmation_sent_over_smtp_has_the_headers_and_parts_django_would_give_it(
+    petition, inbox
+):
+    petition.title = "Sauvons l’école d’été"
+    petition.save()
+    petition.organisation.sender_name = "Visages Ouverts — Paris"
+    petition.organisation.save()
+    _sign_many(petition, 1)
+    jobs_drain()
+
+    [(envelope_from, recipients, message, raw)] = inbox.messages
+    assert recipients == ["signer0@example.org"]
+    assert message["To"] == "signer0@example.org"
+    assert message["Subject"].endswith("Sauvons l’école d’été")
+    assert message["From"].addresses[0].display_name == "Visages Ouverts — Paris"
+    assert envelope_from == message["From"].addresses[0].addr_spec
+    assert message["Message-ID"] and message["Date"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    [link] = {word for word in text.split() if "/c/" in word}
+    assert link in html
+    assert "Sauvons l’école d’été" in text
+    assert b"\r\n.\r\n" not in raw  # a line of one dot would have ended the message early

@@ -76,21 +76,30 @@ def jobs_run_together(kind: str, jobs: list[Job]) -> int:
 
     Until that mark every job of the batch counts as in flight: a worker that dies
     after sending leaves them all to run again (at most BATCH per thread, where one by
-    one it was one). A job that failed is retried alone, with its own backoff.
+    one it was one). A job that failed is retried alone, with its own backoff. The
+    handler asks `keep(i)` before the work of job i: its lease is renewed, or, run out
+    and taken by another worker, the job is theirs and is neither run nor marked here.
     """
-    jobs = [job for job in jobs if leases.lease_renew(job, policy=POLICY)]
-    if not jobs:
-        return 0
+    lost: set[int] = set()
+
+    def keep(index: int) -> bool:
+        if leases.lease_renew(jobs[index], policy=POLICY):
+            return True
+        lost.add(index)
+        return False
+
     try:
-        outcomes = BATCH_KINDS[kind]([job.payload for job in jobs])
+        outcomes = BATCH_KINDS[kind]([job.payload for job in jobs], keep)
     except Exception as exc:  # nothing of the batch can be told apart: all try again
         outcomes = [exc] * len(jobs)
-    done = [job.pk for job, outcome in zip(jobs, outcomes, strict=True) if outcome is None]
+    pairs = enumerate(zip(jobs, outcomes, strict=True))
+    ours = [(job, outcome) for index, (job, outcome) in pairs if index not in lost]
+    done = [job.pk for job, outcome in ours if outcome is None]
     if done:
         Job.objects.filter(pk__in=done).update(
             state=Job.State.DONE, leased_until=None, last_error="", done_at=timezone.now()
         )
-    for job, outcome in zip(jobs, outcomes, strict=True):
+    for job, outcome in ours:
         if outcome is not None:
             logger.error("job %s failed (attempt %s)", job.pk, job.attempts, exc_info=outcome)
             error = "".join(traceback.format_exception(outcome, limit=5))

@@ -213,7 +213,7 @@ def signature_submitted(payload: dict) -> None:
 
 
 @job_batch(SIGNATURE_SUBMITTED)
-def signatures_submitted(payloads: list[dict]) -> list[Exception | None]:
+def signatures_submitted(payloads: list[dict], keep=lambda index: True) -> list[Exception | None]:
     """`signature_submitted` for a batch: a spike's backlog of confirmations drains faster.
 
     The batch's signatures come in one query and the mail ceiling is asked once for
@@ -231,6 +231,11 @@ def signatures_submitted(payloads: list[dict]) -> list[Exception | None]:
     permits = dict(zip(asking, unverified_mail_permits(requests=requests), strict=True))
     outcomes: list[Exception | None] = []
     for index, payload in enumerate(payloads):
+        if not keep(index):  # another worker's now (a slow batch): its permit goes back
+            if index in permits:
+                unverified_mail_permit_return(permit=permits[index])
+            outcomes.append(None)
+            continue
         try:
             _submitted(payload, signatures[index], permits.get(index))
         except Exception as exc:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from jobs import registry
+from jobs import leases, registry
 from jobs.models import Job
 from jobs.services import (
     LEASE,
@@ -211,7 +211,7 @@ def batched(monkeypatch):
     """A batch kind whose handler remembers each call's payloads and fails the odd ones."""
     calls = []
 
-    def run_together(payloads):
+    def run_together(payloads, keep):
         calls.append([p["n"] for p in payloads])
         return [RuntimeError("odd") if p["n"] % 2 else None for p in payloads]
 
@@ -246,7 +246,7 @@ def test_a_batch_is_at_most_the_ledgers_batch_size(batched, monkeypatch):
 
 
 def test_a_batch_handler_that_raises_leaves_every_job_of_the_batch_to_retry(monkeypatch):
-    def broken_together(payloads):
+    def broken_together(payloads, keep):
         raise RuntimeError("the database went away")
 
     monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
@@ -257,3 +257,30 @@ def test_a_batch_handler_that_raises_leaves_every_job_of_the_batch_to_retry(monk
     assert jobs_drain() == 0
     assert Job.objects.filter(state=Job.State.DUE, attempts=1).count() == 3
     assert not Job.objects.filter(state=Job.State.DONE).exists()
+
+
+def test_a_job_whose_lease_ran_out_mid_batch_is_left_to_the_worker_that_took_it(monkeypatch):
+    stolen = []
+
+    def slow_together(payloads, keep):
+        outcomes = []
+        for index, _ in enumerate(payloads):
+            if index == 1:  # the batch was slow: the leases ran out, another worker came
+                frozen.tick(LEASE + timedelta(seconds=1))
+                stolen.extend(leases.leases_claim(Job.objects.filter(pk=second.pk), limit=1))
+            outcomes.append(None if keep(index) else RuntimeError("not ours"))
+        return outcomes
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", slow_together)
+    first = job_record(kind="batch_job", payload={"n": 0})
+    second = job_record(kind="batch_job", payload={"n": 1})
+    with freeze_time(timezone.now()) as frozen:
+        assert jobs_drain() == 1
+
+    [theirs] = stolen
+    assert Job.objects.get(pk=first.pk).state == Job.State.DONE
+    again = Job.objects.get(pk=theirs.pk)
+    # Still the other worker's: neither marked done nor failed by the slow one.
+    assert again.state == Job.State.DUE and again.leased_until == theirs.leased_until
+    assert again.last_error == ""

@@ -15,7 +15,7 @@ from jobs import services as ledger
 from jobs.models import Job
 from jobs.services import jobs_claim, jobs_drain
 from petitions.jobs import signatures_submitted
-from petitions.models import MailAllowance
+from petitions.models import MailAllowance, Signature
 from petitions.services import (
     SIGNATURE_SUBMITTED,
     unverified_mail_permit_return,
@@ -155,3 +155,22 @@ def test_a_confirmation_sent_over_smtp_has_the_headers_and_parts_django_would_gi
     assert link in html
     assert "Sauvons l’école d’été" in text
     assert b"\r\n.\r\n" not in raw  # a line of one dot would have ended the message early
+
+
+def test_a_job_another_worker_took_mid_batch_is_not_mailed_and_its_permit_goes_back(
+    petition, inbox
+):
+    _sign_many(petition, 3)
+    batch = jobs_claim(limit=3)
+
+    outcomes = signatures_submitted([job.payload for job in batch], keep=lambda index: index != 1)
+
+    assert outcomes == [None, None, None]
+    assert sorted(inbox.addresses()) == ["signer0@example.org", "signer2@example.org"]
+    # The other worker, running it now, is not held back by the slow one's permit.
+    [taken_back] = unverified_mail_permits(requests=[(_email_key(batch[1]), "")])
+    assert taken_back.granted
+
+
+def _email_key(job) -> str:
+    return Signature.objects.get(pk=job.payload["signature"]).email_key

@@ -7,6 +7,7 @@ A confirmed signature makes (or matches) a member, through members' own service.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -213,7 +214,9 @@ def signature_submitted(payload: dict) -> None:
 
 
 @job_batch(SIGNATURE_SUBMITTED)
-def signatures_submitted(payloads: list[dict], keep=lambda index: True) -> list[Exception | None]:
+def signatures_submitted(
+    payloads: list[dict], keep: Callable[[int], bool] = lambda index: True
+) -> list[Exception | None]:
     """`signature_submitted` for a batch: a spike's backlog of confirmations drains faster.
 
     The batch's signatures come in one query and the mail ceiling is asked once for

@@ -11,10 +11,8 @@
   dkimpy over the very bytes the SMTP backend sends.
 """
 
-import binascii
 import functools
 import secrets
-from email.header import Header
 from email.headerregistry import Address
 from email.utils import formatdate, make_msgid
 
@@ -22,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
+from lib.mail import body_part, header_line
 from mailings import tokens
 from mailings.render import token_url
 
@@ -147,30 +146,6 @@ def _from_header(name: str, address: str) -> str:
     return sanitize_address((name, address), "utf-8")
 
 
-def _header(name: str, value: str) -> bytes:
-    """One header line; encoded (RFC 2047) and folded by the email package only when needed."""
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"a line break in the {name} header")
-    if value.isascii() and len(name) + len(value) < 900:
-        return f"{name}: {value}\r\n".encode("ascii")
-    encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
-    return f"{name}: {encoded}\r\n".encode("ascii")
-
-
-def _part(content_type: str, body: str) -> bytes:
-    data = body.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    if any(len(line) > 990 for line in data.split(b"\n")):
-        encoding = "quoted-printable"
-        data = binascii.b2a_qp(data, istext=True)
-    else:
-        encoding = "8bit"
-    return (
-        f'Content-Type: {content_type}; charset="utf-8"\r\n'
-        f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii")
-        + data.replace(b"\n", b"\r\n")
-    )
-
-
 def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str, bytes]:
     """(envelope sender, message bytes with CRLF line ends), DKIM-signed when configured."""
     sender_check(mailing.from_address)
@@ -180,18 +155,18 @@ def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str
     # Folded between its two addresses (our own URLs: no line break can come from outside).
     both = unsubscribe["List-Unsubscribe"].replace(", <", ",\r\n <")
     headers = [
-        _header("Subject", " ".join(rendered.subject.split())),
-        _header("From", _from_header(_display_name(mailing), mailing.from_address)),
-        _header("To", to),
+        header_line("Subject", " ".join(rendered.subject.split())),
+        header_line("From", _from_header(_display_name(mailing), mailing.from_address)),
+        header_line("To", to),
     ]
     if mailing.reply_to:
-        headers.append(_header("Reply-To", mailing.reply_to))
+        headers.append(header_line("Reply-To", mailing.reply_to))
     headers += [
-        _header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
-        _header("Message-ID", make_msgid(domain=domain)),
+        header_line("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        header_line("Message-ID", make_msgid(domain=domain)),
         f"List-Unsubscribe: {both}\r\n".encode("ascii"),
-        _header("List-Unsubscribe-Post", unsubscribe["List-Unsubscribe-Post"]),
-        _header("Feedback-ID", f"{mailing.pk}:{mailing.organisation_id}:chorus"),
+        header_line("List-Unsubscribe-Post", unsubscribe["List-Unsubscribe-Post"]),
+        header_line("Feedback-ID", f"{mailing.pk}:{mailing.organisation_id}:chorus"),
         b"MIME-Version: 1.0\r\n",
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode("ascii"),
     ]
@@ -201,10 +176,10 @@ def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str
             *headers,
             b"\r\n",
             delimiter,
-            _part("text/plain", rendered.text),
+            body_part("text/plain", rendered.text),
             b"\r\n",
             delimiter,
-            _part("text/html", rendered.html),
+            body_part("text/html", rendered.html),
             f"\r\n--{boundary}--\r\n".encode("ascii"),
         ]
     )

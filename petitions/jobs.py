@@ -6,18 +6,21 @@ one mail ceiling (`petitions.services.unverified_mail_permit`), whichever job as
 A confirmed signature makes (or matches) a member, through members' own service.
 """
 
+import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
-from jobs.registry import job_kind, periodic
+from jobs.registry import job_batch, job_kind, periodic
 from jobs.services import job_record
 from lib.i18n import supported_language
 from lib.localcache import LocalCache
-from lib.mail import absolute_url, mail_send
+from lib.mail import Rendered, absolute_url, mail_render, mail_send, mail_send_rendered
 from members.consent import OPT_IN_WORDING, wording_in
 from members.models import Member
 from members.optin import (
@@ -41,6 +44,7 @@ from petitions.services import (
     signature_confirmation_token,
     unverified_mail_permit,
     unverified_mail_permit_return,
+    unverified_mail_permits,
 )
 from petitions.services.bulk import BULK_ACTION_RUN, bulk_action_run
 from petitions.signals import signature_member_known
@@ -51,6 +55,12 @@ from petitions.visits import visits_fold
 # An edit shows in emails within these seconds.
 _petitions = LocalCache(ttl=30)
 _translated = LocalCache(ttl=30)
+# A confirmation email differs between the signers of one petition only by its link: it
+# is rendered once per petition and language with a stand-in for the link, which each
+# email then gets in its place. Rendering it for every signer was a fifth of its CPU.
+_confirm_rendered = LocalCache(ttl=30)
+# Random per process, so that no petition's text can hold it.
+_LINK_STAND_IN = f"chorus-link-{secrets.token_hex(16)}"
 
 CONFIRM = "petitions/email/confirm"
 ALREADY_SIGNED = "petitions/email/already_signed"
@@ -77,24 +87,30 @@ def _petition_in(petition: Petition, language: str) -> Petition:
     )
 
 
-def _context(signature: Signature, token: str = "") -> dict:
+def _context(petition: Petition, signature: Signature | None, confirm_url: str = "") -> dict:
     """Built under the signer's language: the links go to that language's pages."""
-    petition = _petition_in(signature.petition, translation.get_language())
+    petition = _petition_in(petition, translation.get_language())
     return {
         "signature": signature,
         "petition": petition,
         "organisation": petition.organisation,
         "petition_url": absolute_url(petition.get_absolute_url()),
-        "confirm_url": absolute_url(reverse("petitions:confirm", args=[token])) if token else "",
+        "confirm_url": confirm_url,
     }
 
 
 def _load(signature_id: int | None) -> Signature | None:
     """The signature, with only what the emails use, and its petition from the cache."""
-    if signature_id is None:
-        return None
-    signature = (
-        Signature.objects.filter(pk=signature_id)
+    return _load_many([signature_id]).get(signature_id)
+
+
+def _load_many(signature_ids: list) -> dict[int, Signature]:
+    """`_load` for several signatures in one query, by id; the missing ones left out."""
+    ids = [pk for pk in signature_ids if pk is not None]
+    if not ids:
+        return {}
+    signatures = (
+        Signature.objects.filter(pk__in=ids)
         .only(
             "id",
             "petition_id",
@@ -108,26 +124,36 @@ def _load(signature_id: int | None) -> Signature | None:
             "language",
         )
         .exclude(email="")  # erased (rights.services.person_erase): nobody to write to
-        .first()
     )
-    if signature is not None:
+    found = {}
+    for signature in signatures:
         signature.petition = _petitions.get_or_set(
             signature.petition_id,
-            lambda: Petition.objects.select_related("organisation").get(pk=signature.petition_id),
+            lambda pk=signature.petition_id: Petition.objects.select_related("organisation").get(
+                pk=pk
+            ),
         )
-    return signature
+        found[signature.pk] = signature
+    return found
 
 
 def unverified_mail_send(
-    *, signature: Signature, template: str, network: str = "", with_link: bool = False
+    *,
+    signature: Signature,
+    template: str,
+    network: str = "",
+    with_link: bool = False,
+    permit: MailPermit | None = None,
 ) -> MailPermit:
     """Email a signature's address, unless the mail ceiling holds it back.
 
     The one way petitions mail an address nobody has proven to own. A held email is
     simply not sent: the request that caused it was long answered as a success.
     With `with_link`, the email carries the confirmation link, derived only now.
+    A `permit` the caller already asked the ceiling for (for a batch) is used as it is.
     """
-    permit = unverified_mail_permit(email_key=signature.email_key, network=network)
+    if permit is None:
+        permit = unverified_mail_permit(email_key=signature.email_key, network=network)
     if not permit.granted:
         return permit
     try:
@@ -146,11 +172,32 @@ def _send(signature: Signature, template: str, with_link: bool, permit: MailPerm
         if token is None:  # confirmed or invalidated meanwhile: nothing to ask
             unverified_mail_permit_return(permit=permit)
             return
+    sender_name = signature.petition.organisation.email_sender_name
+    confirm_url = absolute_url(reverse("petitions:confirm", args=[token])) if token else ""
+    if template == CONFIRM and confirm_url:
+        rendered = _confirm_email(signature.petition, confirm_url)
+        mail_send_rendered(rendered=rendered, to=signature.email, sender_name=sender_name)
+        return
     mail_send(
         template=template,
         to=signature.email,
-        context=_context(signature, token),
-        sender_name=signature.petition.organisation.email_sender_name,
+        context=_context(signature.petition, signature, confirm_url),
+        sender_name=sender_name,
+    )
+
+
+def _confirm_email(petition: Petition, confirm_url: str) -> Rendered:
+    """A confirmation email with `confirm_url`, from the petition's rendered once."""
+    language = translation.get_language()
+    shared = _confirm_rendered.get_or_set(
+        (petition.pk, petition.updated_at, language),
+        # Without the signature: nothing of one signer can reach another's email.
+        lambda: mail_render(template=CONFIRM, context=_context(petition, None, _LINK_STAND_IN)),
+    )
+    return Rendered(
+        subject=shared.subject,
+        text=shared.text.replace(_LINK_STAND_IN, confirm_url),
+        html=shared.html.replace(_LINK_STAND_IN, escape(confirm_url)),
     )
 
 
@@ -163,7 +210,52 @@ def signature_submitted(payload: dict) -> None:
     ceiling allows. A repeat tells the address's owner they had already signed,
     with the link they hold if still pending, or nothing if the ceiling holds it.
     """
-    signature = _load(payload.get("signature"))
+    _submitted(payload, _load(payload.get("signature")))
+
+
+@job_batch(SIGNATURE_SUBMITTED)
+def signatures_submitted(
+    payloads: list[dict], keep: Callable[[int], bool] = lambda index: True
+) -> list[Exception | None]:
+    """`signature_submitted` for a batch: a spike's backlog of confirmations drains faster.
+
+    The batch's signatures come in one query and the mail ceiling is asked once for
+    all its confirmation emails; the emails go out one by one on the thread's kept
+    connection, each failure its own (that job alone is retried).
+    """
+    found = _load_many([payload.get("signature") for payload in payloads])
+    signatures = [found.get(payload.get("signature")) for payload in payloads]
+    asking = [
+        index
+        for index, (payload, signature) in enumerate(zip(payloads, signatures, strict=True))
+        if signature is not None and _confirmation_due(payload, signature)
+    ]
+    requests = [(signatures[i].email_key, payloads[i].get("net", "")) for i in asking]
+    permits = dict(zip(asking, unverified_mail_permits(requests=requests), strict=True))
+    outcomes: list[Exception | None] = []
+    for index, payload in enumerate(payloads):
+        if not keep(index):  # another worker's now (a slow batch): its permit goes back
+            if index in permits:
+                unverified_mail_permit_return(permit=permits[index])
+            outcomes.append(None)
+            continue
+        try:
+            _submitted(payload, signatures[index], permits.get(index))
+        except Exception as exc:
+            outcomes.append(exc)
+        else:
+            outcomes.append(None)
+    return outcomes
+
+
+def _confirmation_due(payload: dict, signature: Signature) -> bool:
+    """A new pending signature: the one case `_submitted` sends a confirmation link."""
+    return bool(payload.get("created")) and signature.state == Signature.State.PENDING
+
+
+def _submitted(
+    payload: dict, signature: Signature | None, permit: MailPermit | None = None
+) -> None:
     if signature is None:
         return  # erased, or a repeat that lost a race with its first signature
     network = payload.get("net", "")
@@ -186,7 +278,7 @@ def signature_submitted(payload: dict) -> None:
         signature_confirmed({"signature": signature.pk})
     elif signature.state == Signature.State.PENDING:
         permit = unverified_mail_send(
-            signature=signature, template=CONFIRM, network=network, with_link=True
+            signature=signature, template=CONFIRM, network=network, with_link=True, permit=permit
         )
         if permit.retry_at is not None:
             job_record(kind=SIGNATURE_SUBMITTED, payload=payload, delay=_until(permit.retry_at))

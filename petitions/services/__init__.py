@@ -21,6 +21,7 @@ from petitions.services.mail_ceiling import (
     mail_allowances_prune,
     unverified_mail_permit,
     unverified_mail_permit_return,
+    unverified_mail_permits,
 )
 from petitions.services.moderation import (
     SignatureStateRefused,
@@ -90,6 +91,7 @@ __all__ = [
     "token_hash",
     "unverified_mail_permit",
     "unverified_mail_permit_return",
+    "unverified_mail_permits",
     "update_create",
     "update_delete",
     "update_edit",

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -72,31 +72,74 @@ def unverified_mail_permit(*, email_key: str, network: str = "") -> MailPermit:
     processes and machines. `retry_at` says when the address may have mail again;
     a mail held by its network has none.
     """
-    ceilings = _ceilings(email_key, network)
-    address = next(iter(ceilings))
+    return unverified_mail_permits(requests=[(email_key, network)])[0]
 
+
+def unverified_mail_permits(*, requests: list[tuple[str, str]]) -> list[MailPermit]:
+    """`unverified_mail_permit` for several (email key, network) at once, in one transaction.
+
+    Taken in order, as if asked one after the other: a second email to the same address
+    or network in the batch sees the first one counted. A confirmation backlog drains a
+    batch at a time, and one transaction per email was a sixth of its CPU.
+    """
+    wanted = [_ceilings(email_key, network) for email_key, network in requests]
+    keys = sorted({key for ceilings in wanted for key in ceilings})
     with transaction.atomic():
         now = timezone.now()
         MailAllowance.objects.bulk_create(
-            [MailAllowance(key=key, window_started_at=now) for key in sorted(ceilings)],
+            [MailAllowance(key=key, window_started_at=now) for key in keys],
             ignore_conflicts=True,
         )
-        allowances = list(
-            MailAllowance.objects.select_for_update().filter(key__in=ceilings).order_by("key")
-        )
-        held = {a.key: _held_until(a, ceilings[a.key], now) for a in allowances}
-        if any(held.values()):
-            network_held = any(until for key, until in held.items() if key != address)
-            return MailPermit(False, None if network_held else held[address])
-        taken = []
-        for allowance in allowances:
-            taken.append((allowance.key, now, [getattr(allowance, f) for f in _ALLOWANCE_FIELDS]))
-            if allowance.window_started_at + ceilings[allowance.key].window <= now:
-                allowance.window_started_at, allowance.sent_in_window = now, 0
-            allowance.sent_in_window += 1
-            allowance.last_sent_at = now
-            allowance.save(update_fields=_ALLOWANCE_FIELDS)
-        return MailPermit(True, taken=taken)
+        allowances = {
+            a.key: a
+            for a in MailAllowance.objects.select_for_update().filter(key__in=keys).order_by("key")
+        }
+        permits, changed = [], {}
+        for ceilings in wanted:
+            permit = _permit_take(ceilings, allowances, now)
+            if permit.granted:
+                changed.update((key, allowances[key]) for key in ceilings)
+            # Each permit its own moment: giving one back (which checks that nothing
+            # took since, by this time) can then never undo another's.
+            now += timedelta(microseconds=1)
+            permits.append(permit)
+        _allowances_save(list(changed.values()))
+        return permits
+
+
+def _allowances_save(allowances: list[MailAllowance]) -> None:
+    """One statement run for each row: the ORM's bulk_update compiled a CASE per field
+    and row, and cost more than the rest of the batch's ceiling."""
+    if not allowances:
+        return
+    fields = [MailAllowance._meta.get_field(name) for name in _ALLOWANCE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    table, pk = MailAllowance._meta.db_table, MailAllowance._meta.pk.column
+    sql = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk)} = %s"
+    rows = [
+        [*(f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields), a.pk]
+        for a in allowances
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _permit_take(ceilings: dict[str, _Ceiling], allowances: dict, now: datetime) -> MailPermit:
+    address = next(iter(ceilings))
+    held = {key: _held_until(allowances[key], ceilings[key], now) for key in ceilings}
+    if any(held.values()):
+        network_held = any(until for key, until in held.items() if key != address)
+        return MailPermit(False, None if network_held else held[address])
+    taken = []
+    for key in sorted(ceilings):
+        allowance = allowances[key]
+        taken.append((key, now, [getattr(allowance, f) for f in _ALLOWANCE_FIELDS]))
+        if allowance.window_started_at + ceilings[key].window <= now:
+            allowance.window_started_at, allowance.sent_in_window = now, 0
+        allowance.sent_in_window += 1
+        allowance.last_sent_at = now
+    return MailPermit(True, taken=taken)
 
 
 def unverified_mail_permit_return(*, permit: MailPermit) -> None:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from jobs import registry
+from jobs import leases, registry
 from jobs.models import Job
 from jobs.services import (
     LEASE,
@@ -204,3 +204,83 @@ def test_two_claimers_never_get_the_same_job():
     assert not errors, errors
     every = [pk for mine in claims for pk in mine]
     assert len(every) == len(set(every)) == 60
+
+
+@pytest.fixture
+def batched(monkeypatch):
+    """A batch kind whose handler remembers each call's payloads and fails the odd ones."""
+    calls = []
+
+    def run_together(payloads, keep):
+        calls.append([p["n"] for p in payloads])
+        return [RuntimeError("odd") if p["n"] % 2 else None for p in payloads]
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", run_together)
+    return calls
+
+
+def test_jobs_of_a_batch_kind_run_together_and_only_the_failed_ones_come_back(batched):
+    for n in range(4):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 2
+
+    assert batched == [[0, 1, 2, 3]]
+    done = Job.objects.filter(state=Job.State.DONE).order_by("pk")
+    assert [job.payload["n"] for job in done] == [0, 2]
+    failed = Job.objects.filter(state=Job.State.DUE).order_by("pk")
+    assert [job.payload["n"] for job in failed] == [1, 3]
+    assert all("odd" in job.last_error and job.run_after > timezone.now() for job in failed)
+
+
+def test_a_batch_is_at_most_the_ledgers_batch_size(batched, monkeypatch):
+    from jobs import services
+
+    monkeypatch.setattr(services, "BATCH", 3)
+    for n in range(0, 14, 2):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 7
+    assert [len(call) for call in batched] == [3, 3, 1]
+
+
+def test_a_batch_handler_that_raises_leaves_every_job_of_the_batch_to_retry(monkeypatch):
+    def broken_together(payloads, keep):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", broken_together)
+    for n in range(3):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 0
+    assert Job.objects.filter(state=Job.State.DUE, attempts=1).count() == 3
+    assert not Job.objects.filter(state=Job.State.DONE).exists()
+
+
+def test_a_job_whose_lease_ran_out_mid_batch_is_left_to_the_worker_that_took_it(monkeypatch):
+    stolen = []
+
+    def slow_together(payloads, keep):
+        outcomes = []
+        for index, _ in enumerate(payloads):
+            if index == 1:  # the batch was slow: the leases ran out, another worker came
+                frozen.tick(LEASE + timedelta(seconds=1))
+                stolen.extend(leases.leases_claim(Job.objects.filter(pk=second.pk), limit=1))
+            outcomes.append(None if keep(index) else RuntimeError("not ours"))
+        return outcomes
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", slow_together)
+    first = job_record(kind="batch_job", payload={"n": 0})
+    second = job_record(kind="batch_job", payload={"n": 1})
+    with freeze_time(timezone.now()) as frozen:
+        assert jobs_drain() == 1
+
+    [theirs] = stolen
+    assert Job.objects.get(pk=first.pk).state == Job.State.DONE
+    again = Job.objects.get(pk=theirs.pk)
+    # Still the other worker's: neither marked done nor failed by the slow one.
+    assert again.state == Job.State.DUE and again.leased_until == theirs.leased_until
+    assert again.last_error == ""

@@ -150,7 +150,16 @@ def _message_bytes(rendered: Rendered, *, to: str, from_email: str) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _sender_parts(from_email: str) -> tuple[str, str]:
     """The envelope address of a From value, and the value as a header."""
-    return parseaddr(from_email)[1], sanitize_address(from_email, "utf-8")
+    return parseaddr(from_email)[1], unfolded(sanitize_address(from_email, "utf-8"))
+
+
+def unfolded(value: str) -> str:
+    """A header value the email package encoded and folded, on one line again.
+
+    A long non-ASCII name comes back as several encoded words joined by a fold; the words
+    stay apart by a space, which readers drop between encoded words (RFC 2047).
+    """
+    return value.replace("\r\n ", " ").replace("\n ", " ")
 
 
 # Messages serialised without Python's email package (a mailing's, a confirmation's):

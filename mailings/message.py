@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
-from lib.mail import body_part, header_line
+from lib.mail import body_part, header_line, unfolded
 from mailings import tokens
 from mailings.render import token_url
 
@@ -143,7 +143,7 @@ def message_build(*, mailing, to: str, recipient_id: int, rendered) -> MailingMe
 
 @functools.lru_cache(maxsize=64)
 def _from_header(name: str, address: str) -> str:
-    return sanitize_address((name, address), "utf-8")
+    return unfolded(sanitize_address((name, address), "utf-8"))
 
 
 def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str, bytes]:

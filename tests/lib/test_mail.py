@@ -1,6 +1,8 @@
 """lib.mail: one kept SMTP connection per worker thread, renewed when the server drops it."""
 
 import contextlib
+import email
+import email.policy
 import socket
 
 import pytest
@@ -10,7 +12,13 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from lib.mail import envelope_address, mail_connection_close, mail_send
+from lib.mail import (
+    envelope_address,
+    header_line,
+    mail_connection_close,
+    mail_send,
+    unfolded,
+)
 
 
 class Recorder:
@@ -116,3 +124,15 @@ def _sanitized(sanitize, address):
         return sanitize(address) if sanitize is envelope_address else sanitize(address, "utf-8")
     except Exception as exc:  # some odd input makes the email package raise IndexError
         return type(exc).__name__
+
+
+def test_a_long_non_ascii_sender_makes_one_from_line_that_reads_back_whole():
+    name = "多言語の名前" * 10  # long enough for the email package to fold its encoding
+    header = unfolded(sanitize_address((name, "petitions@example.org"), "utf-8"))
+
+    line = header_line("From", header)
+
+    assert line.isascii() and line.count(b"\r\n") == 1
+    parsed = email.message_from_bytes(line + b"\r\n", policy=email.policy.default)["From"]
+    assert parsed.addresses[0].display_name.replace(" ", "") == name
+    assert parsed.addresses[0].addr_spec == "petitions@example.org"

@@ -39,10 +39,11 @@ def _sent(petition, mailoutbox, address: str, ip: str):
         petition=petition, data=sign_data(email=address), request_meta={"REMOTE_ADDR": ip}
     )
     # A worker keeps each petition, with its organisation, for 30 seconds
-    # (petitions.jobs._petitions, and its text per language in _translated): a brand
-    # change reaches emails within that time.
+    # (petitions.jobs._petitions, its text per language in _translated, and the rendered
+    # confirmation in _confirm_rendered): a brand change reaches emails within that time.
     jobs._petitions.clear()
     jobs._translated.clear()
+    jobs._confirm_rendered.clear()
     call_command("chorus_worker", "--once")
     return mailoutbox[-1]
 

@@ -125,23 +125,31 @@ def mail_send_rendered(
 
 def _message_bytes(rendered: Rendered, *, to: str, from_email: str) -> bytes:
     """What EmailMultiAlternatives would send: the same headers, text then HTML parts."""
-    boundary = f"==chorus{secrets.token_hex(12)}=="
     address, from_header = _sender_parts(from_email)
+    headers = [
+        header_line("Subject", " ".join(rendered.subject.split())),
+        header_line("From", from_header),
+        header_line("To", envelope_address(to)),
+        header_line("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        header_line("Message-ID", make_msgid(domain=address.rpartition("@")[2] or None)),
+    ]
+    return alternative_bytes(headers, rendered.text, rendered.html)
+
+
+def alternative_bytes(headers: list[bytes], text: str, html: str) -> bytes:
+    """A multipart/alternative message: the header lines given, then text and HTML parts."""
+    boundary = f"==chorus{secrets.token_hex(12)}=="
     delimiter = f"--{boundary}\r\n".encode("ascii")
     return b"".join(
         [
-            header_line("Subject", " ".join(rendered.subject.split())),
-            header_line("From", from_header),
-            header_line("To", envelope_address(to)),
-            header_line("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
-            header_line("Message-ID", make_msgid(domain=address.rpartition("@")[2] or None)),
+            *headers,
             b"MIME-Version: 1.0\r\n",
-            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
             delimiter,
-            body_part("text/plain", rendered.text),
+            body_part("text/plain", text),
             b"\r\n",
             delimiter,
-            body_part("text/html", rendered.html),
+            body_part("text/html", html),
             f"\r\n--{boundary}--\r\n".encode("ascii"),
         ]
     )

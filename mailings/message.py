@@ -12,7 +12,6 @@
 """
 
 import functools
-import secrets
 from email.headerregistry import Address
 from email.utils import formatdate, make_msgid
 
@@ -20,7 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
-from lib.mail import body_part, header_line, unfolded
+from lib.mail import alternative_bytes, header_line, unfolded
 from mailings import tokens
 from mailings.render import token_url
 
@@ -150,7 +149,6 @@ def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str
     """(envelope sender, message bytes with CRLF line ends), DKIM-signed when configured."""
     sender_check(mailing.from_address)
     domain = mailing.from_address.rpartition("@")[2]
-    boundary = f"==chorus{secrets.token_hex(12)}=="
     unsubscribe = unsubscribe_headers(recipient_id)
     # Folded between its two addresses (our own URLs: no line break can come from outside).
     both = unsubscribe["List-Unsubscribe"].replace(", <", ",\r\n <")
@@ -167,22 +165,8 @@ def message_bytes(*, mailing, to: str, recipient_id: int, rendered) -> tuple[str
         f"List-Unsubscribe: {both}\r\n".encode("ascii"),
         header_line("List-Unsubscribe-Post", unsubscribe["List-Unsubscribe-Post"]),
         header_line("Feedback-ID", f"{mailing.pk}:{mailing.organisation_id}:chorus"),
-        b"MIME-Version: 1.0\r\n",
-        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode("ascii"),
     ]
-    delimiter = f"--{boundary}\r\n".encode("ascii")
-    data = b"".join(
-        [
-            *headers,
-            b"\r\n",
-            delimiter,
-            body_part("text/plain", rendered.text),
-            b"\r\n",
-            delimiter,
-            body_part("text/html", rendered.html),
-            f"\r\n--{boundary}--\r\n".encode("ascii"),
-        ]
-    )
+    data = alternative_bytes(headers, rendered.text, rendered.html)
     signature = dkim_signature(data)
     if signature is not None:
         data = signature + b"\r\n" + data

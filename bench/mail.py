@@ -87,6 +87,66 @@ def seed(members: int) -> None:
     print(json.dumps({"mailing": mailing.pk, "members": Member.objects.count()}))
 
 
+def seed_confirmations(count: int) -> None:
+    """A spike's backlog: `count` new pending signatures of the demo petition, each with the
+    job signing records, as the sign path writes them (signature and job in bulk, not
+    signed one by one), the jobs held back until the bench lets them go. Prints the count.
+    """
+    sys.path.insert(0, str(BENCH.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from jobs.models import Job
+    from petitions.links import new_link
+    from petitions.models import Petition, Signature, new_public_code
+    from petitions.services.signing import SIGNATURE_SUBMITTED
+
+    petition = Petition.objects.first()
+    domains = ["gmail.com", "outlook.com", "yahoo.com", "example.org", "example.net"]
+    held = timezone.now() + timedelta(days=365)
+    made = 0
+    for start in range(0, count, 2000):
+        with transaction.atomic():
+            signatures = Signature.objects.bulk_create(
+                [
+                    Signature(
+                        petition=petition,
+                        code=new_public_code(),
+                        email=f"s{n}@{domains[n % 5]}",
+                        email_key=f"s{n}@{domains[n % 5]}",
+                        first_name=f"Signer{n}",
+                        last_name="Bench",
+                        country="GB",
+                        language="en",
+                        state=Signature.State.PENDING,
+                        created_at=timezone.now(),
+                        **new_link(),
+                    )
+                    for n in range(start, min(start + 2000, count))
+                ]
+            )
+            # Many client networks, as in a real spike (one network is held by the
+            # ceiling after UNVERIFIED_MAIL_PER_NETWORK_HOUR).
+            Job.objects.bulk_create(
+                [
+                    Job(
+                        kind=SIGNATURE_SUBMITTED,
+                        payload={"signature": s.pk, "created": True, "net": f"n{s.pk % 20000}"},
+                        run_after=held,
+                    )
+                    for s in signatures
+                ]
+            )
+        made += len(signatures)
+    print(json.dumps({"signatures": made}))
+
+
 def sample_message() -> None:
     """One rendered message as bytes (base64 on stdout): what the ceiling sends."""
     sys.path.insert(0, str(BENCH.parent))
@@ -340,6 +400,89 @@ class MailBench:
         execute(self.pg_url, "DELETE FROM mailings_mailing")
         return figures
 
+    def run_confirmations(self, count: int) -> dict:
+        """A spike's confirmation backlog sent by the same workers: emails/s, as the mailing."""
+        h = self.h
+        db = h.Db(self.pg_url)
+        started = time.monotonic()
+        seeded = self.child("seed-confirmations", "--count", str(count))["signatures"]
+        h.say(f"confirmations: seeded {seeded} pending signatures in "
+              f"{time.monotonic() - started:.1f} s")  # fmt: skip
+        workers = [
+            self.procs.start(
+                f"worker{n}-confirm",
+                [
+                    h.PY,
+                    "manage.py",
+                    "chorus_worker",
+                    "--threads",
+                    str(self.args.threads),
+                    "--idle-sleep",
+                    "0.1",
+                    "--nice",
+                    "0",
+                ],
+                self.env(),
+                h.ROOT,
+            )  # fmt: skip
+            for n in range(self.args.processes)
+        ]
+        time.sleep(3.0)  # imports done, threads idle
+        cpu_before = self.cpu_by_group(db, workers)
+        profiler = None
+        if self.args.profile:
+            profiler = self.h.subprocess.Popen(
+                [str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(workers[0].pid),
+                 "--duration", "15", "--rate", "100", "--gil", "--format", "raw", "--output",
+                 str(self.work / "confirm.pyspy.txt"), "--nonblocking"],
+                stdout=self.h.subprocess.DEVNULL, stderr=self.h.subprocess.DEVNULL,
+            )  # fmt: skip
+        due = "SELECT count(*) FROM jobs_job WHERE kind = 'signature_submitted' AND state = 'due'"
+        go_at = db.scalar(
+            "WITH go AS (UPDATE jobs_job SET run_after = now() "
+            "WHERE kind = 'signature_submitted' AND state = 'due' RETURNING 1) SELECT now()"
+        )
+        deadline = time.monotonic() + self.args.timeout
+        left = seeded
+        while left and time.monotonic() < deadline:
+            time.sleep(0.2)
+            left = db.scalar(due)
+        last_done = db.scalar(
+            "SELECT max(done_at) FROM jobs_job WHERE kind = 'signature_submitted'"
+        )
+        cpu = {}
+        for group, now in self.cpu_by_group(db, workers).items():
+            spent = sum(seconds - cpu_before[group].get(pid, 0.0) for pid, seconds in now.items())
+            cpu[group] = round(spent, 1)
+        peaks = [round(peak_rss_mb(w.pid), 1) for w in workers]
+        for n in range(self.args.processes):
+            self.procs.stop(f"worker{n}-confirm")
+        if profiler is not None:
+            profiler.wait(timeout=60)
+        time.sleep(1.0)  # the sink's last lines
+        received = sink_lines(self.mail_log, "s")
+        seconds = (last_done - go_at).total_seconds() if last_done and not left else None
+        figures = {
+            "signatures": seeded,
+            "left": left,
+            "seconds": round(seconds, 2) if seconds else None,
+            "rate": round(seeded / seconds, 1) if seconds else 0,
+            "peak_mb": peaks,
+            "received": sum(received.values()),
+            "addresses": len(received),
+            "duplicates": sum(n - 1 for n in received.values()),
+            "cpu_seconds": cpu,
+        }
+        drained = f"drained in {figures['seconds']} s" if seconds else f"{left} NOT drained"
+        h.say(
+            f"confirmations N={seeded}: {drained} = {figures['rate']} emails/s; sink got "
+            f"{figures['received']} to {figures['addresses']} addresses, "
+            f"{figures['duplicates']} duplicates; peak RSS {peaks} MB; CPU seconds: "
+            f"{', '.join(f'{k} {v}' for k, v in cpu.items())}"
+        )
+        execute(self.pg_url, "DELETE FROM jobs_job WHERE kind = 'signature_submitted'")
+        return figures
+
     def cpu_by_group(self, db, workers) -> dict[str, dict[int, float]]:
         """CPU seconds so far of the worker processes, the sink and the database's backends."""
         backends = db.query(
@@ -407,6 +550,8 @@ class MailBench:
         sizes = [n for n in (self.args.also, self.args.members) if n]
         for members in sizes:
             self.results[f"n{members}"] = self.run_size(members)
+        if self.args.confirmations:
+            self.results["confirmations"] = self.run_confirmations(self.args.confirmations)
         self.results["ceiling"] = self.ceiling(min(self.args.members, self.args.ceiling_count))
 
 
@@ -416,6 +561,8 @@ def main() -> None:
     seeding = sub.add_parser("seed")
     seeding.add_argument("--members", type=int, required=True)
     sub.add_parser("sample")
+    confirming = sub.add_parser("seed-confirmations")
+    confirming.add_argument("--count", type=int, required=True)
     ceiling = sub.add_parser("ceiling")
     ceiling.add_argument("--count", type=int, required=True)
     ceiling.add_argument("--threads", type=int, required=True)
@@ -432,12 +579,16 @@ def main() -> None:
     parser.add_argument("--mark-every", type=int, default=0,
                         help="MAILING_MARK_EVERY (0: Chorus's default)")  # fmt: skip
     parser.add_argument("--ceiling-count", type=int, default=50_000)
+    parser.add_argument("--confirmations", type=int, default=50_000,
+                        help="a confirmation backlog the workers drain (0: skip)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--profile", action="store_true", help="py-spy one worker for 30 s")
     parser.add_argument("--command", default="bash bench/run.sh --only mail")
     args = parser.parse_args()
     if args.mode == "seed":
         return seed(args.members)
+    if args.mode == "seed-confirmations":
+        return seed_confirmations(args.count)
     if args.mode == "sample":
         return sample_message()
     if args.mode == "ceiling":
@@ -469,6 +620,14 @@ def main() -> None:
         f"targets: >= {TARGETS['rate']} msg/s, >= {TARGETS['share']:.0%} of ceiling, "
         f"<= {TARGETS['peak_mb']} MB, flat in N"
     )
+    confirmations = bench.results.get("confirmations")
+    if confirmations:
+        print(
+            f"confirmations: {confirmations['rate']:.0f} emails/s drained, "
+            f"{100 * confirmations['rate'] / main_run['rate']:.0f} % of the mailing's rate, "
+            f"sent {confirmations['received'] - confirmations['duplicates']} of "
+            f"{confirmations['signatures']}, duplicates {confirmations['duplicates']}"
+        )
     print(
         f"mail: {main_run['rate']:.0f} msg/s, {share:.0f} % of ceiling, peak {peak:.0f} MB, "
         f"sent {main_run['done']} of {args.members}, duplicates {main_run['duplicates']}"

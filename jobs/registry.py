@@ -6,7 +6,7 @@ twice is a start-up error: silently replacing a handler would send one app's wor
 to another's code.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,7 +22,7 @@ class Loop:
 KINDS: dict[str, Callable[[dict], None]] = {}
 # Kinds that can also run several jobs at once (jobs.registry.job_batch).
 BATCH_KINDS: dict[
-    str, Callable[[list[dict], Callable[[int], bool]], list[BaseException | None]]
+    str, Callable[[list[dict], Callable[[int], bool]], Iterable[BaseException | None]]
 ] = {}
 LOOPS: dict[str, Loop] = {}
 
@@ -55,8 +55,11 @@ def job_kind(kind: str):
 def job_batch(kind: str):
     """Register a function that runs several jobs of this kind at once, besides `job_kind`'s.
 
-    It gets their payloads and `keep`, and returns one outcome for each, in order: None
+    It gets their payloads and `keep`, and gives one outcome for each, in order: None
     when that job is done, else the exception it failed with (that job alone is retried).
+    Better a generator that yields each outcome as that job is finished than a list at
+    the end: the ledger marks finished jobs done as they come (jobs.services.MARK_EVERY at
+    a time), so a worker killed mid-batch repeats only the few not yet marked.
     Before the work of payload i it calls `keep(i)`: False means the job's lease ran out
     and another worker has it, so it must be left alone. What is worth sharing (a query,
     a transaction, the mail connection) is shared by the batch.

@@ -284,3 +284,60 @@ def test_a_job_whose_lease_ran_out_mid_batch_is_left_to_the_worker_that_took_it(
     # Still the other worker's: neither marked done nor failed by the slow one.
     assert again.state == Job.State.DUE and again.leased_until == theirs.leased_until
     assert again.last_error == ""
+
+
+def test_a_batch_is_marked_done_as_its_handler_gives_outcomes_a_group_at_a_time(monkeypatch):
+    from jobs import services
+
+    marked_when_given = []
+
+    def one_by_one(payloads, keep):
+        for index, _ in enumerate(payloads):
+            assert keep(index)
+            marked_when_given.append(Job.objects.filter(state=Job.State.DONE).count())
+            yield None
+
+    monkeypatch.setattr(services, "MARK_EVERY", 3)
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", one_by_one)
+    for n in range(8):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 8
+
+    # Before its own outcome, each job saw the groups of three before it marked.
+    assert marked_when_given == [0, 0, 0, 3, 3, 3, 6, 6]
+    assert Job.objects.filter(state=Job.State.DONE).count() == 8
+
+
+def test_a_handler_that_stops_early_leaves_the_jobs_it_did_not_report_to_retry(monkeypatch):
+    def gives_up(payloads, keep):
+        yield None
+        yield RuntimeError("this one failed")
+        raise RuntimeError("the mail server went away")
+
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", gives_up)
+    jobs = [job_record(kind="batch_job", payload={"n": n}) for n in range(4)]
+
+    assert jobs_drain() == 1
+
+    states = {job.pk: job for job in Job.objects.all()}
+    assert states[jobs[0].pk].state == Job.State.DONE
+    assert "this one failed" in states[jobs[1].pk].last_error
+    for job in jobs[2:]:
+        assert states[job.pk].state == Job.State.DUE
+        assert "went away" in states[job.pk].last_error
+
+
+def test_a_handler_that_gives_too_few_outcomes_leaves_the_rest_to_retry(monkeypatch):
+    monkeypatch.setitem(registry.KINDS, "batch_job", lambda payload: None)
+    monkeypatch.setitem(registry.BATCH_KINDS, "batch_job", lambda payloads, keep: [None])
+    for n in range(3):
+        job_record(kind="batch_job", payload={"n": n})
+
+    assert jobs_drain() == 1
+
+    retried = Job.objects.filter(state=Job.State.DUE)
+    assert retried.count() == 2
+    assert all("1 outcomes for 3" in job.last_error for job in retried)

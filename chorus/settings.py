@@ -212,7 +212,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping its client objects (lib/rediscache.py says why).
+            "BACKEND": "lib.rediscache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chorus",
         }

@@ -7,7 +7,8 @@
 #   bash bench/run.sh --quick         # smoke run, 2-4 minutes
 #   bash bench/run.sh --servers       # compare gunicorn sync/gthread and granian (short runs)
 #   bash bench/run.sh --clients 32 --sign-seconds 30 --server granian --workers 2 --threads 8
-#   bash bench/run.sh --only mail     # the mailing benchmark alone (bench/mail.py), ~8 minutes
+#   bash bench/run.sh --only mail     # the mailing benchmark alone (bench/mail.py), ~8 minutes:
+#                                     # then a 50,000-confirmation backlog the same workers drain
 #   bash bench/run.sh --only mail --members 50000 --also 0 --profile
 #   bash bench/run.sh --only capacity # CPU, WAL and connections per unit of work (bench/capacity.py)
 #

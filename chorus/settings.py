@@ -617,6 +617,11 @@ if not 1 <= MAILING_BATCH <= 5000:
 MAILING_MARK_EVERY = env.int("MAILING_MARK_EVERY", default=10)
 if not 1 <= MAILING_MARK_EVERY <= 1000:
     raise ImproperlyConfigured("MAILING_MARK_EVERY must be between 1 and 1000")
+# Seconds a worker holds the ledger jobs it claimed before another may take them over (a
+# killed worker's jobs, confirmation emails among them, come back after this).
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=60)
+if JOBS_LEASE_SECONDS < 2:
+    raise ImproperlyConfigured("JOBS_LEASE_SECONDS must be 2 or more")
 # Seconds a worker holds a claimed batch before another may take it over (a killed
 # worker's unsent recipients come back after this).
 MAILING_LEASE_SECONDS = env.int("MAILING_LEASE_SECONDS", default=60)

@@ -4,6 +4,7 @@ import logging
 import traceback
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from jobs.registry import BATCH_KINDS, DRAINERS, KINDS, periodic
 
 logger = logging.getLogger("chorus.jobs")
 
-POLICY = leases.LeasePolicy()
+POLICY = leases.LeasePolicy(lease=timedelta(seconds=settings.JOBS_LEASE_SECONDS))
 MAX_ATTEMPTS = POLICY.max_attempts
 LEASE = POLICY.lease
 # Jobs claimed at once by one worker thread.

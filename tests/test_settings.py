@@ -65,3 +65,23 @@ def test_sqlite_keeps_each_threads_connection_across_requests_in_wal_mode(tmp_pa
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["sqlite", "True", "wal"]
+
+
+def _run_with(tmp_path, script: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def test_the_ledgers_lease_is_a_setting_of_two_seconds_or_more(tmp_path):
+    script = "import django; django.setup(); from jobs import services; print(services.LEASE)"
+
+    assert _run_with(tmp_path, script).stdout.split() == ["0:01:00"]
+    assert _run_with(tmp_path, script, JOBS_LEASE_SECONDS="7").stdout.split() == ["0:00:07"]
+    refused = _run_with(tmp_path, script, JOBS_LEASE_SECONDS="1")
+    assert refused.returncode != 0
+    assert "JOBS_LEASE_SECONDS must be 2 or more" in refused.stderr

@@ -191,9 +191,32 @@ def request_language(request) -> str:
     return request_plan(request)[0]
 
 
-def language_redirect_response(location: str) -> HttpResponse:
-    """A first visit sent to its language's URL: for this visitor only, never kept."""
+# What the middleware below this one adds to every answer. A language redirect is made
+# above them, so it takes these from the page it stands for.
+_SECURITY_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Content-Security-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Permissions-Policy",
+        "Referrer-Policy",
+        "Strict-Transport-Security",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+    )
+)
+
+
+def language_redirect_response(location: str, page_headers) -> HttpResponse:
+    """A first visit sent to its language's URL: for this visitor only, never kept.
+
+    It carries the security headers of the page it stands for (`page_headers`: name and
+    value pairs), HSTS included, as every other answer does.
+    """
     response = HttpResponseRedirect(location)
+    for name, value in page_headers:
+        if name.lower() in _SECURITY_HEADERS:
+            response[name] = value
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     patch_cache_control(response, private=True, max_age=0)
     return response
@@ -241,7 +264,7 @@ class PageCacheMiddleware:
             return self._render(request, key, language, stale=None, redirect_to=redirect_to)
         kept, fresh = found
         if redirect_to and kept.html:
-            return language_redirect_response(redirect_to)
+            return language_redirect_response(redirect_to, kept.encodings["identity"].headers)
         if fresh or not kept_pages.refresh_claim(key):
             return _response(kept, request)  # fresh, or another thread is rendering it again
         try:
@@ -258,7 +281,7 @@ class PageCacheMiddleware:
         if redirect_to and is_page and response.get("Content-Type", "").startswith("text/html"):
             if seconds:
                 kept_pages.set(key, page_keep(response, language=language), seconds)
-            return language_redirect_response(redirect_to)
+            return language_redirect_response(redirect_to, response.items())
         if not seconds or not is_page:
             if stale is not None:
                 kept_pages.discard(key)  # no longer for everyone: unpublished, gone

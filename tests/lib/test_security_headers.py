@@ -51,8 +51,13 @@ def _security_headers(headers) -> dict:
 
 def _answers(petition) -> dict:
     client = Client()
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    # A first visit is sent to its language's page: once as the page is first rendered,
+    # once from the page kept in memory.
+    redirect_first = french.get(f"/p/{petition.slug}/")
     kept_first = client.get(f"/p/{petition.slug}/")
     kept_again = client.get(f"/p/{petition.slug}/")
+    redirect_kept = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/p/{petition.slug}/")
     accepted_hosts.clear()
     door = KeptPagesDoor(CountingApp())
     call(door, f"/p/{petition.slug}/")
@@ -61,6 +66,8 @@ def _answers(petition) -> dict:
         "petition page": kept_first,
         "petition page kept by the middleware": kept_again,
         "petition page kept at the WSGI door": call(door, f"/p/{petition.slug}/"),
+        "language redirect": redirect_first,
+        "language redirect from a kept page": redirect_kept,
         "not found": client.get("/p/no-such-petition/"),
         "sign redirect": client.post(f"/p/{petition.slug}/sign/", sign_data()),
         "refused body": client.generic(
@@ -88,6 +95,8 @@ def test_every_kind_of_response_carries_the_same_security_headers(https, petitio
         "petition page": "200",
         "petition page kept by the middleware": "200",
         "petition page kept at the WSGI door": "200",
+        "language redirect": "302",
+        "language redirect from a kept page": "302",
         "not found": "404",
         "sign redirect": "302",
         "refused body": "400",

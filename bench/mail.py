@@ -290,6 +290,33 @@ class MailBench:
         )  # fmt: skip
         time.sleep(1.0)
 
+    def workers_start(self, tag: str) -> list:
+        """The sending workers, as many processes and threads as asked, at nice 0."""
+        h = self.h
+        command = [h.PY, "manage.py", "chorus_worker", "--threads", str(self.args.threads),
+                   "--idle-sleep", "0.1", "--nice", "0"]  # fmt: skip
+        return [
+            self.procs.start(f"worker{n}-{tag}", command, self.env(), h.ROOT)
+            for n in range(self.args.processes)
+        ]
+
+    def workers_stop(self, tag: str) -> None:
+        for n in range(self.args.processes):
+            self.procs.stop(f"worker{n}-{tag}")
+
+    def profile(self, worker, output: str, *, seconds: int, rate: int, gil: bool = False):
+        """py-spy on one worker while it sends; with `gil`, only the threads holding the GIL
+        (its CPU), else every thread, waiting on the sink and the database included."""
+        h = self.h
+        command = [str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(worker.pid),
+                   "--duration", str(seconds), "--rate", str(rate), "--format", "raw",
+                   "--output", str(self.work / output), "--nonblocking"]  # fmt: skip
+        if gil:
+            command.append("--gil")
+        return h.subprocess.Popen(
+            command, stdout=h.subprocess.DEVNULL, stderr=h.subprocess.DEVNULL
+        )
+
     def run_size(self, members: int) -> dict:
         h = self.h
         db = h.Db(self.pg_url)
@@ -297,30 +324,14 @@ class MailBench:
         seeded = self.child("seed", "--members", str(members))
         mailing = seeded["mailing"]
         h.say(f"mail: seeded {seeded['members']} members in {time.monotonic() - started:.1f} s")
-        workers = []
-        for n in range(self.args.processes):
-            workers.append(
-                self.procs.start(
-                    f"worker{n}-{members}",
-                    [h.PY, "manage.py", "chorus_worker", "--threads", str(self.args.threads),
-                     "--idle-sleep", "0.1", "--nice", "0"],
-                    self.env(),
-                    h.ROOT,
-                )
-            )  # fmt: skip
+        workers = self.workers_start(str(members))
         time.sleep(3.0)  # imports done, threads idle
         go = "UPDATE mailings_mailing SET scheduled_at = now() WHERE id = %s"
         cpu_before = self.cpu_by_group(db, workers)
         execute(self.pg_url, go, mailing)
         profiler = None
         if self.args.profile and members == self.args.members:
-            profiler = self.h.subprocess.Popen(
-                [str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(workers[0].pid),
-                 "--duration", "20",
-                 "--rate", "50", "--format", "raw", "--output",
-                 str(self.work / "worker.pyspy.txt"), "--nonblocking"],
-                stdout=self.h.subprocess.DEVNULL, stderr=self.h.subprocess.DEVNULL,
-            )  # fmt: skip
+            profiler = self.profile(workers[0], "worker.pyspy.txt", seconds=20, rate=50)
         clock = time.monotonic()
         deadline = clock + self.args.timeout
         state = ""
@@ -338,8 +349,7 @@ class MailBench:
         for group, now in self.cpu_by_group(db, workers).items():
             spent = sum(seconds - cpu_before[group].get(pid, 0.0) for pid, seconds in now.items())
             cpu[group] = round(spent, 1)
-        for n in range(self.args.processes):
-            self.procs.stop(f"worker{n}-{members}")
+        self.workers_stop(str(members))
         if profiler is not None:
             profiler.wait(timeout=60)
         time.sleep(1.0)  # the sink's last lines
@@ -408,35 +418,14 @@ class MailBench:
         seeded = self.child("seed-confirmations", "--count", str(count))["signatures"]
         h.say(f"confirmations: seeded {seeded} pending signatures in "
               f"{time.monotonic() - started:.1f} s")  # fmt: skip
-        workers = [
-            self.procs.start(
-                f"worker{n}-confirm",
-                [
-                    h.PY,
-                    "manage.py",
-                    "chorus_worker",
-                    "--threads",
-                    str(self.args.threads),
-                    "--idle-sleep",
-                    "0.1",
-                    "--nice",
-                    "0",
-                ],
-                self.env(),
-                h.ROOT,
-            )  # fmt: skip
-            for n in range(self.args.processes)
-        ]
+        workers = self.workers_start("confirm")
         time.sleep(3.0)  # imports done, threads idle
         cpu_before = self.cpu_by_group(db, workers)
         profiler = None
         if self.args.profile:
-            profiler = self.h.subprocess.Popen(
-                [str(Path(h.PY).parent / "py-spy"), "record", "--pid", str(workers[0].pid),
-                 "--duration", "15", "--rate", "100", "--gil", "--format", "raw", "--output",
-                 str(self.work / "confirm.pyspy.txt"), "--nonblocking"],
-                stdout=self.h.subprocess.DEVNULL, stderr=self.h.subprocess.DEVNULL,
-            )  # fmt: skip
+            profiler = self.profile(
+                workers[0], "confirm.pyspy.txt", seconds=15, rate=100, gil=True
+            )
         due = "SELECT count(*) FROM jobs_job WHERE kind = 'signature_submitted' AND state = 'due'"
         go_at = db.scalar(
             "WITH go AS (UPDATE jobs_job SET run_after = now() "
@@ -455,8 +444,7 @@ class MailBench:
             spent = sum(seconds - cpu_before[group].get(pid, 0.0) for pid, seconds in now.items())
             cpu[group] = round(spent, 1)
         peaks = [round(peak_rss_mb(w.pid), 1) for w in workers]
-        for n in range(self.args.processes):
-            self.procs.stop(f"worker{n}-confirm")
+        self.workers_stop("confirm")
         if profiler is not None:
             profiler.wait(timeout=60)
         time.sleep(1.0)  # the sink's last lines

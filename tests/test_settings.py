@@ -1,14 +1,10 @@
 """Settings read from the environment: what each database gets."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.django_process import django_process
 
 
 def _database_settings(tmp_path, **env) -> dict:
@@ -18,16 +14,7 @@ def _database_settings(tmp_path, **env) -> dict:
         "print(json.dumps({k: d.get(k) for k in ('ENGINE', 'CONN_MAX_AGE', 'OPTIONS')}, "
         "default=str))"
     )
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings",
-        DATA_DIR=str(tmp_path),
-        CHORUS_TESTING="1",  # no .env on a fresh clone: the test defaults, as under pytest
-        **env,
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    done = django_process(tmp_path, script, **env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -55,33 +42,17 @@ def test_sqlite_keeps_each_threads_connection_across_requests_in_wal_mode(tmp_pa
         "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
         "print(connection.vendor, connection.connection is first, cursor.fetchone()[0])"
     )
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    done = django_process(tmp_path, script)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["sqlite", "True", "wal"]
 
 
-def _run_with(tmp_path, script: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
-
-
 def test_the_ledgers_lease_is_a_setting_of_two_seconds_or_more(tmp_path):
     script = "import django; django.setup(); from jobs import services; print(services.LEASE)"
 
-    assert _run_with(tmp_path, script).stdout.split() == ["0:01:00"]
-    assert _run_with(tmp_path, script, JOBS_LEASE_SECONDS="7").stdout.split() == ["0:00:07"]
-    refused = _run_with(tmp_path, script, JOBS_LEASE_SECONDS="1")
+    assert django_process(tmp_path, script).stdout.split() == ["0:01:00"]
+    assert django_process(tmp_path, script, JOBS_LEASE_SECONDS="7").stdout.split() == ["0:00:07"]
+    refused = django_process(tmp_path, script, JOBS_LEASE_SECONDS="1")
     assert refused.returncode != 0
     assert "JOBS_LEASE_SECONDS must be 2 or more" in refused.stderr

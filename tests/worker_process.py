@@ -4,16 +4,20 @@ SQLite's in-memory test database."""
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 from uuid import uuid4
 
+from aiosmtpd.controller import Controller
 from django.db import connection
 
-from tests.mailings.smtp_server import Inbox
+from tests.mailings.smtp_server import Inbox, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,3 +77,33 @@ def wait_for(condition, timeout: float, what: str, log: Path) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()}")
         time.sleep(0.05)
+
+
+def killed_and_resumed(
+    start: Callable[[int, Path], subprocess.Popen],
+    *,
+    emails: int,
+    finished: Callable[[list[str]], bool],
+    log: Path,
+) -> Counter:
+    """Start a worker (`start(smtp_port, log)`), SIGKILL it a quarter of the way through
+    `emails`, start another and wait until `finished(addresses received so far)`. Returns
+    how many messages each address received, over both workers."""
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    worker = start(controller.port, log)
+    try:
+        wait_for(lambda: len(inbox.addresses()) >= emails // 4, 60, "a quarter sent", log)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        assert len(inbox.addresses()) < emails, "the worker finished before it was killed"
+
+        worker = start(controller.port, log)
+        wait_for(lambda: finished(inbox.addresses()), 90, "the work finished", log)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        controller.stop()
+    return Counter(inbox.addresses())

@@ -1,11 +1,11 @@
 """The inbound settings are checked when Chorus starts: a wrong value stops it with a message."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.django_process import django_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,13 +19,7 @@ def _start(tmp_path, **env) -> subprocess.CompletedProcess:
         "print(settings.MAILING_SOFT_BOUNCE_LIMIT, settings.MAILING_OPEN_TRACKING, "
         "settings.MAILING_ANYMAIL_WEBHOOKS, webhook)"
     )
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    return django_process(tmp_path, script, **env)
 
 
 def test_the_defaults_track_no_opens_and_take_no_webhooks(tmp_path):

@@ -7,21 +7,16 @@ SMTP server this test runs, against the test database: PostgreSQL only, since an
 process cannot open SQLite's in-memory test database.
 """
 
-import os
-import signal
-from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from mailings.models import Mailing, Recipient
 from members.models import Member
 from tests.conftest import postgres_only
 from tests.factories import MailingFactory, PetitionFactory
-from tests.mailings.smtp_server import free_port
-from tests.worker_process import SlowInbox, wait_for, worker_start
+from tests.worker_process import killed_and_resumed, worker_start
 
 THREADS = 2
 BATCH = 25
@@ -63,34 +58,17 @@ def test_a_worker_killed_mid_send_and_restarted_skips_nobody_and_repeats_at_most
         state=Mailing.State.SCHEDULED,
         scheduled_at=timezone.now() - timedelta(seconds=1),
     )
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    log = tmp_path / "worker.log"
-    worker = _worker(controller.port, log)
-    try:
-        wait_for(lambda: len(inbox.addresses()) >= MEMBERS // 4, 60, "a quarter sent", log)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-        at_kill = len(inbox.addresses())
-        assert at_kill < MEMBERS, "the worker finished before it could be killed"
+    done = Recipient.objects.filter(mailing=mailing, state=Recipient.State.DONE)
+    received = killed_and_resumed(
+        _worker,
+        emails=MEMBERS,
+        finished=lambda addresses: (
+            done.count() == MEMBERS
+            and Mailing.objects.get(pk=mailing.pk).state == Mailing.State.SENT
+        ),
+        log=tmp_path / "worker.log",
+    )
 
-        worker = _worker(controller.port, log)
-        done = Recipient.objects.filter(mailing=mailing, state=Recipient.State.DONE)
-        wait_for(lambda: done.count() == MEMBERS, 90, "every recipient done", log)
-        wait_for(
-            lambda: Mailing.objects.get(pk=mailing.pk).state == Mailing.State.SENT,
-            10,
-            "the mailing marked sent",
-            log,
-        )
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
-        controller.stop()
-
-    received = Counter(inbox.addresses())
     expected = {f"m{n}@example.org" for n in range(MEMBERS)}
     assert set(received) == expected, "someone was skipped"
     repeats = sum(count - 1 for count in received.values())

@@ -1,12 +1,11 @@
 """The sending settings are read from the environment and refused when malformed."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.django_process import django_process
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = (
@@ -24,13 +23,7 @@ def _settings(tmp_path, **env):
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {NAMES!r}}}))"
     )
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    return django_process(tmp_path, script, **env)
 
 
 def test_the_defaults_send_unthrottled_with_returns_to_the_senders_domain(tmp_path):

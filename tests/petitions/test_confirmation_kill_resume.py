@@ -4,12 +4,7 @@ mail server took but the worker had not yet marked done, jobs.services.MARK_EVER
 thread. The real worker process and a real SMTP server, on PostgreSQL (tests/worker_process).
 """
 
-import os
-import signal
-from collections import Counter
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from jobs import services as ledger
@@ -18,8 +13,7 @@ from petitions.links import new_link
 from petitions.models import Signature
 from petitions.services import SIGNATURE_SUBMITTED
 from tests.conftest import postgres_only
-from tests.mailings.smtp_server import free_port
-from tests.worker_process import SlowInbox, wait_for, worker_start
+from tests.worker_process import killed_and_resumed, worker_start
 
 THREADS = 2
 SIGNERS = 600
@@ -75,32 +69,14 @@ def test_a_worker_killed_mid_backlog_skips_nobody_and_repeats_at_most_the_unmark
 ):
     assert ledger.MARK_EVERY <= IN_FLIGHT_PER_THREAD
     expected = _backlog(petition)
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    log = tmp_path / "worker.log"
-    worker = _worker(controller.port, log)
     due = Job.objects.filter(kind=SIGNATURE_SUBMITTED, state=Job.State.DUE)
-    try:
-        wait_for(lambda: len(inbox.addresses()) >= SIGNERS // 4, 60, "a quarter sent", log)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-        assert len(inbox.addresses()) < SIGNERS, "the worker finished before it was killed"
+    received = killed_and_resumed(
+        _worker,
+        emails=SIGNERS,
+        finished=lambda addresses: not due.exists() and set(addresses) == expected,
+        log=tmp_path / "worker.log",
+    )
 
-        worker = _worker(controller.port, log)
-        wait_for(
-            lambda: not due.exists() and set(inbox.addresses()) == expected,
-            90,
-            "every confirmation sent",
-            log,
-        )
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
-        controller.stop()
-
-    received = Counter(inbox.addresses())
     assert set(received) == expected, "someone was skipped"
     repeats = sum(count - 1 for count in received.values())
     in_flight = THREADS * IN_FLIGHT_PER_THREAD

@@ -1,12 +1,11 @@
 """The fraud limits' settings are read from the environment and refused when malformed."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.django_process import django_process
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = (
@@ -27,16 +26,8 @@ def _settings(tmp_path, **env):
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {NAMES!r}}}))"
     )
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith(("SIGN_LIMIT", "DISPOS"))
-    }
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    return django_process(
+        tmp_path, script, dropping=("DATABASE_URL", "REDIS_URL", "SIGN_LIMIT", "DISPOS"), **env
     )
 
 

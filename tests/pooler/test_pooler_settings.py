@@ -1,26 +1,15 @@
 """DATABASE_POOLER in settings: what it turns off, and the contradictions it refuses."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.test_settings import ROOT, _database_settings
+from tests.django_process import django_process
+from tests.test_settings import _database_settings
 
 POSTGRES = "postgres://chorus@127.0.0.1:5/chorus"
 
 
 def _refusal(tmp_path, **env) -> str:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    environment.update(DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env)
-    done = subprocess.run(
-        [sys.executable, "-c", "import chorus.settings"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    done = django_process(tmp_path, "import chorus.settings", dropping=("DATABASE_",), **env)
     assert done.returncode != 0
     return done.stderr.strip().splitlines()[-1]
 

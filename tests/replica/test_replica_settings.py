@@ -1,12 +1,9 @@
 """DATABASE_REPLICA_URL in settings: the replica's entry, and what is refused."""
 
 import json
-import os
-import subprocess
-import sys
 
+from tests.django_process import django_process
 from tests.pooler.test_pooler_settings import POSTGRES, _refusal
-from tests.test_settings import ROOT
 
 REPLICA_URL = "postgres://reader@127.0.0.1:6/chorus"
 
@@ -18,13 +15,7 @@ def _databases(tmp_path, **env) -> dict:
         "'replica': settings.DATABASES.get('replica'), "
         "'routers': settings.DATABASE_ROUTERS}, default=str))"
     )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="chorus.settings", DATA_DIR=str(tmp_path), CHORUS_TESTING="1", **env
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    done = django_process(tmp_path, script, dropping=("DATABASE_",), **env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

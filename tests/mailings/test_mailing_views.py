@@ -415,14 +415,16 @@ def test_the_preview_names_merge_field_errors(campaigner_client, organisation):
 
 def test_a_member_of_another_organisation_cannot_be_previewed_as(campaigner_client, organisation):
     MemberFactory(
-        organisation=OrganisationFactory(name="Other"), email="them@example.org", first_name="Zed"
+        organisation=OrganisationFactory(name="Other"),
+        email="them@example.org",
+        first_name="Zedekiah-Outsider",
     )
 
     html = campaigner_client.post(
         "/staff/mailings/preview/", form(member="them@example.org")
     ).content.decode()
 
-    assert "Zed" not in html
+    assert "Zedekiah-Outsider" not in html
     assert "No member has that email address or number." in html
 
 

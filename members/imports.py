@@ -25,7 +25,7 @@ from django_countries import countries
 
 from lib.addresses import InvalidEmail, email_normalise, normalised_email_key
 from members.models import ConsentRecord, Member, MemberImport, Suppression
-from members.services import Consent, member_subscribe
+from members.services import Consent, member_subscribe, suppressions_restore
 from orgs.audit import Action, audit_record, audit_target
 
 State = MemberImport.State
@@ -341,6 +341,10 @@ def _rows_save(member_import: MemberImport, batch: list[Row], seen: set[str], on
     }
     new = [_member_new(organisation_id, row) for row in valid if row.email_key not in existing]
     Member.objects.bulk_create(new, batch_size=BATCH_ROWS)
+    # An erased address imported again gets its suppression back before anything reads it.
+    suppressions_restore(
+        organisation_id=organisation_id, email_keys=[member.email_key for member in new]
+    )
     changed = [
         _member_update(existing[row.email_key], row) for row in valid if row.email_key in existing
     ]

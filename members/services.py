@@ -11,8 +11,10 @@ status in the same transaction. The rules they keep are in docs/privacy.md.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from members.consent import (
     STAFF_SUPPRESS_WORDING,
@@ -38,6 +40,8 @@ STATUS_FOR_REASON = {
     Reason.STAFF: Status.UNSUBSCRIBED,
     Reason.IMPORTED: Status.UNSUBSCRIBED,
 }
+# An erased address stays suppressed as a keyed hash of its key (docs/privacy.md, Erasure).
+HASHED_PREFIX = "hmac:"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ def _member_get_or_create(organisation_id: int, email_key: str, fields: dict) ->
     except IntegrityError:  # another worker made it a moment ago
         member = Member.objects.get(organisation_id=organisation_id, email_key=email_key)
         created = False
+    if created:
+        suppressions_restore(organisation_id=organisation_id, email_keys=[email_key])
     if not created:
         Member.objects.filter(pk=member.pk).update(**fields)
         for name, value in fields.items():
@@ -243,6 +249,75 @@ def _suppression_keep(organisation_id, email_key, reason, at, by, note="") -> Su
         suppression.note = note
         suppression.save(update_fields=["reason", "at", "by", "note"])
     return suppression
+
+
+def suppression_hash(email_key: str, secret: str | None = None) -> str:
+    """What stands for an address on the suppression list once the address is erased."""
+    digest = salted_hmac(
+        "chorus.members.suppression", email_key, secret=secret, algorithm="sha256"
+    ).hexdigest()
+    return HASHED_PREFIX + digest
+
+
+def _hashes(email_key: str) -> list[str]:
+    # Under the current secret and every fallback: rotating SECRET_KEY loses no entry.
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [suppression_hash(email_key, secret) for secret in secrets]
+
+
+def suppression_keys(email_key: str) -> list[str]:
+    """Every key an address's suppression may be kept under: its own, or its hash."""
+    return [email_key, *_hashes(email_key)]
+
+
+def suppression_hide(*, organisation_id: int, email_key: str) -> int:
+    """Keep the address's suppression under a keyed hash of its key, without the key.
+
+    The entry still stops the address, should it come back (an import, a new member),
+    from being mailed against the reason it was suppressed; nothing in it names the
+    address any more. Returns how many entries it hid (0 or 1).
+    """
+    with transaction.atomic():
+        plain = (
+            Suppression.objects.select_for_update()
+            .filter(organisation_id=organisation_id, email_key=email_key)
+            .first()
+        )
+        if plain is None:
+            return 0
+        hashed = list(
+            Suppression.objects.select_for_update().filter(
+                organisation_id=organisation_id, email_key__in=_hashes(email_key)
+            )
+        )
+        for old in hashed:  # kept earlier, under this or an older secret
+            if old.reason not in LIFTED_BY_OPT_IN and plain.reason in LIFTED_BY_OPT_IN:
+                plain.reason, plain.at = old.reason, old.at
+            old.delete()
+        plain.email_key, plain.note = suppression_hash(email_key), ""
+        plain.save(update_fields=["email_key", "note", "reason", "at"])
+        return 1
+
+
+def suppressions_restore(*, organisation_id: int, email_keys: list[str]) -> int:
+    """Put hidden suppressions back under the keys of addresses that came back.
+
+    Called where a member is made, so every check that matches keys in SQL (who may be
+    mailed, who may be subscribed) sees the suppression again. Returns how many.
+    """
+    by_hash = {hashed: key for key in email_keys for hashed in _hashes(key)}
+    hidden = Suppression.objects.filter(
+        organisation_id=organisation_id, email_key__in=list(by_hash)
+    )
+    if not by_hash or not hidden.exists():  # nearly always: one query, no transaction
+        return 0
+    with transaction.atomic():
+        hidden = list(hidden.select_for_update())
+        for entry in hidden:
+            key = by_hash[entry.email_key]
+            _suppression_keep(organisation_id, key, entry.reason, entry.at, entry.by)
+            entry.delete()
+    return len(hidden)
 
 
 def _withdrawal_write(member, source_kind, reason, wording, where, at, by) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from lib.mail import absolute_url
 from mailings.models import Click, Recipient
 from members.models import ConsentRecord, Member, Suppression
+from members.services import HASHED_PREFIX, suppression_keys
 from petitions.models import Signature
 
 COPY_VERSION = 1
@@ -149,7 +150,20 @@ def _clicks(member) -> list[dict]:
 
 
 def _suppression(organisation, email_key: str) -> dict | None:
-    entry = Suppression.objects.filter(organisation=organisation, email_key=email_key).first()
+    # After an erasure the entry is kept under a keyed hash of the key, not the key.
+    entry = (
+        Suppression.objects.filter(
+            organisation=organisation, email_key__in=suppression_keys(email_key)
+        )
+        .order_by("-at")
+        .first()
+    )
     if entry is None:
         return None
-    return {"reason": entry.reason, "since": _when(entry.at), "note": entry.note}
+    kept_as = "hash" if entry.email_key.startswith(HASHED_PREFIX) else "address"
+    return {
+        "reason": entry.reason,
+        "since": _when(entry.at),
+        "note": entry.note,
+        "kept_as": kept_as,
+    }

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from members.models import Member
+from members.services import suppression_hide
 from orgs.audit import audit_record
 from petitions.models import Petition, Signature
 from rights.models import RightsRequest
@@ -107,7 +108,10 @@ def _signers_anonymise(run: RetentionRun):
             .exclude(signatures__isnull=False)
         )
         for member in left:
+            key = member.email_key
             member_anonymise(member=member)
+            # An unsubscription is still honoured, without keeping the address for it.
+            suppression_hide(organisation_id=member.organisation_id, email_key=key)
             run.members_anonymised += 1
         return changed
 

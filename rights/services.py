@@ -32,7 +32,7 @@ from lib.i18n import supported_language
 from lib.mail import absolute_url, mail_send
 from mailings.models import Recipient, SoftBounce
 from members.models import ConsentRecord, Member, OptInLink, Suppression
-from members.services import member_unsubscribe
+from members.services import member_unsubscribe, suppression_hide, suppression_keys
 from orgs.audit import audit_record
 from petitions.models import Signature
 from petitions.services import unverified_mail_permit, unverified_mail_permit_return
@@ -79,7 +79,9 @@ def person_holds(*, organisation, email_key: str) -> bool:
     return (
         Signature.objects.filter(petition__organisation=organisation, email_key=email_key).exists()
         or Member.objects.filter(organisation=organisation, email_key=email_key).exists()
-        or Suppression.objects.filter(organisation=organisation, email_key=email_key).exists()
+        or Suppression.objects.filter(
+            organisation=organisation, email_key__in=suppression_keys(email_key)
+        ).exists()
     )
 
 
@@ -248,8 +250,9 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
     Signatures on every petition and the member are anonymised, not deleted, so counts
     and mailing reports keep their numbers; the member's consent ledger stays (anonymous:
     proof that the mail sent was wanted) without its free-text reasons; the suppression
-    entry goes with the key (the list matches keys, not hashes: docs/privacy.md); pending
-    self-service links go too. The audit log gets ids and counts, never the data erased.
+    entry stays as a keyed hash of the key, so the address can't be mailed again by an
+    import (docs/privacy.md); pending self-service links go. The audit log gets ids and
+    counts, never the data erased.
     """
     with transaction.atomic():
         member = (
@@ -272,7 +275,8 @@ def person_erase(*, organisation, email_key: str, by, reason: str) -> Erasure:
         packs_holding_delete(signature_ids=erasure.signature_ids)
         if member is not None:
             member_anonymise(member=member, by=by)
-        suppressions.delete()  # with the one the unsubscription just wrote
+        # With the one the unsubscription just wrote.
+        suppression_hide(organisation_id=organisation.pk, email_key=email_key)
         RightsRequest.objects.filter(organisation=organisation, email_key=email_key).delete()
         if erasure.anything:
             _erasure_audit(erasure, by, reason)
@@ -321,7 +325,7 @@ def _erasure_audit(erasure: Erasure, by, reason: str) -> None:
         summary=(
             f"Erased a person's data: {count} signature{'s' if count != 1 else ''}"
             f"{', a member record' if erasure.member_id else ''}"
-            f"{', a suppression entry' if erasure.suppressions else ''}"
+            f"{', a suppression entry (kept as a hash)' if erasure.suppressions else ''}"
         ),
         target=f"members.member:{erasure.member_id}" if erasure.member_id else "",
         detail={

@@ -7,6 +7,7 @@ from jobs.services import jobs_drain
 from mailings.models import Click, Recipient
 from members.models import ConsentRecord, Member, Suppression
 from members.selectors import mailable_members
+from members.services import suppression_hash
 from orgs.models import AuditEvent
 from petitions.counting import counts_fold_all, petition_count, petition_recount
 from petitions.models import Petition, PetitionCount, Signature
@@ -63,6 +64,7 @@ def test_erasing_by_link_leaves_no_trace_of_the_address_anywhere(organisation, m
 
 def test_erasure_keeps_the_states_the_consent_ledger_and_the_mailing_numbers(organisation):
     member = known_person(organisation)
+    key = member.email_key
     states = list(Signature.objects.order_by("pk").values_list("state", "counted", "country"))
     consents = ConsentRecord.objects.filter(member=member).count()
 
@@ -86,7 +88,9 @@ def test_erasure_keeps_the_states_the_consent_ledger_and_the_mailing_numbers(org
     recipient = Recipient.objects.get()
     assert (recipient.member_id, recipient.clicks, recipient.last_error) == (member.pk, 1, "")
     assert Click.objects.count() == 1
-    assert not Suppression.objects.exists()
+    # The unsubscription is still honoured, under a keyed hash of the key: no address.
+    [entry] = Suppression.objects.all()
+    assert (entry.email_key, entry.reason) == (suppression_hash(key), "unsubscribed")
     assert not mailable_members(organisation).exists()
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from members.models import Member
+from members.models import Member, Suppression
+from members.services import member_suppress, suppression_hash
 from orgs.models import AuditEvent
 from petitions.counting import counts_fold_all, petition_count, petition_recount
 from petitions.models import Petition, Signature
@@ -179,3 +180,20 @@ def test_a_member_who_signed_a_petition_still_open_keeps_their_record(organisati
     assert (run.signers_anonymised, run.members_anonymised) == (1, 0)
     assert Member.objects.get(pk=member.pk).email == "both@example.org"
     assert Signature.objects.get(pk=recent.pk).member_id == member.pk
+
+
+def test_an_anonymised_member_stays_suppressed_under_a_hash_of_the_key(organisation):
+    petition = _closed_petition(organisation)
+    member = MemberFactory(organisation=organisation, email="left@example.org")
+    key = member.email_key
+    with freeze_time(CLOSED - timedelta(days=1)):
+        SignatureFactory(petition=petition, email="left@example.org", member=member)
+    member_suppress(organisation_id=organisation.pk, email_key=key, reason="unsubscribed")
+
+    with freeze_time(CLOSED + timedelta(days=3650)):
+        run = retention_run()
+
+    assert run.members_anonymised == 1
+    [entry] = Suppression.objects.all()
+    assert (entry.email_key, entry.reason) == (suppression_hash(key), "unsubscribed")
+    assert not Suppression.objects.filter(email_key__contains="left").exists()

@@ -145,10 +145,35 @@ def test_a_copy_request_after_the_erasure_says_the_hash_is_kept(organisation, ma
     assert "kept as a code made from it" in page and ADDRESS not in page
 
 
-def _copy_page(mailoutbox) -> str:
+def _link_token(mailoutbox, purpose: str) -> str:
     mailoutbox.clear()
-    Client().post("/your-data/", {"email": ADDRESS, "purpose": "copy"})
+    Client().post("/your-data/", {"email": ADDRESS, "purpose": purpose})
     jobs_drain()
     [message] = mailoutbox
-    token = message.body.split("/your-data/copy/")[1].split("/")[0]
+    return message.body.split(f"/your-data/{purpose}/")[1].split("/")[0]
+
+
+def _copy_page(mailoutbox) -> str:
+    token = _link_token(mailoutbox, "copy")
     return Client().post(f"/your-data/copy/{token}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("unsubscribed", "An old list we import cannot put you back on our mailings"),
+        ("complained", "No email of ours will reach it, even if you sign again later."),
+    ],
+)
+def test_the_erasure_page_says_what_stays_before_the_button(
+    organisation, mailoutbox, reason, said
+):
+    known_person(organisation)
+    if reason != "unsubscribed":
+        member_suppress(organisation_id=organisation.pk, email_key=KEY, reason=reason)
+    token = _link_token(mailoutbox, "erase")
+
+    page = Client().get(f"/your-data/erase/{token}/").content.decode()
+
+    assert "only as a code made from it that cannot be turned back into the address" in page
+    assert said in page

@@ -146,16 +146,20 @@ def unverified_mail_send(
     network: str = "",
     with_link: bool = False,
     permit: MailPermit | None = None,
+    holder: str = "",
 ) -> MailPermit:
     """Email a signature's address, unless the mail ceiling holds it back.
 
     The one way petitions mail an address nobody has proven to own. A held email is
     simply not sent: the request that caused it was long answered as a success.
     With `with_link`, the email carries the confirmation link, derived only now.
-    A `permit` the caller already asked the ceiling for (for a batch) is used as it is.
+    A `permit` the caller already asked the ceiling for (for a batch) is used as it is;
+    `holder` names the email for the ceiling (see unverified_mail_permit).
     """
     if permit is None:
-        permit = unverified_mail_permit(email_key=signature.email_key, network=network)
+        permit = unverified_mail_permit(
+            email_key=signature.email_key, network=network, holder=holder
+        )
     if not permit.granted:
         return permit
     try:
@@ -249,7 +253,9 @@ def signatures_submitted(
         if signature is not None and _confirmation_due(payload, signature)
     ]
     requests = [(signatures[i].email_key, payloads[i].get("net", "")) for i in asking]
-    permits = dict(zip(asking, unverified_mail_permits(requests=requests), strict=True))
+    holders = [_confirm_holder(signatures[i]) for i in asking]
+    granted = unverified_mail_permits(requests=requests, holders=holders)
+    permits = dict(zip(asking, granted, strict=True))
     try:
         for index, payload in enumerate(payloads):
             if not keep(index):  # another worker's now (a slow batch): its permit goes back
@@ -267,6 +273,11 @@ def signatures_submitted(
         # Left before the end (the ledger failed): the emails not sent give theirs back.
         for permit in permits.values():
             unverified_mail_permit_return(permit=permit)
+
+
+def _confirm_holder(signature: Signature) -> str:
+    # The one confirmation email of this signature, whichever attempt sends it.
+    return f"confirm:{signature.pk}"
 
 
 def _confirmation_due(payload: dict, signature: Signature) -> bool:
@@ -299,7 +310,12 @@ def _submitted(
         signature_confirmed({"signature": signature.pk})
     elif signature.state == Signature.State.PENDING:
         permit = unverified_mail_send(
-            signature=signature, template=CONFIRM, network=network, with_link=True, permit=permit
+            signature=signature,
+            template=CONFIRM,
+            network=network,
+            with_link=True,
+            permit=permit,
+            holder=_confirm_holder(signature),
         )
         if permit.retry_at is not None:
             job_record(kind=SIGNATURE_SUBMITTED, payload=payload, delay=_until(permit.retry_at))

@@ -498,6 +498,10 @@ class MailAllowance(models.Model):
     last_sent_at = models.DateTimeField(null=True, blank=True)
     window_started_at = models.DateTimeField()
     sent_in_window = models.PositiveIntegerField(default=0)
+    # Which email last took from it (e.g. "confirm:<signature id>"), so a retry of that
+    # same email, after a worker was killed before sending it, is not held back by its
+    # own earlier attempt. Blank: an email that named no holder.
+    taken_by = models.CharField(max_length=40, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.sent_in_window} since {self.window_started_at:%Y-%m-%d %H:%M}"

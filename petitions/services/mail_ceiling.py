@@ -45,6 +45,8 @@ class MailPermit:
     retry_at: datetime | None = None
     # What each allowance was before this permit took from it, to give it back.
     taken: list = field(default_factory=list)
+    # Granted on what the same email's earlier attempt took (see `holder`).
+    again: bool = False
 
 
 def _held_until(allowance: "_Allowance", ceiling: _Ceiling, now: datetime) -> datetime | None:
@@ -57,10 +59,10 @@ def _held_until(allowance: "_Allowance", ceiling: _Ceiling, now: datetime) -> da
     return max(waits, default=None)
 
 
-_ALLOWANCE_FIELDS = ["last_sent_at", "window_started_at", "sent_in_window"]
+_ALLOWANCE_FIELDS = ["last_sent_at", "window_started_at", "sent_in_window", "taken_by"]
 
 
-def unverified_mail_permit(*, email_key: str, network: str = "") -> MailPermit:
+def unverified_mail_permit(*, email_key: str, network: str = "", holder: str = "") -> MailPermit:
     """May one more email go to this unverified address now? If so, it is counted.
 
     Every email to an address nobody has proven to own asks here first (through
@@ -71,11 +73,19 @@ def unverified_mail_permit(*, email_key: str, network: str = "") -> MailPermit:
     taken together or not at all, in the database, so the ceiling is one across
     processes and machines. `retry_at` says when the address may have mail again;
     a mail held by its network has none.
+
+    `holder` names the one email asking (say "confirm:<signature id>"). When the
+    address's allowance was last taken by that same email, the permit is granted
+    without taking again: its earlier attempt was counted, and then its worker was
+    killed before the send was marked (or before it was made). Without this, a killed
+    worker's unsent confirmations waited UNVERIFIED_MAIL_INTERVAL behind themselves.
     """
-    return unverified_mail_permits(requests=[(email_key, network)])[0]
+    return unverified_mail_permits(requests=[(email_key, network)], holders=[holder])[0]
 
 
-def unverified_mail_permits(*, requests: list[tuple[str, str]]) -> list[MailPermit]:
+def unverified_mail_permits(
+    *, requests: list[tuple[str, str]], holders: list[str] | None = None
+) -> list[MailPermit]:
     """`unverified_mail_permit` for several (email key, network) at once, in one transaction.
 
     Taken in order, as if asked one after the other: a second email to the same address
@@ -84,6 +94,7 @@ def unverified_mail_permits(*, requests: list[tuple[str, str]]) -> list[MailPerm
     """
     if not requests:
         return []
+    holders = holders or [""] * len(requests)
     wanted = [_ceilings(email_key, network) for email_key, network in requests]
     keys = sorted({key for ceilings in wanted for key in ceilings})
     with transaction.atomic():
@@ -97,9 +108,9 @@ def unverified_mail_permits(*, requests: list[tuple[str, str]]) -> list[MailPerm
         )
         allowances = {row[1]: _Allowance(*row) for row in rows}
         permits, changed = [], {}
-        for ceilings in wanted:
-            permit = _permit_take(ceilings, allowances, now)
-            if permit.granted:
+        for ceilings, holder in zip(wanted, holders, strict=True):
+            permit = _permit_take(ceilings, allowances, now, holder)
+            if permit.taken:
                 changed.update((key, allowances[key]) for key in ceilings)
             # Each permit its own moment: giving one back (which checks that nothing
             # took since, by this time) can then never undo another's.
@@ -114,13 +125,14 @@ class _Allowance:
     confirmations reads two hundred, and making model instances of them was a third of
     the ceiling's CPU (docs/benchmarks.md)."""
 
-    __slots__ = ("pk", "key", "last_sent_at", "window_started_at", "sent_in_window")
+    __slots__ = ("pk", "key", "last_sent_at", "window_started_at", "sent_in_window", "taken_by")
 
-    def __init__(self, pk, key, last_sent_at, window_started_at, sent_in_window):
+    def __init__(self, pk, key, last_sent_at, window_started_at, sent_in_window, taken_by):
         self.pk, self.key = pk, key
         self.last_sent_at = last_sent_at
         self.window_started_at = window_started_at
         self.sent_in_window = sent_in_window
+        self.taken_by = taken_by
 
 
 def _allowances_add(keys: list[str], now: datetime) -> None:
@@ -129,11 +141,12 @@ def _allowances_add(keys: list[str], now: datetime) -> None:
     quote = connection.ops.quote_name
     table = quote(MailAllowance._meta.db_table)
     started = MailAllowance._meta.get_field("window_started_at").get_db_prep_save(now, connection)
-    rows = ", ".join(["(%s, %s, 0)"] * len(keys))
+    rows = ", ".join(["(%s, %s, 0, '')"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({quote('key')}, {quote('window_started_at')}, "
-            f"{quote('sent_in_window')}) VALUES {rows} ON CONFLICT ({quote('key')}) DO NOTHING",
+            f"{quote('sent_in_window')}, {quote('taken_by')}) VALUES {rows} "
+            f"ON CONFLICT ({quote('key')}) DO NOTHING",
             [value for key in keys for value in (key, started)],
         )
 
@@ -156,8 +169,12 @@ def _allowances_save(allowances: list[_Allowance]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _permit_take(ceilings: dict[str, _Ceiling], allowances: dict, now: datetime) -> MailPermit:
+def _permit_take(
+    ceilings: dict[str, _Ceiling], allowances: dict, now: datetime, holder: str
+) -> MailPermit:
     address = next(iter(ceilings))
+    if holder and allowances[address].taken_by == holder:
+        return MailPermit(True, again=True)  # nothing taken: nothing to give back
     held = {key: _held_until(allowances[key], ceilings[key], now) for key in ceilings}
     if any(held.values()):
         network_held = any(until for key, until in held.items() if key != address)
@@ -170,6 +187,7 @@ def _permit_take(ceilings: dict[str, _Ceiling], allowances: dict, now: datetime)
             allowance.window_started_at, allowance.sent_in_window = now, 0
         allowance.sent_in_window += 1
         allowance.last_sent_at = now
+        allowance.taken_by = holder
     return MailPermit(True, taken=taken)
 
 

@@ -14,7 +14,11 @@ from jobs.models import Job
 from jobs.registry import KINDS
 from jobs.services import jobs_drain
 from petitions.models import MailAllowance, Signature
-from petitions.services import unverified_mail_permit
+from petitions.services import (
+    unverified_mail_permit,
+    unverified_mail_permit_return,
+    unverified_mail_permits,
+)
 from tests.conftest import postgres_only, sign_data
 from tests.factories import PetitionFactory
 from tests.links import confirm_token
@@ -211,3 +215,54 @@ def test_two_workers_asking_at_once_get_one_permit():
 
     assert not errors, errors
     assert sorted(granted) == [False, False, False, True]
+
+
+def test_the_same_email_asking_again_is_not_held_by_its_own_earlier_attempt():
+    first = unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:1")
+    again = unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:1")
+    other = unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:2")
+    nameless = unverified_mail_permit(email_key="2:grace@example.org")
+
+    assert first.granted and not first.again
+    assert again.granted and again.again and again.taken == []
+    assert not other.granted and not nameless.granted
+    [allowance] = MailAllowance.objects.all()
+    assert (allowance.sent_in_window, allowance.taken_by) == (1, "confirm:1")
+
+
+def test_once_another_email_took_the_allowance_the_first_waits_like_any_other(settings):
+    start = timezone.now()
+    unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:1")
+    later = start + timedelta(seconds=settings.UNVERIFIED_MAIL_INTERVAL + 1)
+    with freeze_time(later):
+        assert unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:2").granted
+        assert not unverified_mail_permit(
+            email_key="2:grace@example.org", holder="confirm:1"
+        ).granted
+
+
+def test_a_permit_given_back_gives_back_its_holder_too():
+    permit = unverified_mail_permit(email_key="2:grace@example.org", holder="confirm:1")
+
+    unverified_mail_permit_return(permit=permit)
+
+    [allowance] = MailAllowance.objects.all()
+    assert (allowance.sent_in_window, allowance.taken_by, allowance.last_sent_at) == (0, "", None)
+
+
+def test_a_confirmation_whose_worker_died_after_taking_its_permit_goes_out_at_once(
+    petition, mailoutbox
+):
+    _sign(petition)
+    signature = Signature.objects.get()
+    # What the killed worker did before it died: asked the ceiling for this email.
+    [taken] = unverified_mail_permits(
+        requests=[(signature.email_key, "")], holders=[f"confirm:{signature.pk}"]
+    )
+    assert taken.granted and not mailoutbox
+
+    jobs_drain()  # the job's lease ran out; another worker runs it, within the interval
+
+    [message] = mailoutbox
+    assert message.to == [signature.email] and confirm_token(message)
+    assert MailAllowance.objects.get(taken_by=f"confirm:{signature.pk}").sent_in_window == 1

@@ -5,6 +5,7 @@ campaigner who runs petitions, a read-only analyst, and a member of the public.
 """
 
 import importlib
+import os
 import sys
 from urllib.parse import urlencode
 
@@ -15,12 +16,22 @@ from django.test import Client
 from django.test.client import MULTIPART_CONTENT, RequestFactory
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from lib.localcache import LocalCache
 from orgs.roles import roles_ensure
 from tests.factories import OrganisationFactory, PetitionFactory, UserFactory
 
 BASE_URL = "https://act.openfaces.example"
+
+# Property tests: no time limit per example. Speed is measured in bench/, and on a loaded
+# 2-core machine Hypothesis's 200 ms deadline failed slow examples as "flaky", not wrong.
+# In CI (CI=true) the examples are derived from each test, so a run can be repeated;
+# elsewhere every run tries new ones.
+hypothesis_settings.register_profile(
+    "chorus", deadline=None, derandomize=os.environ.get("CI", "").lower() == "true"
+)
+hypothesis_settings.load_profile("chorus")
 
 # The suite runs twice: on SQLite and on PostgreSQL (DATABASE_URL set). Tests of
 # concurrent connections need the latter: SQLite's in-memory test database

@@ -74,14 +74,17 @@ def rights_request_create(
         job_record(kind=RIGHTS_REQUEST, payload={"request": request.pk})
 
 
-def person_holds(*, organisation, email_key: str) -> bool:
-    """Whether Chorus holds anything about the address with this canonical key."""
+def person_holds(*, organisation, email_key: str, purpose: str = Purpose.COPY) -> bool:
+    """Whether Chorus holds anything about the address with this canonical key.
+
+    For an erasure, a suppression kept as a hash (what an earlier erasure left) is not
+    something to erase: it names nobody and stays (docs/privacy.md). A copy shows it.
+    """
+    keys = suppression_keys(email_key) if purpose == Purpose.COPY else [email_key]
     return (
         Signature.objects.filter(petition__organisation=organisation, email_key=email_key).exists()
         or Member.objects.filter(organisation=organisation, email_key=email_key).exists()
-        or Suppression.objects.filter(
-            organisation=organisation, email_key__in=suppression_keys(email_key)
-        ).exists()
+        or Suppression.objects.filter(organisation=organisation, email_key__in=keys).exists()
     )
 
 
@@ -109,7 +112,10 @@ def rights_request_process(*, request_id: int) -> Outcome:
     request = RightsRequest.objects.select_related("organisation").filter(pk=request_id).first()
     if request is None or not request.email or request.token_hash:
         return Outcome()
-    if not person_holds(organisation=request.organisation, email_key=request.email_key):
+    held = person_holds(
+        organisation=request.organisation, email_key=request.email_key, purpose=request.purpose
+    )
+    if not held:
         request.delete()
         return Outcome()
     permit = unverified_mail_permit(email_key=request.email_key, network=request.network)

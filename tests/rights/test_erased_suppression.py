@@ -136,7 +136,7 @@ def test_erased_back_and_erased_again_leaves_one_entry(organisation):
 def test_a_copy_request_after_the_erasure_says_the_hash_is_kept(organisation, mailoutbox):
     _erased(organisation)
 
-    assert person_holds(organisation=organisation, email_key=KEY)
+    assert person_holds(organisation=organisation, email_key=KEY, purpose="copy")
     copy = person_copy(organisation=organisation, email_key=KEY)
     assert copy["signatures"] == [] and copy["member"] is None
     assert copy["suppression"]["kept_as"] == "hash"
@@ -177,3 +177,15 @@ def test_the_erasure_page_says_what_stays_before_the_button(
 
     assert "only as a code made from it that cannot be turned back into the address" in page
     assert said in page
+
+
+def test_an_erasure_request_after_the_erasure_finds_nothing_to_erase(organisation, mailoutbox):
+    _erased(organisation)
+
+    assert not person_holds(organisation=organisation, email_key=KEY, purpose="erase")
+    mailoutbox.clear()
+    Client().post("/your-data/", {"email": ADDRESS, "purpose": "erase"})
+    jobs_drain()
+
+    assert mailoutbox == []  # nothing held that an erasure could take: no link
+    assert _entries() == [(suppression_hash(KEY), "unsubscribed")]

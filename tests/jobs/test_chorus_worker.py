@@ -10,6 +10,7 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -139,9 +140,16 @@ def _when(condition) -> threading.Event:
 
     def poll():
         while not happened.is_set():
-            if condition():
-                happened.set()
+            try:
+                if condition():
+                    happened.set()
+            except DatabaseError:
+                # SQLite's shared in-memory test database refuses a read while the
+                # worker writes ("table is locked"): ask again, rather than let the
+                # thread die and the test wait out its two-minute safety net.
+                pass
             threading.Event().wait(0.05)
+        connection.close()
 
     threading.Thread(target=poll, daemon=True).start()
     return happened

@@ -9,6 +9,7 @@ import os
 import sys
 from urllib.parse import urlencode
 
+import freezegun
 import pytest
 from django.db import connection
 from django.http import HttpRequest
@@ -32,6 +33,8 @@ hypothesis_settings.register_profile(
     "chorus", deadline=None, derandomize=os.environ.get("CI", "").lower() == "true"
 )
 hypothesis_settings.load_profile("chorus")
+# pytest's own clock (its --durations report) keeps real time under freeze_time.
+freezegun.configure(extend_ignore_list=["_pytest"])
 
 # The suite runs twice: on SQLite and on PostgreSQL (DATABASE_URL set). Tests of
 # concurrent connections need the latter: SQLite's in-memory test database

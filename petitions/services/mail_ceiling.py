@@ -45,8 +45,6 @@ class MailPermit:
     retry_at: datetime | None = None
     # What each allowance was before this permit took from it, to give it back.
     taken: list = field(default_factory=list)
-    # Granted on what the same email's earlier attempt took (see `holder`).
-    again: bool = False
 
 
 def _held_until(allowance: "_Allowance", ceiling: _Ceiling, now: datetime) -> datetime | None:
@@ -174,7 +172,8 @@ def _permit_take(
 ) -> MailPermit:
     address = next(iter(ceilings))
     if holder and allowances[address].taken_by == holder:
-        return MailPermit(True, again=True)  # nothing taken: nothing to give back
+        # Granted on what its earlier attempt took: nothing taken, nothing to give back.
+        return MailPermit(True)
     held = {key: _held_until(allowances[key], ceilings[key], now) for key in ceilings}
     if any(held.values()):
         network_held = any(until for key, until in held.items() if key != address)
